@@ -1,0 +1,370 @@
+/*
+ * transitions.c
+ *    inventory_confirm, inventory_release, inventory_ship and their per-order variants: moves of a
+ *    reservation between states, each with the stock change it implies.
+ *
+ *      confirm  active -> confirmed            (stock unchanged; the reservation stops expiring)
+ *      release  active | confirmed -> released (reserved drops)
+ *      ship     confirmed -> shipped           (on_hand and reserved drop)
+ *
+ *    Repeating a move that already happened changes nothing and returns the row; any other move
+ *    from the current state is refused with IN004. Per-order variants are all or nothing.
+ *
+ * Locking: the reservation's stock row is locked first, then the reservation is read again; all
+ * stock rows of an order are locked in (product_id, warehouse) order.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+#include "utils/uuid.h"
+
+#include "inventory.h"
+#include "inventory_errors.h"
+
+PG_FUNCTION_INFO_V1(inventory_confirm);
+PG_FUNCTION_INFO_V1(inventory_confirm_order);
+PG_FUNCTION_INFO_V1(inventory_release);
+PG_FUNCTION_INFO_V1(inventory_release_order);
+PG_FUNCTION_INFO_V1(inventory_ship);
+PG_FUNCTION_INFO_V1(inventory_ship_order);
+
+/* What a move does: its name, the state it reaches, the states it starts from, and its stock effect. */
+typedef struct Transition
+{
+	const char *verb;
+	const char *target;
+	const char *const *from;	/* states the move starts from, NULL-terminated */
+	const char *const *done;	/* states in which the move already happened, NULL-terminated */
+	bool		takes_on_hand;	/* on_hand drops by the quantity */
+	bool		frees_reserved; /* reserved drops by the quantity */
+	const char *hint;
+} Transition;
+
+typedef enum Outcome
+{
+	OUTCOME_CHANGE,
+	OUTCOME_UNCHANGED,
+	OUTCOME_REFUSED
+} Outcome;
+
+static const char *const ConfirmFrom[] = {"active", NULL};
+static const char *const ConfirmDone[] = {"confirmed", NULL};
+static const char *const ReleaseFrom[] = {"active", "confirmed", NULL};
+static const char *const ReleaseDone[] = {"released", "expired", NULL};
+static const char *const ShipFrom[] = {"confirmed", NULL};
+static const char *const ShipDone[] = {"shipped", NULL};
+
+static const Transition Confirm = {"confirm", "confirmed", ConfirmFrom, ConfirmDone, false, false,
+"Only an active reservation can be confirmed; reserve again if it expired or was released."};
+static const Transition Release = {"release", "released", ReleaseFrom, ReleaseDone, false, true,
+"A shipped reservation cannot be released; restock the returned goods instead."};
+static const Transition Ship = {"ship", "shipped", ShipFrom, ShipDone, true, true,
+"Only a confirmed reservation can be shipped; confirm it first."};
+
+/* One reservation of an order, as read under its stock row lock. */
+typedef struct OrderReservation
+{
+	pg_uuid_t  *id;
+	char	   *product_id;
+	char	   *warehouse;
+	char	   *status;
+	int64		quantity;
+	HeapTuple	tuple;
+} OrderReservation;
+
+static SavedPlan FindReservationPlan = {
+	.sql = "SELECT product_id, warehouse FROM inventory.reservations WHERE id = $1",
+	.nargs = 1,
+	.argtypes = {UUIDOID},
+};
+
+static SavedPlan ReadReservationPlan = {
+	.sql = "SELECT " RESERVATION_COLUMNS ", false FROM inventory.reservations"
+	" WHERE product_id = $1 AND id = $2",
+	.nargs = 2,
+	.argtypes = {TEXTOID, UUIDOID},
+};
+
+static SavedPlan LockOrderStockPlan = {
+	.sql = "SELECT s.product_id, s.warehouse, s.on_hand, s.reserved FROM inventory.stock s"
+	" WHERE (s.product_id, s.warehouse) IN (SELECT r.product_id, r.warehouse"
+	"   FROM inventory.reservations r WHERE r.order_id = $1 AND r.status IN ('active', 'confirmed'))"
+	" ORDER BY s.product_id, s.warehouse FOR UPDATE OF s",
+	.nargs = 1,
+	.argtypes = {TEXTOID},
+};
+
+static SavedPlan ReadOrderPlan = {
+	.sql = "SELECT " RESERVATION_COLUMNS ", false FROM inventory.reservations"
+	" WHERE order_id = $1 ORDER BY product_id, warehouse, created_at",
+	.nargs = 1,
+	.argtypes = {TEXTOID},
+};
+
+static Datum TransitionOneCall(FunctionCallInfo fcinfo, const Transition *transition);
+static Datum TransitionOrderCall(FunctionCallInfo fcinfo, const Transition *transition);
+static void TransitionOne(pg_uuid_t *id, const Transition *transition, ReturnSetInfo *rsinfo);
+static void TransitionOrder(const char *order_id, const Transition *transition, ReturnSetInfo *rsinfo);
+static Outcome Decide(const Transition *transition, const char *status);
+static bool StatusIn(const char *status, const char *const *states);
+static void ApplyTransition(StockRow *row, const Transition *transition, const char *order_id,
+							pg_uuid_t *id, int64 quantity);
+static StockRow *FindOrLockRow(StockRow **rows, int *nrows, const char *product_id, const char *warehouse);
+static const char *UuidText(pg_uuid_t *id);
+
+/* inventory_confirm confirms one reservation. */
+Datum
+inventory_confirm(PG_FUNCTION_ARGS)
+{
+	return TransitionOneCall(fcinfo, &Confirm);
+}
+
+/* inventory_confirm_order confirms every active reservation of an order. */
+Datum
+inventory_confirm_order(PG_FUNCTION_ARGS)
+{
+	return TransitionOrderCall(fcinfo, &Confirm);
+}
+
+/* inventory_release releases one reservation. */
+Datum
+inventory_release(PG_FUNCTION_ARGS)
+{
+	return TransitionOneCall(fcinfo, &Release);
+}
+
+/* inventory_release_order releases every live reservation of an order. */
+Datum
+inventory_release_order(PG_FUNCTION_ARGS)
+{
+	return TransitionOrderCall(fcinfo, &Release);
+}
+
+/* inventory_ship ships one reservation. */
+Datum
+inventory_ship(PG_FUNCTION_ARGS)
+{
+	return TransitionOneCall(fcinfo, &Ship);
+}
+
+/* inventory_ship_order ships every confirmed reservation of an order. */
+Datum
+inventory_ship_order(PG_FUNCTION_ARGS)
+{
+	return TransitionOrderCall(fcinfo, &Ship);
+}
+
+/* TransitionOneCall is the SQL-callable frame of a move of one reservation. */
+static Datum
+TransitionOneCall(FunctionCallInfo fcinfo, const Transition *transition)
+{
+	pg_uuid_t  *id = RequireUuid(fcinfo, 0, "reservation_id");
+
+	InitMaterializedSRF(fcinfo, 0);
+	ConnectSpi();
+	TransitionOne(id, transition, (ReturnSetInfo *) fcinfo->resultinfo);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/* TransitionOrderCall is the SQL-callable frame of a move of a whole order. */
+static Datum
+TransitionOrderCall(FunctionCallInfo fcinfo, const Transition *transition)
+{
+	const char *order_id = RequireId(fcinfo, 0, "order_id");
+
+	InitMaterializedSRF(fcinfo, 0);
+	ConnectSpi();
+	TransitionOrder(order_id, transition, (ReturnSetInfo *) fcinfo->resultinfo);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/* TransitionOne locks the reservation's stock row, re-reads the reservation and moves it. */
+static void
+TransitionOne(pg_uuid_t *id, const Transition *transition, ReturnSetInfo *rsinfo)
+{
+	Datum		values[2];
+	char	   *product_id;
+	char	   *warehouse;
+	char	   *order_id;
+	char	   *status;
+	int64		quantity;
+	StockRow	row;
+	bool		locked;
+
+	values[0] = UUIDPGetDatum(id);
+	ExecuteSavedPlan(&FindReservationPlan, values, NULL, 1);
+	if (SPI_processed == 0)
+		ereport(ERROR, (errcode(ERRCODE_INVENTORY_UNKNOWN_RESERVATION),
+						errmsg("reservation %s does not exist", UuidText(id))));
+	product_id = ColumnText(0, 1);
+	warehouse = ColumnText(0, 2);
+
+	locked = LockStockRow(product_id, warehouse, false, &row);
+
+	values[0] = CStringGetTextDatum(product_id);
+	values[1] = UUIDPGetDatum(id);
+	ExecuteSavedPlan(&ReadReservationPlan, values, NULL, 1);
+	order_id = ColumnText(0, 2);
+	quantity = ColumnInt64(0, 5);
+	status = ColumnText(0, 6);
+
+	switch (Decide(transition, status))
+	{
+		case OUTCOME_UNCHANGED:
+			break;
+		case OUTCOME_REFUSED:
+			ereport(ERROR, (errcode(ERRCODE_INVENTORY_INVALID_TRANSITION),
+							errmsg("cannot %s reservation %s of product \"%s\" in warehouse \"%s\": it is %s",
+								   transition->verb, UuidText(id), product_id, warehouse, status),
+							errhint("%s", transition->hint)));
+			break;
+		case OUTCOME_CHANGE:
+			if (!locked)
+				ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+								errmsg("live reservation %s has no stock row", UuidText(id))));
+			ApplyTransition(&row, transition, order_id, id, quantity);
+			break;
+	}
+	EmitSpiRows(rsinfo);
+}
+
+/* TransitionOrder locks the order's stock rows, checks every live reservation, then moves them. */
+static void
+TransitionOrder(const char *order_id, const Transition *transition, ReturnSetInfo *rsinfo)
+{
+	Datum		order = CStringGetTextDatum(order_id);
+	StockRow   *rows;
+	int			nrows;
+	OrderReservation *reservations;
+	int			nreservations;
+	int			nlive = 0;
+	bool		any_done = false;
+	int			i;
+
+	rows = LockStockRows(&LockOrderStockPlan, &order, &nrows);
+
+	ExecuteSavedPlan(&ReadOrderPlan, &order, NULL, 0);
+	nreservations = (int) SPI_processed;
+	if (nreservations == 0)
+		ereport(ERROR, (errcode(ERRCODE_INVENTORY_UNKNOWN_RESERVATION),
+						errmsg("order \"%s\" has no reservations", order_id)));
+	reservations = palloc(sizeof(OrderReservation) * nreservations);
+	for (i = 0; i < nreservations; i++)
+	{
+		bool		isnull;
+		OrderReservation *r = &reservations[i];
+
+		r->id = DatumGetUUIDP(ColumnDatum(i, 1, &isnull));
+		r->product_id = ColumnText(i, 3);
+		r->warehouse = ColumnText(i, 4);
+		r->quantity = ColumnInt64(i, 5);
+		r->status = ColumnText(i, 6);
+		r->tuple = SPI_tuptable->vals[i];
+	}
+
+	for (i = 0; i < nreservations; i++)
+	{
+		OrderReservation *r = &reservations[i];
+
+		if (!StatusIn(r->status, ReleaseFrom))
+		{
+			any_done = any_done || StatusIn(r->status, transition->done);
+			continue;
+		}
+		nlive++;
+		if (Decide(transition, r->status) == OUTCOME_REFUSED)
+			ereport(ERROR, (errcode(ERRCODE_INVENTORY_INVALID_TRANSITION),
+							errmsg("cannot %s order \"%s\": its reservation %s of product \"%s\" is %s",
+								   transition->verb, order_id, UuidText(r->id), r->product_id, r->status),
+							errhint("%s", transition->hint)));
+	}
+	if (nlive == 0 && !any_done)
+		ereport(ERROR, (errcode(ERRCODE_INVENTORY_INVALID_TRANSITION),
+						errmsg("cannot %s order \"%s\": it has no live reservations", transition->verb,
+							   order_id),
+						errhint("%s", transition->hint)));
+
+	for (i = 0; i < nreservations; i++)
+	{
+		OrderReservation *r = &reservations[i];
+
+		if (!StatusIn(r->status, ReleaseFrom))
+			continue;
+		if (Decide(transition, r->status) == OUTCOME_UNCHANGED)
+		{
+			tuplestore_puttuple(rsinfo->setResult, r->tuple);
+			continue;
+		}
+		ApplyTransition(FindOrLockRow(&rows, &nrows, r->product_id, r->warehouse), transition,
+						order_id, r->id, r->quantity);
+		EmitSpiRows(rsinfo);
+	}
+}
+
+/* Decide says what a move does to a reservation in a given state. */
+static Outcome
+Decide(const Transition *transition, const char *status)
+{
+	if (StatusIn(status, transition->from))
+		return OUTCOME_CHANGE;
+	if (StatusIn(status, transition->done))
+		return OUTCOME_UNCHANGED;
+	return OUTCOME_REFUSED;
+}
+
+/* StatusIn says whether status is one of a NULL-terminated list of states. */
+static bool
+StatusIn(const char *status, const char *const *states)
+{
+	for (; *states != NULL; states++)
+		if (strcmp(status, *states) == 0)
+			return true;
+	return false;
+}
+
+/* ApplyTransition writes the stock change and the new status; the row is the last SPI result. */
+static void
+ApplyTransition(StockRow *row, const Transition *transition, const char *order_id, pg_uuid_t *id,
+				int64 quantity)
+{
+	StockChange change = {0};
+
+	change.reason = transition->verb;
+	change.on_hand_delta = transition->takes_on_hand ? -quantity : 0;
+	change.reserved_delta = transition->frees_reserved ? -quantity : 0;
+	change.order_id = order_id;
+	change.reservation_id = id;
+	ApplyStockChange(row, &change);
+	SetReservationStatus(row->product_id, id, transition->target);
+}
+
+/*
+ * FindOrLockRow returns the locked stock row of a reservation. A reservation made by a concurrent
+ * call after the order's rows were locked has a row not yet locked: it is locked now (out of the
+ * global order; PostgreSQL's deadlock detector covers that rare case).
+ */
+static StockRow *
+FindOrLockRow(StockRow **rows, int *nrows, const char *product_id, const char *warehouse)
+{
+	int			i;
+
+	for (i = 0; i < *nrows; i++)
+		if (strcmp((*rows)[i].product_id, product_id) == 0 && strcmp((*rows)[i].warehouse, warehouse) == 0)
+			return &(*rows)[i];
+	*rows = repalloc(*rows, sizeof(StockRow) * (*nrows + 1));
+	if (!LockStockRow(product_id, warehouse, false, &(*rows)[*nrows]))
+		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+						errmsg("live reservation of product \"%s\" in warehouse \"%s\" has no stock row",
+							   product_id, warehouse)));
+	return &(*rows)[(*nrows)++];
+}
+
+/* UuidText formats a uuid for messages. */
+static const char *
+UuidText(pg_uuid_t *id)
+{
+	return DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(id)));
+}
