@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# run-tests.sh: runs every test suite of the project against a throwaway PostgreSQL cluster with
+# pg_cron and pg_inventory, prints each suite's result, and ends with one line "N passed, N failed"
+# summing all suites. Exits non-zero when any test failed or any suite could not run.
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+work=$(mktemp -d /tmp/pg-inventory-test.XXXXXX)
+chmod 755 "$work"
+port=${TEST_PG_PORT:-55500}
+database=inventory_test
+export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
+passed=0
+failed=0
+
+cleanup() {
+    [ -n "${cron_pid:-}" ] && kill "$cron_pid" 2>/dev/null
+    scripts/pg-cluster.sh stop "$work/pg"
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# record SUITE PASSED FAILED adds one suite's counts to the totals.
+record() {
+    echo "== $1: $2 passed, $3 failed"
+    passed=$((passed + $2))
+    failed=$((failed + $3))
+}
+
+# record_closing_line SUITE LOG EXIT_CODE reads a suite's closing "N passed, N failed" line.
+record_closing_line() {
+    local line
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$2" | tail -n 1)
+    if [ -z "$line" ]; then
+        record "$1 (no result line, exit $3)" 0 1
+        return
+    fi
+    local p f
+    p=$(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")
+    f=$(sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$line")
+    if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+    record "$1" "$p" "$f"
+}
+
+PG_FSYNC=off scripts/pg-cluster.sh start "$work/pg" "$port" "$database" || { record "cluster start" 0 1; echo "$passed passed, $failed failed"; exit 1; }
+
+# The pg_cron test waits for the scheduler's next minute: run it beside the other suites.
+TEST_DATABASE=$database tests/cron/run.sh >"$work/cron.log" 2>&1 &
+cron_pid=$!
+
+echo "== pgTAP suites"
+pg_prove -v -d "$database" pgtap/*.sql >"$work/pgtap.log" 2>&1
+status=$?
+grep -E '^\s*not ok' "$work/pgtap.log"
+tail -n 4 "$work/pgtap.log"
+tap_ok=$(grep -cE '^\s*ok [0-9]+' "$work/pgtap.log")
+tap_not_ok=$(grep -cE '^\s*not ok [0-9]+' "$work/pgtap.log")
+if [ "$status" -ne 0 ] && [ "$tap_not_ok" -eq 0 ]; then tap_not_ok=1; fi
+record pgTAP "$tap_ok" "$tap_not_ok"
+
+echo "== isolation specs"
+make -s -C extension installcheck >"$work/isolation.log" 2>&1
+status=$?
+grep -E '\.\.\. ' "$work/isolation.log"
+iso_ok=$(grep -cE '\.\.\. +ok' "$work/isolation.log")
+iso_failed=$(grep -cE '\.\.\. +FAILED' "$work/isolation.log")
+if [ "$status" -ne 0 ] && [ "$iso_failed" -eq 0 ]; then iso_failed=1; fi
+[ "$iso_failed" -eq 0 ] || cat extension/output_iso/regression.diffs 2>/dev/null | head -n 80
+record isolation "$iso_ok" "$iso_failed"
+
+echo "== stress"
+tests/stress/run.sh 2>&1 | tee "$work/stress.log"
+record_closing_line stress "$work/stress.log" "${PIPESTATUS[0]}"
+
+if [ -f frontend/CMakeLists.txt ]; then
+    echo "== service unit tests"
+    ctest --test-dir build/frontend --output-on-failure >"$work/ctest.log" 2>&1
+    status=$?
+    tail -n 5 "$work/ctest.log"
+    unit_total=$(sed -nE 's/.*tests passed, ([0-9]+) tests failed out of ([0-9]+).*/\2/p' "$work/ctest.log")
+    unit_failed=$(sed -nE 's/.*tests passed, ([0-9]+) tests failed out of ([0-9]+).*/\1/p' "$work/ctest.log")
+    if [ -z "$unit_total" ]; then unit_total=0; unit_failed=1; fi
+    if [ "$status" -ne 0 ] && [ "$unit_failed" -eq 0 ]; then unit_failed=1; fi
+    record "service unit" $((unit_total - unit_failed)) "$unit_failed"
+
+    echo "== service integration tests"
+    tests/service/run.sh 2>&1 | tee "$work/service.log"
+    record_closing_line "service integration" "$work/service.log" "${PIPESTATUS[0]}"
+fi
+
+echo "== pg_cron job"
+wait "$cron_pid"
+status=$?
+cron_pid=""
+cat "$work/cron.log"
+record_closing_line pg_cron "$work/cron.log" "$status"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
