@@ -69,6 +69,10 @@ if [ "$status" -ne 0 ] && [ "$iso_failed" -eq 0 ]; then iso_failed=1; fi
 [ "$iso_failed" -eq 0 ] || cat extension/output_iso/regression.diffs 2>/dev/null | head -n 80
 record isolation "$iso_ok" "$iso_failed"
 
+echo "== install"
+tests/install/run.sh 2>&1 | tee "$work/install.log"
+record_closing_line install "$work/install.log" "${PIPESTATUS[0]}"
+
 echo "== stress"
 tests/stress/run.sh 2>&1 | tee "$work/stress.log"
 record_closing_line stress "$work/stress.log" "${PIPESTATUS[0]}"

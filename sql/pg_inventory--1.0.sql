@@ -303,7 +303,7 @@ BEGIN
     IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
         PERFORM inventory_schedule_reaper();
     ELSE
-        RAISE NOTICE 'pg_cron is not installed: overdue reservations are expired on demand only'
+        RAISE WARNING 'pg_cron is not installed: overdue reservations are expired on demand only'
             USING HINT = 'After CREATE EXTENSION pg_cron, run SELECT inventory_schedule_reaper(); or call SELECT inventory_expire_reservations() every minute from any scheduler.';
     END IF;
 END

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# tests/install/run.sh: checks CREATE EXTENSION pg_inventory in a database without pg_cron (it
+# installs, says how to schedule the reaper, and inventory_schedule_reaper refuses with 55000),
+# DROP and re-CREATE with the roles left from before, and that the reaper still works on demand.
+# Uses PGHOST/PGPORT/PGUSER; creates and drops its own database. Ends with "N passed, N failed".
+set -uo pipefail
+
+database=install_check
+passed=0
+failed=0
+
+# check NAME COMMAND... runs a command and records whether it succeeded.
+check() {
+    local name=$1
+    shift
+    if "$@" >/dev/null 2>&1; then
+        echo "ok - $name"
+        passed=$((passed + 1))
+    else
+        echo "not ok - $name"
+        failed=$((failed + 1))
+    fi
+}
+
+sql() { psql -X -v ON_ERROR_STOP=1 -d "$database" "$@"; }
+
+PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $database" -c "CREATE DATABASE $database" >/dev/null
+notice=$(sql -c "CREATE EXTENSION pg_inventory" 2>&1)
+check "CREATE EXTENSION succeeds without pg_cron" sql -tAc "SELECT 1 FROM pg_extension WHERE extname = 'pg_inventory'"
+check "the notice says pg_cron is missing" grep -q "pg_cron is not installed" <<<"$notice"
+check "the notice says how to schedule the reaper" grep -q "inventory_schedule_reaper" <<<"$notice"
+schedule_error=$(sql -c "SELECT inventory_schedule_reaper()" 2>&1 || true)
+check "inventory_schedule_reaper refuses with a hint" grep -q "cron.schedule_in_database" <<<"$schedule_error"
+check "inventory_schedule_reaper fails with SQLSTATE 55000" bash -c \
+    "psql -X -d $database -v VERBOSITY=verbose -c 'SELECT inventory_schedule_reaper()' 2>&1 | grep -q 55000"
+check "inventory_unschedule_reaper answers false" bash -c \
+    "[ \"\$(psql -X -tA -d $database -c 'SELECT inventory_unschedule_reaper()')\" = f ]"
+check "the reaper runs on demand" sql -tAc "
+    SELECT inventory_set_stock('install-p', 5);
+    SELECT count(*) FROM inventory_reserve('install-o', 'install-p', 2, NULL, '1 second');
+    UPDATE inventory.reservations SET expires_at = now() - interval '1 minute' WHERE order_id = 'install-o';
+    DO \$\$ BEGIN IF inventory_expire_reservations() <> 1 THEN RAISE 'nothing expired'; END IF; END \$\$;
+    DO \$\$ BEGIN IF inventory_available('install-p') <> 5 THEN RAISE 'stock not back'; END IF; END \$\$;"
+check "DROP EXTENSION removes the schema" sql -c "DROP EXTENSION pg_inventory" -c \
+    "DO \$\$ BEGIN IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'inventory') THEN RAISE 'left behind'; END IF; END \$\$"
+check "CREATE EXTENSION again reuses the existing roles" sql -c "SET client_min_messages = warning" -c "CREATE EXTENSION pg_inventory"
+check "the roles keep their grants after re-creation" sql -tAc "
+    DO \$\$ BEGIN IF NOT has_function_privilege('inventory_writer', 'inventory_reserve(text, text, bigint, text, interval)', 'EXECUTE')
+    THEN RAISE 'grant missing'; END IF; END \$\$"
+psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $database" >/dev/null
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
