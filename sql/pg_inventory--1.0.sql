@@ -45,7 +45,7 @@ CREATE UNIQUE INDEX reservations_live_order_key ON inventory.reservations (order
     WHERE status IN ('active', 'confirmed');
 CREATE INDEX reservations_id ON inventory.reservations (id);
 CREATE INDEX reservations_order ON inventory.reservations (order_id);
-CREATE INDEX reservations_overdue ON inventory.reservations (expires_at) WHERE status = 'active';
+-- Active reservations per stock row, oldest deadline first: on-the-spot expiry and the reaper.
 CREATE INDEX reservations_active_by_stock ON inventory.reservations (product_id, warehouse, expires_at)
     WHERE status = 'active';
 
@@ -274,7 +274,10 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
         RAISE EXCEPTION 'pg_cron is not installed in database %', current_database()
             USING ERRCODE = '55000',
-                  HINT = 'Install pg_cron here, or from the pg_cron database run: SELECT cron.schedule_in_database(''inventory-expire-reservations'', ''* * * * *'', ''SELECT @extschema@.inventory_expire_reservations()'', ' || quote_literal(current_database()) || ');';
+                  HINT = 'Install pg_cron here, or from the pg_cron database run: SELECT cron.schedule_in_database('
+                         || quote_literal('inventory-expire-reservations-' || current_database())
+                         || ', ''* * * * *'', ''SELECT @extschema@.inventory_expire_reservations()'', '
+                         || quote_literal(current_database()) || ');';
     END IF;
     RETURN cron.schedule('inventory-expire-reservations', schedule,
                          'SELECT @extschema@.inventory_expire_reservations()');
@@ -292,11 +295,15 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
         RETURN false;
     END IF;
+    IF NOT EXISTS (SELECT 1 FROM cron.job WHERE jobname = 'inventory-expire-reservations'
+                                            AND username = current_user) THEN
+        RETURN false;
+    END IF;
     RETURN cron.unschedule('inventory-expire-reservations');
 END
 $$;
 COMMENT ON FUNCTION inventory_unschedule_reaper() IS
-'Removes the pg_cron job that inventory_schedule_reaper made; false when pg_cron is not installed.';
+'Removes the pg_cron job that inventory_schedule_reaper made; false when there is none. Call it before DROP EXTENSION, or the job keeps failing every minute.';
 
 DO $$
 BEGIN

@@ -60,7 +60,7 @@ typedef struct StockChange
 	const char *note;			/* free text kept in the ledger, or NULL */
 	const char *name;			/* new product name, or NULL to keep */
 	bool		has_threshold;	/* set low_stock_threshold to threshold */
-	int64		threshold;		/* with has_threshold: the new threshold, or -1 to clear it */
+	int64		threshold;
 } StockChange;
 
 /* spi_plans.c: a statement prepared once per backend */

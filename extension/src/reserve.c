@@ -49,6 +49,7 @@ static SavedPlan InsertReservationPlan = {
 static void ReserveLines(const char *order_id, ReserveLine *lines, int nlines, Interval *ttl,
 						 ReturnSetInfo *rsinfo);
 static int	MergeLines(ReserveLine *lines, int nlines);
+static int	MergeAllocationsPerRow(Allocation *allocations, int nallocations);
 static Datum ProductArray(ReserveLine *lines, int nlines);
 static bool RowServesLine(const StockRow *row, const ReserveLine *line);
 static bool *ReturnIdempotentRepeats(const char *order_id, ReserveLine *lines, int nlines,
@@ -110,9 +111,9 @@ ResolveTtl(FunctionCallInfo fcinfo, int argno)
 	{
 		ttl = palloc0(sizeof(Interval));
 		ttl->time = (TimeOffset) InventoryReservationTtlSeconds * USECS_PER_SEC;
-		return ttl;
 	}
-	ttl = PG_GETARG_INTERVAL_P(argno);
+	else
+		ttl = PG_GETARG_INTERVAL_P(argno);
 	seconds = (double) ttl->time / USECS_PER_SEC + (double) ttl->day * SECS_PER_DAY +
 		(double) ttl->month * DAYS_PER_MONTH * SECS_PER_DAY;
 	if (seconds <= 0)
@@ -121,7 +122,8 @@ ResolveTtl(FunctionCallInfo fcinfo, int argno)
 	if (seconds > InventoryMaxReservationTtlSeconds)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("ttl of %.0f seconds exceeds inventory.max_reservation_ttl (%d seconds)",
-							   seconds, InventoryMaxReservationTtlSeconds)));
+							   seconds, InventoryMaxReservationTtlSeconds),
+						errhint("Ask for a shorter ttl, or lower inventory.reservation_ttl when ttl is NULL.")));
 	return ttl;
 }
 
@@ -180,6 +182,7 @@ ReserveLines(const char *order_id, ReserveLine *lines, int nlines, Interval *ttl
 			else
 				nallocations += added;
 		}
+	nallocations = MergeAllocationsPerRow(allocations, nallocations);
 	if (nshortages > 0)
 		ereport(ERROR, (errcode(ERRCODE_INVENTORY_INSUFFICIENT_STOCK),
 						errmsg("insufficient stock for order \"%s\": %s", order_id,
@@ -234,6 +237,31 @@ MergeLines(ReserveLine *lines, int nlines)
 		}
 		else
 			lines[kept++] = lines[i];
+	}
+	return kept;
+}
+
+/*
+ * MergeAllocationsPerRow sums allocations that take from the same stock row (a line naming a
+ * warehouse and a line naming none may both land there): one order holds one live reservation per
+ * product and warehouse. Returns the new count.
+ */
+static int
+MergeAllocationsPerRow(Allocation *allocations, int nallocations)
+{
+	int			kept = 0;
+	int			i;
+
+	for (i = 0; i < nallocations; i++)
+	{
+		int			k;
+
+		for (k = 0; k < kept && allocations[k].row != allocations[i].row; k++)
+			;
+		if (k < kept)
+			allocations[k].quantity += allocations[i].quantity;
+		else
+			allocations[kept++] = allocations[i];
 	}
 	return kept;
 }

@@ -72,7 +72,10 @@ inventory_adjust(PG_FUNCTION_ARGS)
 	delta = PG_GETARG_INT64(1);
 	if (delta == 0)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("delta must not be zero")));
-	CheckQuantity(delta < 0 ? -delta : delta, "delta's size");
+	if (delta < -InventoryMaxQuantity || delta > InventoryMaxQuantity)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("delta of " INT64_FORMAT " exceeds inventory.max_quantity (%d) in size",
+							   delta, InventoryMaxQuantity)));
 	if (PG_ARGISNULL(2))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("reason must not be null")));
 	change.note = OptionalText(fcinfo, 2, "reason", INVENTORY_MAX_TEXT_BYTES);
@@ -101,7 +104,10 @@ inventory_set_stock(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("on_hand must not be null")));
 	on_hand = PG_GETARG_INT64(1);
-	if (on_hand != 0)
+	if (on_hand < 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("on_hand must not be negative, not " INT64_FORMAT, on_hand)));
+	if (on_hand > 0)
 		CheckQuantity(on_hand, "on_hand");
 	change.name = OptionalText(fcinfo, 3, "name", INVENTORY_MAX_TEXT_BYTES);
 	if (!PG_ARGISNULL(4))

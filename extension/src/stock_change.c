@@ -114,7 +114,6 @@ ApplyStockChange(StockRow *row, const StockChange *change)
 	values[8] = TextOrNull(change->name, &nulls[8]);
 	values[9] = BoolGetDatum(change->has_threshold);
 	values[10] = Int64GetDatum(change->threshold);
-	nulls[10] = change->has_threshold && change->threshold >= 0 ? ' ' : 'n';
 	values[11] = CStringGetTextDatum(InventoryUpdatedTopic);
 	values[12] = CStringGetTextDatum(InventoryAlertsTopic);
 

@@ -291,6 +291,9 @@ TransitionOrder(const char *order_id, const Transition *transition, ReturnSetInf
 	{
 		OrderReservation *r = &reservations[i];
 
+		/* A repeat of a move the whole order already made returns the rows it moved. */
+		if (nlive == 0 && StatusIn(r->status, transition->done))
+			tuplestore_puttuple(rsinfo->setResult, r->tuple);
 		if (!StatusIn(r->status, ReleaseFrom))
 			continue;
 		if (Decide(transition, r->status) == OUTCOME_UNCHANGED)

@@ -1,0 +1,227 @@
+// postgres_inventory_repository.cpp: statement calls and result mapping.
+#include "adapters/postgres_inventory_repository.h"
+
+#include <nlohmann/json.hpp>
+#include <pqxx/except>
+#include <pqxx/nontransaction>
+#include <pqxx/transaction>
+
+#include "adapters/database_error_translation.h"
+#include "adapters/prepared_statements.h"
+#include "adapters/row_mapping.h"
+
+namespace inventory {
+namespace {
+
+std::vector<Reservation> Reservations(const pqxx::result& result) {
+  std::vector<Reservation> reservations;
+  reservations.reserve(result.size());
+  for (const auto& row : result) reservations.push_back(ReservationFromRow(row));
+  return reservations;
+}
+
+std::vector<StockLevel> Levels(const pqxx::result& result) {
+  std::vector<StockLevel> levels;
+  levels.reserve(result.size());
+  for (const auto& row : result) levels.push_back(StockLevelFromRow(row));
+  return levels;
+}
+
+const char* MoveStatement(Transition transition) {
+  switch (transition) {
+    case Transition::Confirm:
+      return statement::kConfirm;
+    case Transition::Release:
+      return statement::kRelease;
+    case Transition::Ship:
+      return statement::kShip;
+  }
+  return statement::kConfirm;
+}
+
+const char* MoveOrderStatement(Transition transition) {
+  switch (transition) {
+    case Transition::Confirm:
+      return statement::kConfirmOrder;
+    case Transition::Release:
+      return statement::kReleaseOrder;
+    case Transition::Ship:
+      return statement::kShipOrder;
+  }
+  return statement::kConfirmOrder;
+}
+
+}  // namespace
+
+PostgresInventoryRepository::PostgresInventoryRepository(ConnectionPool& pool) : pool_(pool) {}
+
+template <typename Operation>
+auto PostgresInventoryRepository::Run(Operation&& operation) {
+  try {
+    auto lease = pool_.Acquire();
+    try {
+      return operation(*lease);
+    } catch (const pqxx::broken_connection&) {
+      lease.Discard();
+      throw;
+    }
+  } catch (...) {
+    TranslateDatabaseFailure(std::current_exception());
+  }
+}
+
+std::vector<StockLevel> PostgresInventoryRepository::StockOfProduct(const std::string& product_id) {
+  return Run([&](pqxx::connection& connection) {
+    pqxx::nontransaction session(connection);
+    return Levels(session.exec_prepared(statement::kStockOfProduct, product_id));
+  });
+}
+
+std::vector<StockLevel> PostgresInventoryRepository::ListStock(const StockQuery& query) {
+  return Run([&](pqxx::connection& connection) {
+    pqxx::nontransaction session(connection);
+    std::optional<std::string> after_product;
+    std::optional<std::string> after_warehouse;
+    if (query.after) {
+      after_product = query.after->product_id;
+      after_warehouse = query.after->warehouse;
+    }
+    return Levels(session.exec_prepared(statement::kListStock, query.warehouse, query.low_stock_only, after_product,
+                                        after_warehouse, query.limit + 1));
+  });
+}
+
+std::int64_t PostgresInventoryRepository::Available(const std::string& product_id,
+                                                    const std::optional<std::string>& warehouse) {
+  return Run([&](pqxx::connection& connection) {
+    pqxx::nontransaction session(connection);
+    return session.exec_prepared(statement::kAvailable, product_id, warehouse)[0][0].as<std::int64_t>();
+  });
+}
+
+StockLevel PostgresInventoryRepository::SetStock(const StockUpsert& upsert) {
+  return Run([&](pqxx::connection& connection) {
+    pqxx::nontransaction session(connection);
+    return StockLevelFromRow(session.exec_prepared(statement::kSetStock, upsert.product_id, upsert.on_hand,
+                                                   upsert.warehouse, upsert.name, upsert.low_stock_threshold)[0]);
+  });
+}
+
+StockLevel PostgresInventoryRepository::Restock(const std::string& product_id, const std::string& warehouse,
+                                                std::int64_t quantity, const std::optional<std::string>& note) {
+  return Run([&](pqxx::connection& connection) {
+    pqxx::nontransaction session(connection);
+    return StockLevelFromRow(session.exec_prepared(statement::kRestock, product_id, quantity, warehouse, note)[0]);
+  });
+}
+
+StockLevel PostgresInventoryRepository::Adjust(const std::string& product_id, const std::string& warehouse,
+                                               std::int64_t delta, const std::string& reason) {
+  return Run([&](pqxx::connection& connection) {
+    pqxx::nontransaction session(connection);
+    return StockLevelFromRow(session.exec_prepared(statement::kAdjust, product_id, delta, reason, warehouse)[0]);
+  });
+}
+
+void PostgresInventoryRepository::Remove(const std::string& product_id, const std::string& warehouse) {
+  Run([&](pqxx::connection& connection) {
+    pqxx::nontransaction session(connection);
+    session.exec_prepared(statement::kRemove, product_id, warehouse);
+    return 0;
+  });
+}
+
+std::size_t PostgresInventoryRepository::Import(const std::vector<StockUpsert>& rows) {
+  return Run([&](pqxx::connection& connection) {
+    pqxx::work transaction(connection);
+    for (const auto& row : rows) {
+      transaction.exec_prepared(statement::kSetStock, row.product_id, row.on_hand, row.warehouse, row.name,
+                                row.low_stock_threshold);
+    }
+    transaction.commit();
+    return rows.size();
+  });
+}
+
+std::vector<LedgerEntry> PostgresInventoryRepository::Ledger(const LedgerQuery& query) {
+  return Run([&](pqxx::connection& connection) {
+    pqxx::nontransaction session(connection);
+    std::optional<std::string> after_warehouse;
+    std::optional<std::int64_t> after_version;
+    if (query.after) {
+      after_warehouse = query.after->warehouse;
+      after_version = query.after->version;
+    }
+    const auto result = session.exec_prepared(statement::kLedger, query.product_id, query.warehouse,
+                                              after_warehouse, after_version, query.limit + 1);
+    std::vector<LedgerEntry> entries;
+    entries.reserve(result.size());
+    for (const auto& row : result) entries.push_back(LedgerEntryFromRow(row));
+    return entries;
+  });
+}
+
+std::vector<Reservation> PostgresInventoryRepository::ReserveOrder(const ReservationRequest& request) {
+  nlohmann::json lines = nlohmann::json::array();
+  for (const auto& line : request.lines) {
+    nlohmann::json entry = {{"product_id", line.product_id}, {"quantity", line.quantity}};
+    if (line.warehouse) entry["warehouse"] = *line.warehouse;
+    lines.push_back(std::move(entry));
+  }
+  const std::string lines_text = lines.dump();
+  std::optional<double> ttl_seconds;
+  if (request.ttl_seconds) ttl_seconds = static_cast<double>(*request.ttl_seconds);
+  return Run([&](pqxx::connection& connection) {
+    pqxx::nontransaction session(connection);
+    return Reservations(session.exec_prepared(statement::kReserveOrder, request.order_id, lines_text, ttl_seconds));
+  });
+}
+
+std::optional<Reservation> PostgresInventoryRepository::FindReservation(const std::string& reservation_id) {
+  return Run([&](pqxx::connection& connection) -> std::optional<Reservation> {
+    pqxx::nontransaction session(connection);
+    const auto result = session.exec_prepared(statement::kFindReservation, reservation_id);
+    if (result.empty()) return std::nullopt;
+    return ReservationFromRow(result[0]);
+  });
+}
+
+std::vector<Reservation> PostgresInventoryRepository::ReservationsOfOrder(const std::string& order_id) {
+  return Run([&](pqxx::connection& connection) {
+    pqxx::nontransaction session(connection);
+    return Reservations(session.exec_prepared(statement::kOrderReservations, order_id));
+  });
+}
+
+std::vector<Reservation> PostgresInventoryRepository::MoveReservation(const std::string& reservation_id,
+                                                                      Transition transition) {
+  return Run([&](pqxx::connection& connection) {
+    pqxx::nontransaction session(connection);
+    return Reservations(session.exec_prepared(MoveStatement(transition), reservation_id));
+  });
+}
+
+std::vector<Reservation> PostgresInventoryRepository::MoveOrder(const std::string& order_id, Transition transition) {
+  return Run([&](pqxx::connection& connection) {
+    pqxx::nontransaction session(connection);
+    return Reservations(session.exec_prepared(MoveOrderStatement(transition), order_id));
+  });
+}
+
+std::int64_t PostgresInventoryRepository::ExpireReservations(int max_rows) {
+  return Run([&](pqxx::connection& connection) {
+    pqxx::nontransaction session(connection);
+    return session.exec_prepared(statement::kExpire, max_rows)[0][0].as<std::int64_t>();
+  });
+}
+
+std::optional<std::string> PostgresInventoryRepository::ExtensionVersion() {
+  return Run([&](pqxx::connection& connection) -> std::optional<std::string> {
+    pqxx::nontransaction session(connection);
+    const auto result = session.exec_prepared(statement::kExtensionVersion);
+    if (result.empty()) return std::nullopt;
+    return result[0][0].as<std::string>();
+  });
+}
+
+}  // namespace inventory

@@ -1,0 +1,42 @@
+// postgres_inventory_repository.h: InventoryRepository on the pg_inventory SQL API through the
+// connection pool. Single calls run without an explicit transaction (each SQL function call is its
+// own transaction in the database); the bulk import runs in one transaction.
+#pragma once
+
+#include "adapters/connection_pool.h"
+#include "domain/inventory_repository.h"
+
+namespace inventory {
+
+class PostgresInventoryRepository final : public InventoryRepository {
+ public:
+  explicit PostgresInventoryRepository(ConnectionPool& pool);
+
+  std::vector<StockLevel> StockOfProduct(const std::string& product_id) override;
+  std::vector<StockLevel> ListStock(const StockQuery& query) override;
+  std::int64_t Available(const std::string& product_id, const std::optional<std::string>& warehouse) override;
+  StockLevel SetStock(const StockUpsert& upsert) override;
+  StockLevel Restock(const std::string& product_id, const std::string& warehouse, std::int64_t quantity,
+                     const std::optional<std::string>& note) override;
+  StockLevel Adjust(const std::string& product_id, const std::string& warehouse, std::int64_t delta,
+                    const std::string& reason) override;
+  void Remove(const std::string& product_id, const std::string& warehouse) override;
+  std::size_t Import(const std::vector<StockUpsert>& rows) override;
+  std::vector<LedgerEntry> Ledger(const LedgerQuery& query) override;
+  std::vector<Reservation> ReserveOrder(const ReservationRequest& request) override;
+  std::optional<Reservation> FindReservation(const std::string& reservation_id) override;
+  std::vector<Reservation> ReservationsOfOrder(const std::string& order_id) override;
+  std::vector<Reservation> MoveReservation(const std::string& reservation_id, Transition transition) override;
+  std::vector<Reservation> MoveOrder(const std::string& order_id, Transition transition) override;
+  std::int64_t ExpireReservations(int max_rows) override;
+  std::optional<std::string> ExtensionVersion() override;
+
+ private:
+  // Runs operation on a leased connection; every failure leaves as a DomainError.
+  template <typename Operation>
+  auto Run(Operation&& operation);
+
+  ConnectionPool& pool_;
+};
+
+}  // namespace inventory

@@ -1,0 +1,48 @@
+// inventory_service.h: the use cases behind the REST routes. It validates values, calls the
+// repository and shapes results (totals, pages, shortages). It knows nothing of HTTP or SQL.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/inventory_repository.h"
+#include "domain/reservation.h"
+#include "domain/stock.h"
+
+namespace inventory {
+
+class InventoryService {
+ public:
+  explicit InventoryService(InventoryRepository& repository);
+
+  ProductStock GetProductStock(const std::string& product_id);
+  StockPage ListStock(StockQuery query);
+  Availability CheckAvailability(const std::string& product_id, std::int64_t quantity,
+                                 const std::optional<std::string>& warehouse);
+  StockLevel SetStock(const StockUpsert& upsert);
+  StockLevel Restock(const std::string& product_id, const std::string& warehouse, std::int64_t quantity,
+                     const std::optional<std::string>& note);
+  StockLevel Adjust(const std::string& product_id, const std::string& warehouse, std::int64_t delta,
+                    const std::string& reason);
+  void Remove(const std::string& product_id, const std::string& warehouse);
+  std::size_t Import(const std::vector<StockUpsert>& rows);
+  LedgerPage Ledger(LedgerQuery query);
+
+  // Reserves every line or none. On short stock, throws InsufficientStock with one Shortage per
+  // short line (product and warehouse summed as the database sums them).
+  ReserveResult Reserve(const ReservationRequest& request);
+  Reservation GetReservation(const std::string& reservation_id);
+  std::vector<Reservation> OrderReservations(const std::string& order_id);
+  Reservation MoveReservation(const std::string& reservation_id, Transition transition);
+  std::vector<Reservation> MoveOrder(const std::string& order_id, Transition transition);
+  std::int64_t ExpireReservations(int max_rows);
+
+ private:
+  std::vector<Shortage> ShortagesOf(const ReservationRequest& request);
+
+  InventoryRepository& repository_;
+};
+
+}  // namespace inventory

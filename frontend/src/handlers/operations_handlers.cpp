@@ -1,0 +1,51 @@
+// operations_handlers.cpp: probes and documents. /ready reports why it is not ready.
+#include "handlers/operations_handlers.h"
+
+#include "domain/domain_error.h"
+#include "handlers/openapi_document.h"
+#include "handlers/request_values.h"
+
+namespace inventory {
+
+void AddOperationsRoutes(Router& router, const OperationsContext& context) {
+  router.Add({"GET", "/health", BodyKind::None, {},
+              [](const HttpRequest&) { return JsonResponse(200, {{"status", "ok"}}); }});
+
+  router.Add({"GET", "/ready", BodyKind::None, {}, [context](const HttpRequest&) {
+                if (context.draining.load()) {
+                  return JsonResponse(503, {{"status", "unready"}, {"reason", "shutting down"}});
+                }
+                std::optional<std::string> version;
+                try {
+                  version = context.repository.ExtensionVersion();
+                } catch (const DomainError& error) {
+                  auto response = JsonResponse(503, {{"status", "unready"}, {"reason", error.what()}});
+                  response.headers.emplace_back("Retry-After", "2");
+                  return response;
+                }
+                if (!version) {
+                  return JsonResponse(503, {{"status", "unready"}, {"reason", "extension pg_inventory is not installed"}});
+                }
+                if (*version != context.expected_extension_version) {
+                  return JsonResponse(503, {{"status", "unready"},
+                                            {"reason", "extension pg_inventory is version " + *version + ", expected " +
+                                                           context.expected_extension_version}});
+                }
+                return JsonResponse(200, {{"status", "ready"}, {"extension_version", *version}});
+              }});
+
+  router.Add({"GET", "/metrics", BodyKind::None, {}, [context](const HttpRequest&) {
+                HttpResponse response;
+                response.content_type = "text/plain; version=0.0.4";
+                response.body = context.metrics.RenderPrometheus();
+                return response;
+              }});
+
+  router.Add({"GET", "/openapi.json", BodyKind::None, {}, [](const HttpRequest&) {
+                HttpResponse response;
+                response.body = OpenApiDocument();
+                return response;
+              }});
+}
+
+}  // namespace inventory
