@@ -7,7 +7,7 @@
 -- Runs in one transaction that is rolled back; uses only products named 'tap-01-*'.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(87);
+SELECT plan(89);
 
 -- Everything this suite can change, for products whose id starts with prefix.
 CREATE FUNCTION pg_temp.tap_state(prefix text) RETURNS text LANGUAGE sql AS $$
@@ -53,6 +53,17 @@ SELECT results_eq(
     $$VALUES (10::bigint, 0::bigint, 10::bigint, 'set'::text), (15, 0, 25, 'set'), (-5, 0, 20, 'set')$$,
     'set_stock writes the difference to the old on_hand in the ledger, reason set');
 SELECT results_eq(
+    $$SELECT on_hand, version FROM inventory_set_stock('tap-01-a', 20)$$,
+    $$VALUES (20::bigint, 4::bigint)$$,
+    'set_stock to the current on_hand still counts as a change: version rises');
+SELECT results_eq(
+    $$SELECT l.on_hand_delta, l.reason, (SELECT count(*) FROM inventory.outbox o WHERE o.aggregateid = l.product_id
+                                            AND o.warehouse = l.warehouse AND o.version = l.version
+                                            AND o.type = 'inventory.updated')
+        FROM inventory.ledger l WHERE product_id = 'tap-01-a' AND version = 4$$,
+    $$VALUES (0::bigint, 'set'::text, 1::bigint)$$,
+    '... with a zero-delta ledger row and one inventory.updated event (every call is audited)');
+SELECT results_eq(
     $$SELECT warehouse, on_hand FROM inventory_set_stock('tap-01-a', 0, 'tap-01-wh2')$$,
     $$VALUES ('tap-01-wh2'::text, 0::bigint)$$,
     'set_stock accepts on_hand 0 and a named warehouse');
@@ -63,7 +74,7 @@ SELECT is((SELECT count(*) FROM inventory.stock WHERE product_id = 'tap-01-a'), 
 
 SELECT results_eq(
     $$SELECT on_hand, reserved, available, version FROM inventory_restock('tap-01-a', 5)$$,
-    $$VALUES (25::bigint, 0::bigint, 25::bigint, 4::bigint)$$,
+    $$VALUES (25::bigint, 0::bigint, 25::bigint, 5::bigint)$$,
     'restock adds to on_hand of warehouse main by default and returns the row');
 SELECT results_eq(
     $$SELECT on_hand FROM inventory_restock('tap-01-a', 7, 'tap-01-wh2', 'delivery 42')$$,
@@ -81,7 +92,7 @@ SELECT is((SELECT on_hand FROM inventory.stock WHERE product_id = 'tap-01-a' AND
 
 SELECT results_eq(
     $$SELECT on_hand, version FROM inventory_adjust('tap-01-a', 3, 'stock count')$$,
-    $$VALUES (28::bigint, 5::bigint)$$,
+    $$VALUES (28::bigint, 6::bigint)$$,
     'adjust with a positive delta raises on_hand');
 SELECT results_eq(
     $$SELECT on_hand FROM inventory_adjust('tap-01-a', -4, 'shrinkage', 'main')$$,

@@ -8,7 +8,7 @@
 -- Runs in one transaction that is rolled back; uses only products named 'tap-02-*'.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(69);
+SELECT plan(72);
 
 -- Everything this suite can change, for products whose id starts with prefix.
 CREATE FUNCTION pg_temp.tap_state(prefix text) RETURNS text LANGUAGE sql AS $$
@@ -35,6 +35,8 @@ BEGIN
     PERFORM inventory_set_stock('tap-02-m', 5, 'tap-02-w3');
     PERFORM inventory_set_stock('tap-02-s', 2, 'tap-02-w1');
     PERFORM inventory_set_stock('tap-02-s', 10, 'tap-02-w2');
+    PERFORM inventory_set_stock('tap-02-t', 5, 'tap-02-wb');
+    PERFORM inventory_set_stock('tap-02-t', 5, 'tap-02-wa');
 END
 $$;
 
@@ -97,6 +99,10 @@ SELECT results_eq(
     $$SELECT warehouse, quantity FROM inventory_reserve('tap-02-o7', 'tap-02-m', 3) ORDER BY quantity DESC$$,
     $$VALUES ('tap-02-w3'::text, 2::bigint), ('tap-02-w1', 1)$$,
     'a reservation can take the last units of every warehouse');
+SELECT results_eq(
+    $$SELECT warehouse, quantity FROM inventory_reserve('tap-02-o10', 'tap-02-t', 1)$$,
+    $$VALUES ('tap-02-wa'::text, 1::bigint)$$,
+    'between warehouses with the same amount available, the name that sorts first wins');
 SELECT is_empty($$SELECT 1 FROM inventory.stock WHERE product_id = 'tap-02-m' AND reserved <> on_hand$$,
                 'every warehouse of tap-02-m is now fully reserved');
 SELECT is((SELECT count(*) FROM inventory.ledger WHERE product_id = 'tap-02-m' AND reason = 'reserve'),
@@ -212,6 +218,16 @@ SELECT throws_ok($$SELECT * FROM inventory_reserve('tap-02-o8', 'tap-02-a', 1, N
 SET LOCAL inventory.max_reservation_ttl = 60;
 SELECT throws_ok($$SELECT * FROM inventory_reserve('tap-02-o8', 'tap-02-a', 1, NULL, '61 seconds')$$, '22023', NULL,
                  'a lowered inventory.max_reservation_ttl is enforced');
+SET LOCAL inventory.reservation_ttl = '61s';
+SELECT throws_ok($$SELECT * FROM inventory_reserve('tap-02-o8', 'tap-02-a', 1)$$, '22023', NULL,
+                 'a default ttl (inventory.reservation_ttl) above inventory.max_reservation_ttl is refused too');
+SET LOCAL inventory.reservation_ttl TO DEFAULT;
+SET LOCAL ROLE inventory_writer;
+SET LOCAL inventory.reservation_ttl = '30d';
+SELECT throws_ok($$SELECT * FROM inventory_reserve('tap-02-o8', 'tap-02-a', 1)$$, '22023', NULL,
+                 'a writer cannot outlast inventory.max_reservation_ttl through its own inventory.reservation_ttl');
+RESET ROLE;
+SET LOCAL inventory.reservation_ttl TO DEFAULT;
 SET LOCAL inventory.max_quantity = 2;
 SELECT throws_ok($$SELECT * FROM inventory_reserve('tap-02-o8', 'tap-02-a', 3)$$, '22023', NULL,
                  'a lowered inventory.max_quantity is enforced');

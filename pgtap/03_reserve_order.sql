@@ -9,7 +9,7 @@
 -- Runs in one transaction that is rolled back; uses only products named 'tap-03-*'.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(69);
+SELECT plan(71);
 
 -- Everything this suite can change, for products whose id starts with prefix.
 CREATE FUNCTION pg_temp.tap_state(prefix text) RETURNS text LANGUAGE sql AS $$
@@ -102,6 +102,16 @@ SELECT results_eq(
         FROM inventory.reservations WHERE order_id = 'tap-03-o6' AND status = 'active'$$,
     $$VALUES (5::bigint, true)$$,
     'the order holds 5 of the product, at least 2 of them in the named warehouse');
+SELECT results_eq(
+    $$SELECT warehouse, quantity FROM inventory.reservations WHERE order_id = 'tap-03-o6'$$,
+    $$VALUES ('tap-03-w1'::text, 5::bigint)$$,
+    'served from the same warehouse (w1 has most left), the two lines became one reservation of 5');
+SELECT results_eq(
+    $$SELECT warehouse, quantity, created FROM inventory_reserve_order('tap-03-o6',
+        '[{"product_id": "tap-03-e", "quantity": 2, "warehouse": "tap-03-w1"},
+          {"product_id": "tap-03-e", "quantity": 3}]')$$,
+    $$VALUES ('tap-03-w1'::text, 5::bigint, false)$$,
+    'repeating that order is recognised as an idempotent repeat');
 
 SELECT results_eq(
     $$SELECT quantity FROM inventory_reserve_order('tap-03-o9', '[{"product_id": "tap-03-a", "quantity": 2.0}]')$$,

@@ -10,7 +10,7 @@
 -- 'tap-05-*'.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(51);
+SELECT plan(55);
 
 -- Everything this suite can change, for products whose id starts with prefix.
 CREATE FUNCTION pg_temp.tap_state(prefix text) RETURNS text LANGUAGE sql AS $$
@@ -147,6 +147,21 @@ SELECT results_eq(
     $$VALUES ('tap-05-b'::text, 6::bigint), ('tap-05-c', 1)$$,
     'reserve_order also expires overdue reservations on the spot');
 SELECT is(pg_temp.tap_status('tap-05-o3'), 'expired', '... the overdue reservation of tap-05-b is expired');
+
+-- An overdue reservation is honoured until something expires it
+DO $$ BEGIN PERFORM inventory_reserve('tap-05-o14', 'tap-05-c', 1); PERFORM pg_temp.tap_overdue('tap-05-o14'); END $$;
+DROP TABLE tap_before;
+CREATE TEMP TABLE tap_before AS SELECT pg_temp.tap_state('tap-05-') AS state;
+SELECT results_eq(
+    $$SELECT status, created FROM inventory_reserve('tap-05-o14', 'tap-05-c', 1)$$,
+    $$VALUES ('active'::text, false)$$,
+    'a repeat for an overdue reservation still returns it (it counts as held)');
+SELECT is(pg_temp.tap_state('tap-05-'), (SELECT state FROM tap_before), '... without expiring or extending it');
+SELECT results_eq(
+    $$SELECT status, expires_at FROM inventory_confirm((SELECT id FROM inventory.reservations WHERE order_id = 'tap-05-o14'))$$,
+    $$VALUES ('confirmed'::text, NULL::timestamptz)$$,
+    'an overdue reservation that was not expired yet can still be confirmed');
+SELECT is(inventory_available('tap-05-c'), 2::bigint, 'once confirmed it counts against available stock again (4 - 1 - 1)');
 
 -- Stock corrections are not blocked by overdue reservations -----------------------------------
 

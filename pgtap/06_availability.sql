@@ -78,8 +78,8 @@ SELECT results_eq(
 
 -- inventory_stock_levels ----------------------------------------------------------------------
 
-SELECT has_view('public', 'inventory_stock_levels', 'the view inventory_stock_levels exists');
-SELECT columns_are('public', 'inventory_stock_levels',
+SELECT has_view('inventory_stock_levels', 'the view inventory_stock_levels exists');
+SELECT columns_are('inventory_stock_levels',
     ARRAY['product_id', 'warehouse', 'name', 'on_hand', 'reserved', 'available', 'low_stock_threshold',
           'low_stock', 'version', 'updated_at'],
     'the view has the documented columns');

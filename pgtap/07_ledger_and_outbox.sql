@@ -12,7 +12,7 @@
 -- Runs in one transaction that is rolled back; uses only products named 'tap-07-*'.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(44);
+SELECT plan(46);
 
 SELECT is((SELECT count(*) FROM inventory.stock WHERE product_id LIKE 'tap-07-%')
         + (SELECT count(*) FROM inventory.ledger WHERE product_id LIKE 'tap-07-%')
@@ -52,6 +52,7 @@ BEGIN
     PERFORM inventory_restock('tap-07-c', 1);                               -- c v3: back_in_stock
     PERFORM inventory_set_stock('tap-07-r', 2);                             -- r v1
     PERFORM inventory_remove('tap-07-r');                                   -- r v2
+    PERFORM inventory_set_stock('tap-07-c', 3, 'main', NULL, 100);          -- c v4: threshold above available
 END
 $$;
 SET LOCAL inventory.updated_topic = 'tap.custom.updated';
@@ -80,8 +81,8 @@ SELECT is_empty(
          AND (l.on_hand IS DISTINCT FROM s.on_hand OR l.reserved IS DISTINCT FROM s.reserved
               OR l.version IS DISTINCT FROM s.version)$$,
     'for every stock row the ledger deltas sum to on_hand and reserved, and its last version is the row''s');
-SELECT is((SELECT count(*) FROM inventory.stock WHERE product_id LIKE 'tap-07-%'), 5::bigint,
-          'the check above covered the five remaining stock rows');
+SELECT is((SELECT count(*) FROM inventory.stock WHERE product_id LIKE 'tap-07-%'), 4::bigint,
+          'the check above covered the four remaining stock rows');
 SELECT results_eq(
     $$SELECT sum(on_hand_delta)::bigint, sum(reserved_delta)::bigint, count(*) FROM inventory.ledger WHERE product_id = 'tap-07-r'$$,
     $$VALUES (0::bigint, 0::bigint, 2::bigint)$$,
@@ -144,8 +145,17 @@ SELECT is_empty(
 SELECT is_empty(
     $$SELECT seq FROM inventory.outbox WHERE aggregateid LIKE 'tap-07-%'
        AND NOT payload ?& ARRAY['eventId', 'type', 'productId', 'warehouse', 'version', 'reason', 'previousQuantity',
-                                'newQuantity', 'onHand', 'reserved', 'available', 'orderId', 'reservationId', 'timestamp']$$,
-    'every event carries every field of DESIGN section 4');
+                                'newQuantity', 'onHand', 'reserved', 'available', 'orderId', 'reservationId', 'timestamp',
+                                'lowStockThreshold']$$,
+    'every event carries every field of DESIGN section 4, plus lowStockThreshold');
+SELECT results_eq(
+    $$SELECT aggregateid, warehouse, version, payload->'lowStockThreshold' FROM inventory.outbox
+       WHERE type = 'inventory.updated' AND (aggregateid, warehouse, version) IN
+             (('tap-07-a', 'main', 1), ('tap-07-a', 'tap-07-w2', 1), ('tap-07-c', 'main', 3), ('tap-07-c', 'main', 4))
+       ORDER BY 1, 2, 3$$,
+    $$VALUES ('tap-07-a'::text, 'main'::text, 1::bigint, '3'::jsonb), ('tap-07-a', 'tap-07-w2', 1, 'null'),
+             ('tap-07-c', 'main', 3, 'null'), ('tap-07-c', 'main', 4, '100')$$,
+    'lowStockThreshold is the row''s threshold after the change (null without one)');
 SELECT is_empty(
     $$SELECT seq FROM inventory.outbox WHERE aggregateid LIKE 'tap-07-%'
        AND (payload->>'eventId' IS DISTINCT FROM id::text OR payload->>'type' IS DISTINCT FROM type
@@ -201,6 +211,8 @@ SELECT results_eq(
     $$SELECT type, version FROM inventory.outbox WHERE aggregateid = 'tap-07-c' AND type <> 'inventory.updated' ORDER BY seq$$,
     $$VALUES ('out_of_stock'::text, 2::bigint), ('back_in_stock', 3)$$,
     'out_of_stock and back_in_stock also without a threshold');
+SELECT is((SELECT count(*) FROM inventory.outbox WHERE aggregateid = 'tap-07-c' AND version = 4 AND type <> 'inventory.updated'),
+          0::bigint, 'setting a threshold above the current availability raises no alert');
 SELECT is((SELECT count(*) FROM inventory.outbox WHERE aggregateid = 'tap-07-a' AND warehouse = 'tap-07-w2'
               AND type <> 'inventory.updated'),
           0::bigint, 'no alert for a row that never ran out and has no threshold');
@@ -226,6 +238,8 @@ SELECT results_eq(
 
 CREATE TEMP TABLE tap_ours AS
 SELECT seq FROM inventory.outbox WHERE aggregateid LIKE 'tap-07-%';
+CREATE TEMP TABLE tap_ledger_before AS
+SELECT count(*) AS n FROM inventory.ledger WHERE product_id LIKE 'tap-07-%';
 SELECT results_eq(
     $$SELECT seq FROM inventory_outbox_fetch((SELECT count(*)::integer FROM inventory.outbox))$$,
     $$SELECT seq FROM inventory.outbox ORDER BY seq$$,
@@ -241,14 +255,17 @@ SELECT results_eq(
         FROM inventory.outbox WHERE aggregateid LIKE 'tap-07-%' ORDER BY seq$$,
     'fetch returns the rows with the Debezium outbox columns');
 SELECT is_empty($$SELECT * FROM inventory_outbox_fetch(NULL)$$, 'fetch(NULL) returns nothing');
+SELECT throws_ok($$SELECT * FROM inventory_outbox_fetch(0)$$, '22023', NULL, 'fetch(0) is refused with 22023');
+SELECT throws_ok($$SELECT * FROM inventory_outbox_fetch(-1)$$, '22023', NULL, 'fetch(-1) is refused with 22023');
 SELECT is(inventory_outbox_ack(ARRAY(SELECT seq FROM tap_ours)), (SELECT count(*)::integer FROM tap_ours),
           'ack deletes the acknowledged events and returns how many');
 SELECT is((SELECT count(*) FROM inventory.outbox WHERE aggregateid LIKE 'tap-07-%'), 0::bigint,
           'the acknowledged events are gone');
 SELECT is(inventory_outbox_ack(ARRAY(SELECT seq FROM tap_ours)), 0, 'acknowledging them again deletes nothing');
 SELECT is(inventory_outbox_ack('{}'), 0, 'ack of an empty array returns 0');
+SELECT is(inventory_outbox_ack(NULL), NULL::integer, 'ack(NULL) returns NULL (the function is STRICT)');
 SELECT is(inventory_outbox_ack(ARRAY[-1]::bigint[]), 0, 'ack of an unknown seq returns 0');
-SELECT is((SELECT count(*) FROM inventory.ledger WHERE product_id LIKE 'tap-07-%'), 22::bigint,
+SELECT is((SELECT count(*) FROM inventory.ledger WHERE product_id LIKE 'tap-07-%'), (SELECT n FROM tap_ledger_before),
           'acknowledging events leaves the ledger alone');
 
 SELECT * FROM finish();

@@ -248,9 +248,16 @@ COMMENT ON VIEW inventory_stock_levels IS 'Stock levels; available leaves out ov
 
 CREATE FUNCTION inventory_outbox_fetch(max_rows integer DEFAULT 500)
 RETURNS SETOF inventory.outbox
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $$ SELECT * FROM inventory.outbox ORDER BY seq LIMIT max_rows $$;
+AS $$
+BEGIN
+    IF max_rows < 1 OR max_rows > 100000 THEN
+        RAISE EXCEPTION 'max_rows must be between 1 and 100000, not %', max_rows USING ERRCODE = '22023';
+    END IF;
+    RETURN QUERY SELECT * FROM inventory.outbox ORDER BY seq LIMIT max_rows;
+END
+$$;
 COMMENT ON FUNCTION inventory_outbox_fetch(integer) IS
 'The oldest unpublished events visible now, in seq order; the relay publishes them and calls inventory_outbox_ack.';
 
