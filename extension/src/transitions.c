@@ -110,7 +110,8 @@ static Outcome Decide(const Transition *transition, const char *status);
 static bool StatusIn(const char *status, const char *const *states);
 static void ApplyTransition(StockRow *row, const Transition *transition, const char *order_id,
 							pg_uuid_t *id, int64 quantity);
-static StockRow *FindOrLockRow(StockRow **rows, int *nrows, const char *product_id, const char *warehouse);
+static StockRow *FindLockedRow(StockRow *rows, int nrows, const char *product_id, const char *warehouse);
+static OrderReservation *ReadOrderUnderLocks(Datum order, StockRow **rows, int *nrows, int *nreservations);
 static const char *UuidText(pg_uuid_t *id);
 
 /* inventory_confirm confirms one reservation. */
@@ -231,6 +232,54 @@ TransitionOne(pg_uuid_t *id, const Transition *transition, ReturnSetInfo *rsinfo
 	EmitSpiRows(rsinfo);
 }
 
+/*
+ * ReadOrderUnderLocks reads the order's reservations once every live one's stock row is locked.
+ * A reservation made by a concurrent call after the order's rows were locked sits on a row not yet
+ * locked: that row is locked now (out of the global order; PostgreSQL's deadlock detector covers
+ * that rare case) and the order is read again, so no status is ever used from before its lock.
+ */
+static OrderReservation *
+ReadOrderUnderLocks(Datum order, StockRow **rows, int *nrows, int *nreservations)
+{
+	for (;;)
+	{
+		OrderReservation *reservations;
+		bool		locked_more = false;
+		int			i;
+
+		ExecuteSavedPlan(&ReadOrderPlan, &order, NULL, 0);
+		*nreservations = (int) SPI_processed;
+		reservations = palloc(sizeof(OrderReservation) * Max(*nreservations, 1));
+		for (i = 0; i < *nreservations; i++)
+		{
+			bool		isnull;
+			OrderReservation *r = &reservations[i];
+
+			r->id = DatumGetUUIDP(ColumnDatum(i, 1, &isnull));
+			r->product_id = ColumnText(i, 3);
+			r->warehouse = ColumnText(i, 4);
+			r->quantity = ColumnInt64(i, 5);
+			r->status = ColumnText(i, 6);
+			r->tuple = SPI_tuptable->vals[i];
+		}
+		for (i = 0; i < *nreservations; i++)
+			if (StatusIn(reservations[i].status, ReleaseFrom) &&
+				FindLockedRow(*rows, *nrows, reservations[i].product_id, reservations[i].warehouse) == NULL)
+			{
+				*rows = repalloc(*rows, sizeof(StockRow) * (*nrows + 1));
+				if (!LockStockRow(reservations[i].product_id, reservations[i].warehouse, false,
+								  &(*rows)[*nrows]))
+					ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+									errmsg("live reservation of product \"%s\" in warehouse \"%s\" has no stock row",
+										   reservations[i].product_id, reservations[i].warehouse)));
+				(*nrows)++;
+				locked_more = true;
+			}
+		if (!locked_more)
+			return reservations;
+	}
+}
+
 /* TransitionOrder locks the order's stock rows, checks every live reservation, then moves them. */
 static void
 TransitionOrder(const char *order_id, const Transition *transition, ReturnSetInfo *rsinfo)
@@ -245,25 +294,10 @@ TransitionOrder(const char *order_id, const Transition *transition, ReturnSetInf
 	int			i;
 
 	rows = LockStockRows(&LockOrderStockPlan, &order, &nrows);
-
-	ExecuteSavedPlan(&ReadOrderPlan, &order, NULL, 0);
-	nreservations = (int) SPI_processed;
+	reservations = ReadOrderUnderLocks(order, &rows, &nrows, &nreservations);
 	if (nreservations == 0)
 		ereport(ERROR, (errcode(ERRCODE_INVENTORY_UNKNOWN_RESERVATION),
 						errmsg("order \"%s\" has no reservations", order_id)));
-	reservations = palloc(sizeof(OrderReservation) * nreservations);
-	for (i = 0; i < nreservations; i++)
-	{
-		bool		isnull;
-		OrderReservation *r = &reservations[i];
-
-		r->id = DatumGetUUIDP(ColumnDatum(i, 1, &isnull));
-		r->product_id = ColumnText(i, 3);
-		r->warehouse = ColumnText(i, 4);
-		r->quantity = ColumnInt64(i, 5);
-		r->status = ColumnText(i, 6);
-		r->tuple = SPI_tuptable->vals[i];
-	}
 
 	for (i = 0; i < nreservations; i++)
 	{
@@ -301,7 +335,7 @@ TransitionOrder(const char *order_id, const Transition *transition, ReturnSetInf
 			tuplestore_puttuple(rsinfo->setResult, r->tuple);
 			continue;
 		}
-		ApplyTransition(FindOrLockRow(&rows, &nrows, r->product_id, r->warehouse), transition,
+		ApplyTransition(FindLockedRow(rows, nrows, r->product_id, r->warehouse), transition,
 						order_id, r->id, r->quantity);
 		EmitSpiRows(rsinfo);
 	}
@@ -344,25 +378,16 @@ ApplyTransition(StockRow *row, const Transition *transition, const char *order_i
 	SetReservationStatus(row->product_id, id, transition->target);
 }
 
-/*
- * FindOrLockRow returns the locked stock row of a reservation. A reservation made by a concurrent
- * call after the order's rows were locked has a row not yet locked: it is locked now (out of the
- * global order; PostgreSQL's deadlock detector covers that rare case).
- */
+/* FindLockedRow returns the locked stock row of a product and warehouse, or NULL. */
 static StockRow *
-FindOrLockRow(StockRow **rows, int *nrows, const char *product_id, const char *warehouse)
+FindLockedRow(StockRow *rows, int nrows, const char *product_id, const char *warehouse)
 {
 	int			i;
 
-	for (i = 0; i < *nrows; i++)
-		if (strcmp((*rows)[i].product_id, product_id) == 0 && strcmp((*rows)[i].warehouse, warehouse) == 0)
-			return &(*rows)[i];
-	*rows = repalloc(*rows, sizeof(StockRow) * (*nrows + 1));
-	if (!LockStockRow(product_id, warehouse, false, &(*rows)[*nrows]))
-		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
-						errmsg("live reservation of product \"%s\" in warehouse \"%s\" has no stock row",
-							   product_id, warehouse)));
-	return &(*rows)[(*nrows)++];
+	for (i = 0; i < nrows; i++)
+		if (strcmp(rows[i].product_id, product_id) == 0 && strcmp(rows[i].warehouse, warehouse) == 0)
+			return &rows[i];
+	return NULL;
 }
 
 /* UuidText formats a uuid for messages. */

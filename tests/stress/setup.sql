@@ -38,7 +38,8 @@ SELECT set_config('inventory.actor', '', false);
 -- stress.step performs one API call chosen by r (1..100) and logs it in stress.calls.
 --   client: pgbench client id; p: product 1..4; q: quantity 1..3; w: 0 any warehouse, 1 main,
 --   2 east; t: 1..10, a reservation gets a 1-second ttl when t = 1 (so reservations go overdue and
---   the reaper and on-the-spot expiry have work).
+--   the reaper and on-the-spot expiry have work), and a transition picks a reservation in any
+--   state when t = 2 (so it meets refusals and repeats, not only live reservations).
 CREATE FUNCTION stress.step(client integer, r integer, p integer, q integer, w integer, t integer)
 RETURNS text
 LANGUAGE plpgsql AS $$
@@ -76,7 +77,7 @@ BEGIN
         WHEN r <= 80 THEN 'ship_order'
         WHEN r <= 94 THEN 'restock'
         WHEN r <= 97 THEN 'expire'
-        ELSE 'check'
+        ELSE 'adjust'
     END;
 
     -- Pick the reservation a transition works on. The pick reads without locks, so by the time
@@ -144,8 +145,9 @@ BEGIN
             returned := 1;
         WHEN 'expire' THEN
             returned := inventory_expire_reservations(25);
-        WHEN 'check' THEN
-            PERFORM inventory_check(product, q, warehouse);
+        WHEN 'adjust' THEN
+            -- Shrinkage: refused (IN006) when on_hand would fall below what is reserved.
+            PERFORM inventory_adjust(product, -q, 'stress shrinkage', CASE w WHEN 2 THEN 'east' ELSE 'main' END);
             returned := 1;
         END CASE;
     EXCEPTION WHEN SQLSTATE 'IN000' THEN
