@@ -86,6 +86,14 @@ CREATE TABLE inventory.outbox (
 COMMENT ON TABLE inventory.outbox IS 'Transactional outbox; the relay publishes rows in seq order and deletes what Kafka acknowledged';
 CREATE INDEX outbox_seq ON inventory.outbox (seq);
 
+-- Tables an extension creates are left out of pg_dump unless registered: register every one, so
+-- a backup holds the stock, reservations, ledger and unpublished events.
+SELECT pg_catalog.pg_extension_config_dump('inventory.stock', '');
+SELECT pg_catalog.pg_extension_config_dump('inventory.reservations', '');
+SELECT pg_catalog.pg_extension_config_dump('inventory.ledger', '');
+SELECT pg_catalog.pg_extension_config_dump('inventory.outbox', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('inventory.outbox', 'seq'), '');
+
 -- The row every reservation function returns. "created" is true when this call made the row.
 CREATE TYPE inventory_reservation AS (
     reservation_id uuid,

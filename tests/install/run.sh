@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/install/run.sh: checks CREATE EXTENSION pg_inventory in a database without pg_cron (it
 # installs, says how to schedule the reaper, and inventory_schedule_reaper refuses with 55000),
-# DROP and re-CREATE with the roles left from before, and that the reaper still works on demand.
+# DROP and re-CREATE with the roles left from before, that the reaper still works on demand, and
+# that pg_dump carries the extension's data (tables registered with pg_extension_config_dump).
 # Uses PGHOST/PGPORT/PGUSER; creates and drops its own database. Ends with "N passed, N failed".
 set -uo pipefail
 
@@ -47,7 +48,20 @@ check "CREATE EXTENSION again reuses the existing roles" sql -c "SET client_min_
 check "the roles keep their grants after re-creation" sql -tAc "
     DO \$\$ BEGIN IF NOT has_function_privilege('inventory_writer', 'inventory_reserve(text, text, bigint, text, interval)', 'EXECUTE')
     THEN RAISE 'grant missing'; END IF; END \$\$"
-psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $database" >/dev/null
+
+restored=${database}_restored
+PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $restored" -c "CREATE DATABASE $restored" >/dev/null
+sql -qc "SELECT count(*) FROM inventory_set_stock('dump-p', 7); SELECT count(*) FROM inventory_reserve('dump-o', 'dump-p', 2)" >/dev/null
+pg_dump -d "$database" | psql -X -q -d "$restored" >/dev/null 2>&1
+check "pg_dump carries stock, reservations, ledger and outbox" bash -c "
+    [ \"\$(psql -X -tA -d $restored -c \"SELECT (SELECT on_hand || '/' || reserved FROM inventory.stock WHERE product_id = 'dump-p')
+        || ' ' || (SELECT count(*) FROM inventory.reservations WHERE order_id = 'dump-o')
+        || ' ' || (SELECT count(*) FROM inventory.ledger WHERE product_id = 'dump-p')
+        || ' ' || (SELECT count(*) FROM inventory.outbox WHERE aggregateid = 'dump-p')\")\" = '7/2 1 2 2' ]"
+check "a restored database goes on where the dump left off" bash -c "
+    [ \"\$(psql -X -tA -d $restored -c \"SELECT count(*) FROM inventory_reserve('dump-o2', 'dump-p', 1);
+        SELECT max(version) || ' ' || (SELECT max(seq) > 2 FROM inventory.outbox) FROM inventory.ledger WHERE product_id = 'dump-p'\" | tail -n 1)\" = '3 true' ]"
+psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $database" -c "DROP DATABASE IF EXISTS $restored" >/dev/null
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
