@@ -31,7 +31,7 @@ $$;
 CREATE FUNCTION pg_temp.tap_table_privileges(role_name text) RETURNS SETOF text LANGUAGE sql AS $$
 SELECT t.name || ':' || p.privilege
   FROM (VALUES ('inventory.stock'), ('inventory.reservations'), ('inventory.ledger'), ('inventory.outbox'),
-               ('inventory_stock_levels')) t(name)
+               ('inventory.consumer_offsets'), ('inventory.dead_letters'), ('inventory_stock_levels')) t(name)
  CROSS JOIN (VALUES ('SELECT'), ('INSERT'), ('UPDATE'), ('DELETE'), ('TRUNCATE'), ('REFERENCES'), ('TRIGGER')) p(privilege)
  WHERE has_table_privilege(role_name, t.name, p.privilege)
 $$;
@@ -69,8 +69,10 @@ SELECT set_eq($$SELECT * FROM pg_temp.tap_executable_by('inventory_writer')$$,
     ARRAY['inventory_available(text, text)', 'inventory_check(text, bigint, text)',
           'inventory_reserve(text, text, bigint, text, interval)', 'inventory_reserve_order(text, jsonb, interval)',
           'inventory_confirm(uuid)', 'inventory_confirm_order(text)', 'inventory_release(uuid)',
-          'inventory_release_order(text)', 'inventory_ship(uuid)', 'inventory_ship_order(text)'],
-    'inventory_writer may execute the reads and the reservation functions, nothing else');
+          'inventory_release_order(text)', 'inventory_ship(uuid)', 'inventory_ship_order(text)',
+          'inventory_claim_message(text, text, integer, bigint)', 'inventory_consumer_offsets(text)',
+          'inventory_dead_letter(text, text, integer, bigint, text, text, text, text)'],
+    'inventory_writer may execute the reads, the reservation and the Kafka consumer functions, nothing else');
 SELECT set_eq($$SELECT * FROM pg_temp.tap_executable_by('inventory_admin')$$,
     ARRAY['inventory_available(text, text)', 'inventory_check(text, bigint, text)',
           'inventory_reserve(text, text, bigint, text, interval)', 'inventory_reserve_order(text, jsonb, interval)',
@@ -78,7 +80,8 @@ SELECT set_eq($$SELECT * FROM pg_temp.tap_executable_by('inventory_admin')$$,
           'inventory_release_order(text)', 'inventory_ship(uuid)', 'inventory_ship_order(text)',
           'inventory_expire_reservations(integer)', 'inventory_restock(text, bigint, text, text)',
           'inventory_adjust(text, bigint, text, text)', 'inventory_set_stock(text, bigint, text, text, bigint)',
-          'inventory_remove(text, text)'],
+          'inventory_remove(text, text)', 'inventory_claim_message(text, text, integer, bigint)', 'inventory_consumer_offsets(text)',
+          'inventory_dead_letter(text, text, integer, bigint, text, text, text, text)'],
     'inventory_admin may also change stock and expire reservations, but not touch the outbox or the job');
 SELECT set_eq($$SELECT * FROM pg_temp.tap_executable_by('inventory_relay')$$,
     ARRAY['inventory_outbox_fetch(integer)', 'inventory_outbox_ack(bigint[])'],
@@ -97,8 +100,8 @@ SELECT is_empty(
 
 SELECT set_eq($$SELECT * FROM pg_temp.tap_table_privileges('inventory_reader')$$,
     ARRAY['inventory.stock:SELECT', 'inventory.reservations:SELECT', 'inventory.ledger:SELECT',
-          'inventory_stock_levels:SELECT'],
-    'inventory_reader may only SELECT stock, reservations, ledger and the view');
+          'inventory.consumer_offsets:SELECT', 'inventory.dead_letters:SELECT', 'inventory_stock_levels:SELECT'],
+    'inventory_reader may only SELECT stock, reservations, ledger, consumer offsets, dead letters and the view');
 SELECT set_eq($$SELECT * FROM pg_temp.tap_table_privileges('inventory_writer')$$,
     $$SELECT * FROM pg_temp.tap_table_privileges('inventory_reader')$$,
     'inventory_writer has no table privileges beyond a reader''s: it cannot INSERT, UPDATE or DELETE');
@@ -187,7 +190,9 @@ SELECT set_eq($$SELECT signature FROM pg_temp.tap_functions()$$,
           'inventory_adjust(text, bigint, text, text)', 'inventory_set_stock(text, bigint, text, text, bigint)',
           'inventory_remove(text, text)', 'inventory_available(text, text)', 'inventory_check(text, bigint, text)',
           'inventory_outbox_fetch(integer)', 'inventory_outbox_ack(bigint[])',
-          'inventory_schedule_reaper(text)', 'inventory_unschedule_reaper()'],
+          'inventory_schedule_reaper(text)', 'inventory_unschedule_reaper()',
+          'inventory_claim_message(text, text, integer, bigint)', 'inventory_consumer_offsets(text)',
+          'inventory_dead_letter(text, text, integer, bigint, text, text, text, text)'],
     'the extension''s functions are exactly the documented SQL API');
 SELECT is_empty($$SELECT signature FROM pg_temp.tap_functions() WHERE coalesce(obj_description(oid, 'pg_proc'), '') = ''$$,
                 'every function of the extension has a COMMENT');
@@ -212,15 +217,16 @@ SELECT is_empty(
     'the pg_cron helpers run as the caller, with a pinned search_path');
 SELECT set_eq(
     $$SELECT f.signature FROM pg_temp.tap_functions() f JOIN pg_proc p ON p.oid = f.oid WHERE p.provolatile = 's'$$,
-    ARRAY['inventory_available(text, text)', 'inventory_check(text, bigint, text)', 'inventory_outbox_fetch(integer)'],
+    ARRAY['inventory_available(text, text)', 'inventory_check(text, bigint, text)', 'inventory_outbox_fetch(integer)',
+          'inventory_consumer_offsets(text)'],
     'the reads are STABLE; every other function is VOLATILE');
 SELECT is_empty(
     $$SELECT f.signature FROM pg_temp.tap_functions() f JOIN pg_proc p ON p.oid = f.oid
        WHERE p.provolatile = 'v' AND p.proparallel <> 'u'$$,
     'every VOLATILE function is PARALLEL UNSAFE');
 
-SELECT tables_are('inventory', ARRAY['stock', 'reservations', 'ledger', 'outbox'],
-                  'schema inventory holds the four tables');
+SELECT tables_are('inventory', ARRAY['stock', 'reservations', 'ledger', 'outbox', 'consumer_offsets', 'dead_letters'],
+                  'schema inventory holds the four product tables and the two Kafka consumer tables');
 SELECT col_is_pk('inventory', 'stock', ARRAY['product_id', 'warehouse'], 'stock is keyed by (product_id, warehouse)');
 SELECT col_is_pk('inventory', 'reservations', ARRAY['product_id', 'id'], 'reservations are keyed by (product_id, id)');
 SELECT col_is_pk('inventory', 'ledger', ARRAY['product_id', 'warehouse', 'version'],
@@ -229,9 +235,10 @@ SELECT col_is_pk('inventory', 'outbox', ARRAY['aggregateid', 'id'], 'the outbox 
 SELECT is_empty(
     $$SELECT i.indexrelid::regclass FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
        WHERE c.relnamespace = 'inventory'::regnamespace AND i.indisunique
+         AND c.relname NOT IN ('consumer_offsets', 'dead_letters')
          AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
                             AND a.attname IN ('product_id', 'aggregateid'))$$,
-    'every unique index contains the product (distributable by product_id)');
+    'every unique index of a product table contains the product (distributable by product_id)');
 SELECT columns_are('inventory', 'outbox',
     ARRAY['seq', 'id', 'aggregatetype', 'aggregateid', 'type', 'payload', 'warehouse', 'version', 'created_at'],
     'the outbox has the Debezium outbox columns (id, aggregatetype, aggregateid, type, payload) plus relay columns');

@@ -2,7 +2,8 @@
 # tests/install/run.sh: checks CREATE EXTENSION pg_inventory in a database without pg_cron (it
 # installs, says how to schedule the reaper, and inventory_schedule_reaper refuses with 55000),
 # DROP and re-CREATE with the roles left from before, that the reaper still works on demand, and
-# that pg_dump carries the extension's data (tables registered with pg_extension_config_dump).
+# that pg_dump carries the extension's data (tables registered with pg_extension_config_dump), and
+# that ALTER EXTENSION ... UPDATE from 1.0 keeps the data and brings the new objects.
 # Uses PGHOST/PGPORT/PGUSER; creates and drops its own database. Ends with "N passed, N failed".
 set -uo pipefail
 
@@ -61,7 +62,23 @@ check "pg_dump carries stock, reservations, ledger and outbox" bash -c "
 check "a restored database goes on where the dump left off" bash -c "
     [ \"\$(psql -X -tA -d $restored -c \"SELECT count(*) FROM inventory_reserve('dump-o2', 'dump-p', 1);
         SELECT max(version) || ' ' || (SELECT max(seq) > 2 FROM inventory.outbox) FROM inventory.ledger WHERE product_id = 'dump-p'\" | tail -n 1)\" = '3 true' ]"
-psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $database" -c "DROP DATABASE IF EXISTS $restored" >/dev/null
+
+upgraded=${database}_upgraded
+PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $upgraded" -c "CREATE DATABASE $upgraded" >/dev/null
+psql -X -q -d "$upgraded" -c "SET client_min_messages = error" -c "CREATE EXTENSION pg_inventory VERSION '1.0'" \
+    -c "SELECT count(*) FROM inventory_set_stock('up-p', 9)" -c "SELECT count(*) FROM inventory_reserve('up-o', 'up-p', 4)" >/dev/null
+check "ALTER EXTENSION pg_inventory UPDATE reaches the control file's version" bash -c "
+    psql -X -q -d $upgraded -c 'ALTER EXTENSION pg_inventory UPDATE' &&
+    [ \"\$(psql -X -tA -d $upgraded -c \"SELECT extversion = default_version FROM pg_extension JOIN pg_available_extensions ON name = extname WHERE extname = 'pg_inventory'\")\" = t ]"
+check "the update keeps stock and reservations" bash -c "
+    [ \"\$(psql -X -tA -d $upgraded -c \"SELECT on_hand || '/' || reserved FROM inventory.stock WHERE product_id = 'up-p'\")\" = 9/4 ]"
+check "the updated database has the objects of a fresh install" bash -c "
+    members=\"SELECT string_agg(pg_describe_object(classid, objid, 0), ',' ORDER BY 1) FROM pg_depend
+               WHERE refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pg_inventory') AND deptype = 'e'\"
+    [ \"\$(psql -X -tA -d $upgraded -c \"\$members\")\" = \"\$(psql -X -tA -d $restored -c \"\$members\")\" ]"
+check "the update's functions work on the old data" bash -c "
+    [ \"\$(psql -X -tA -d $upgraded -c \"SELECT inventory_claim_message('g', 't', 0, 0)\")\" = t ]"
+psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $database" -c "DROP DATABASE IF EXISTS $restored" -c "DROP DATABASE IF EXISTS $upgraded" >/dev/null
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
