@@ -12,9 +12,9 @@ deps:
 
 build: deps
 	$(MAKE) -C extension
-	@if [ -f frontend/CMakeLists.txt ]; then \
-	    cmake -S frontend -B $(FRONTEND_BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null && \
-	    cmake --build $(FRONTEND_BUILD) -j2; fi
+	$(MAKE) -C tools/kafka-mock
+	cmake -S frontend -B $(FRONTEND_BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build $(FRONTEND_BUILD) -j2
 
 install: build
 	$(SUDO) $(MAKE) -C extension install
@@ -27,8 +27,9 @@ run: install
 
 bench: install
 	bench/run.sh
-	@if [ -x bench/http.sh ]; then bench/http.sh; fi
+	bench/http.sh
 
 clean:
 	$(MAKE) -C extension clean
+	$(MAKE) -C tools/kafka-mock clean
 	rm -rf build

@@ -77,21 +77,19 @@ echo "== stress"
 tests/stress/run.sh 2>&1 | tee "$work/stress.log"
 record_closing_line stress "$work/stress.log" "${PIPESTATUS[0]}"
 
-if [ -f frontend/CMakeLists.txt ]; then
-    echo "== service unit tests"
-    ctest --test-dir build/frontend --output-on-failure >"$work/ctest.log" 2>&1
-    status=$?
-    tail -n 5 "$work/ctest.log"
-    unit_total=$(sed -nE 's/.*tests passed, ([0-9]+) tests failed out of ([0-9]+).*/\2/p' "$work/ctest.log")
-    unit_failed=$(sed -nE 's/.*tests passed, ([0-9]+) tests failed out of ([0-9]+).*/\1/p' "$work/ctest.log")
-    if [ -z "$unit_total" ]; then unit_total=0; unit_failed=1; fi
-    if [ "$status" -ne 0 ] && [ "$unit_failed" -eq 0 ]; then unit_failed=1; fi
-    record "service unit" $((unit_total - unit_failed)) "$unit_failed"
+echo "== service unit tests"
+ctest --test-dir build/frontend --output-on-failure >"$work/ctest.log" 2>&1
+status=$?
+tail -n 5 "$work/ctest.log"
+unit_total=$(sed -nE 's/.*tests passed, ([0-9]+) tests failed out of ([0-9]+).*/\2/p' "$work/ctest.log")
+unit_failed=$(sed -nE 's/.*tests passed, ([0-9]+) tests failed out of ([0-9]+).*/\1/p' "$work/ctest.log")
+if [ -z "$unit_total" ]; then unit_total=0; unit_failed=1; fi
+if [ "$status" -ne 0 ] && [ "$unit_failed" -eq 0 ]; then unit_failed=1; fi
+record "service unit" $((unit_total - unit_failed)) "$unit_failed"
 
-    echo "== service integration tests"
-    tests/service/run.sh 2>&1 | tee "$work/service.log"
-    record_closing_line "service integration" "$work/service.log" "${PIPESTATUS[0]}"
-fi
+echo "== service integration tests"
+tests/service/run.sh 2>&1 | tee "$work/service.log"
+record_closing_line "service integration" "$work/service.log" "${PIPESTATUS[0]}"
 
 echo "== pg_cron job"
 wait "$cron_pid"

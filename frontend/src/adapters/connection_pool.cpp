@@ -12,9 +12,11 @@ namespace {
 // An idle connection must have nothing to read: readable data or a hang-up means the server has
 // closed it (restart, terminate) and it would fail on first use.
 bool LooksHealthy(pqxx::connection& connection) {
-  if (!connection.is_open()) return false;
+  if (!connection.is_open())
+    return false;
   const int socket = connection.sock();
-  if (socket < 0) return false;
+  if (socket < 0)
+    return false;
   pollfd descriptor{socket, POLLIN, 0};
   const int ready = ::poll(&descriptor, 1, 0);
   return ready == 0;
@@ -26,7 +28,8 @@ std::string WithConnectOptions(const std::string& conninfo, int connect_timeout_
   const bool is_uri = conninfo.rfind("postgresql://", 0) == 0 || conninfo.rfind("postgres://", 0) == 0;
   std::string result = conninfo;
   auto append = [&](const std::string& key, const std::string& value) {
-    if (result.find(key + "=") != std::string::npos) return;
+    if (result.find(key + "=") != std::string::npos)
+      return;
     if (is_uri) {
       result += (result.find('?') == std::string::npos ? "?" : "&") + key + "=" + value;
     } else {
@@ -47,7 +50,8 @@ ConnectionPool::Lease::Lease(Lease&& other) noexcept
 }
 
 ConnectionPool::Lease::~Lease() {
-  if (pool_ != nullptr && connection_) pool_->Return(std::move(connection_), discard_ || !connection_->is_open());
+  if (pool_ != nullptr && connection_)
+    pool_->Return(std::move(connection_), discard_ || !connection_->is_open());
 }
 
 ConnectionPool::ConnectionPool(PoolSettings settings, Preparer prepare)
@@ -55,7 +59,9 @@ ConnectionPool::ConnectionPool(PoolSettings settings, Preparer prepare)
       conninfo_(WithConnectOptions(settings_.conninfo, settings_.connect_timeout_seconds)),
       prepare_(std::move(prepare)) {}
 
-ConnectionPool::~ConnectionPool() { Close(); }
+ConnectionPool::~ConnectionPool() {
+  Close();
+}
 
 ConnectionPool::Lease ConnectionPool::Acquire() {
   std::unique_ptr<pqxx::connection> connection;
@@ -66,7 +72,8 @@ ConnectionPool::Lease ConnectionPool::Acquire() {
       return closed_ || !idle_.empty() || open_ < settings_.size;
     });
     --waiting_;
-    if (closed_) throw PoolUnavailable("the service is shutting down");
+    if (closed_)
+      throw PoolUnavailable("the service is shutting down");
     if (!got_slot) {
       ++acquire_timeouts_;
       throw PoolUnavailable("no database connection became free within " +
@@ -80,7 +87,8 @@ ConnectionPool::Lease ConnectionPool::Acquire() {
       ++open_;
     }
   }
-  if (connection && !LooksHealthy(*connection)) connection.reset();
+  if (connection && !LooksHealthy(*connection))
+    connection.reset();
   if (!connection) {
     try {
       connection = Connect();

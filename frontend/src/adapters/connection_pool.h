@@ -9,11 +9,10 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <pqxx/connection>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <pqxx/connection>
 
 #include "observability/metrics.h"
 

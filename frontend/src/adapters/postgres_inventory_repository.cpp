@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/except>
 #include <pqxx/nontransaction>
+#include <pqxx/result>
 #include <pqxx/transaction>
 
 #include "adapters/database_error_translation.h"
@@ -16,14 +17,16 @@ namespace {
 std::vector<Reservation> Reservations(const pqxx::result& result) {
   std::vector<Reservation> reservations;
   reservations.reserve(result.size());
-  for (const auto& row : result) reservations.push_back(ReservationFromRow(row));
+  for (const auto& row : result)
+    reservations.push_back(ReservationFromRow(row));
   return reservations;
 }
 
 std::vector<StockLevel> Levels(const pqxx::result& result) {
   std::vector<StockLevel> levels;
   levels.reserve(result.size());
-  for (const auto& row : result) levels.push_back(StockLevelFromRow(row));
+  for (const auto& row : result)
+    levels.push_back(StockLevelFromRow(row));
   return levels;
 }
 
@@ -86,8 +89,8 @@ std::vector<StockLevel> PostgresInventoryRepository::ListStock(const StockQuery&
       after_product = query.after->product_id;
       after_warehouse = query.after->warehouse;
     }
-    return Levels(session.exec_prepared(statement::kListStock, query.warehouse, query.low_stock_only, after_product,
-                                        after_warehouse, query.limit + 1));
+    return Levels(session.exec_prepared(statement::kListStock, query.warehouse, query.low_stock_only,
+                                        after_product, after_warehouse, query.limit + 1));
   });
 }
 
@@ -103,15 +106,18 @@ StockLevel PostgresInventoryRepository::SetStock(const StockUpsert& upsert) {
   return Run([&](pqxx::connection& connection) {
     pqxx::nontransaction session(connection);
     return StockLevelFromRow(session.exec_prepared(statement::kSetStock, upsert.product_id, upsert.on_hand,
-                                                   upsert.warehouse, upsert.name, upsert.low_stock_threshold)[0]);
+                                                   upsert.warehouse, upsert.name,
+                                                   upsert.low_stock_threshold)[0]);
   });
 }
 
 StockLevel PostgresInventoryRepository::Restock(const std::string& product_id, const std::string& warehouse,
-                                                std::int64_t quantity, const std::optional<std::string>& note) {
+                                                std::int64_t quantity,
+                                                const std::optional<std::string>& note) {
   return Run([&](pqxx::connection& connection) {
     pqxx::nontransaction session(connection);
-    return StockLevelFromRow(session.exec_prepared(statement::kRestock, product_id, quantity, warehouse, note)[0]);
+    return StockLevelFromRow(
+        session.exec_prepared(statement::kRestock, product_id, quantity, warehouse, note)[0]);
   });
 }
 
@@ -119,7 +125,8 @@ StockLevel PostgresInventoryRepository::Adjust(const std::string& product_id, co
                                                std::int64_t delta, const std::string& reason) {
   return Run([&](pqxx::connection& connection) {
     pqxx::nontransaction session(connection);
-    return StockLevelFromRow(session.exec_prepared(statement::kAdjust, product_id, delta, reason, warehouse)[0]);
+    return StockLevelFromRow(
+        session.exec_prepared(statement::kAdjust, product_id, delta, reason, warehouse)[0]);
   });
 }
 
@@ -156,7 +163,8 @@ std::vector<LedgerEntry> PostgresInventoryRepository::Ledger(const LedgerQuery& 
                                               after_warehouse, after_version, query.limit + 1);
     std::vector<LedgerEntry> entries;
     entries.reserve(result.size());
-    for (const auto& row : result) entries.push_back(LedgerEntryFromRow(row));
+    for (const auto& row : result)
+      entries.push_back(LedgerEntryFromRow(row));
     return entries;
   });
 }
@@ -165,15 +173,18 @@ std::vector<Reservation> PostgresInventoryRepository::ReserveOrder(const Reserva
   nlohmann::json lines = nlohmann::json::array();
   for (const auto& line : request.lines) {
     nlohmann::json entry = {{"product_id", line.product_id}, {"quantity", line.quantity}};
-    if (line.warehouse) entry["warehouse"] = *line.warehouse;
+    if (line.warehouse)
+      entry["warehouse"] = *line.warehouse;
     lines.push_back(std::move(entry));
   }
   const std::string lines_text = lines.dump();
   std::optional<double> ttl_seconds;
-  if (request.ttl_seconds) ttl_seconds = static_cast<double>(*request.ttl_seconds);
+  if (request.ttl_seconds)
+    ttl_seconds = static_cast<double>(*request.ttl_seconds);
   return Run([&](pqxx::connection& connection) {
     pqxx::nontransaction session(connection);
-    return Reservations(session.exec_prepared(statement::kReserveOrder, request.order_id, lines_text, ttl_seconds));
+    return Reservations(
+        session.exec_prepared(statement::kReserveOrder, request.order_id, lines_text, ttl_seconds));
   });
 }
 
@@ -181,7 +192,8 @@ std::optional<Reservation> PostgresInventoryRepository::FindReservation(const st
   return Run([&](pqxx::connection& connection) -> std::optional<Reservation> {
     pqxx::nontransaction session(connection);
     const auto result = session.exec_prepared(statement::kFindReservation, reservation_id);
-    if (result.empty()) return std::nullopt;
+    if (result.empty())
+      return std::nullopt;
     return ReservationFromRow(result[0]);
   });
 }
@@ -201,7 +213,8 @@ std::vector<Reservation> PostgresInventoryRepository::MoveReservation(const std:
   });
 }
 
-std::vector<Reservation> PostgresInventoryRepository::MoveOrder(const std::string& order_id, Transition transition) {
+std::vector<Reservation> PostgresInventoryRepository::MoveOrder(const std::string& order_id,
+                                                                Transition transition) {
   return Run([&](pqxx::connection& connection) {
     pqxx::nontransaction session(connection);
     return Reservations(session.exec_prepared(MoveOrderStatement(transition), order_id));
@@ -219,7 +232,8 @@ std::optional<std::string> PostgresInventoryRepository::ExtensionVersion() {
   return Run([&](pqxx::connection& connection) -> std::optional<std::string> {
     pqxx::nontransaction session(connection);
     const auto result = session.exec_prepared(statement::kExtensionVersion);
-    if (result.empty()) return std::nullopt;
+    if (result.empty())
+      return std::nullopt;
     return result[0][0].as<std::string>();
   });
 }

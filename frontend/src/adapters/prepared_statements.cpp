@@ -11,15 +11,18 @@ std::string Iso(const std::string& column) {
   return "to_char(" + column + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
 }
 
-const std::string kLevelColumns = "product_id, warehouse, name, on_hand, reserved, available, low_stock_threshold, "
-                                  "low_stock, version, " + Iso("updated_at");
+const std::string kLevelColumns =
+    "product_id, warehouse, name, on_hand, reserved, available, low_stock_threshold, "
+    "low_stock, version, " +
+    Iso("updated_at");
 // Functions return inventory.stock rows, which have no low_stock column.
-const std::string kStockRowColumns = "product_id, warehouse, name, on_hand, reserved, available, "
-                                     "low_stock_threshold, available <= coalesce(low_stock_threshold, -1), version, " +
-                                     Iso("updated_at");
-const std::string kReservationColumns = "reservation_id::text, order_id, product_id, warehouse, quantity, status, " +
-                                        Iso("expires_at") + ", " + Iso("created_at") + ", " + Iso("updated_at") +
-                                        ", created";
+const std::string kStockRowColumns =
+    "product_id, warehouse, name, on_hand, reserved, available, "
+    "low_stock_threshold, available <= coalesce(low_stock_threshold, -1), version, " +
+    Iso("updated_at");
+const std::string kReservationColumns =
+    "reservation_id::text, order_id, product_id, warehouse, quantity, status, " + Iso("expires_at") + ", " +
+    Iso("created_at") + ", " + Iso("updated_at") + ", created";
 const std::string kReservationTableColumns = "id::text, order_id, product_id, warehouse, quantity, status, " +
                                              Iso("expires_at") + ", " + Iso("created_at") + ", " +
                                              Iso("updated_at") + ", false";
@@ -27,31 +30,35 @@ const std::string kReservationTableColumns = "id::text, order_id, product_id, wa
 }  // namespace
 
 void PrepareAll(pqxx::connection& connection) {
-  connection.prepare(kStockOfProduct, "SELECT " + kLevelColumns +
-                                          " FROM inventory_stock_levels WHERE product_id = $1 ORDER BY warehouse");
-  connection.prepare(kListStock, "SELECT " + kLevelColumns +
-                                     " FROM inventory_stock_levels"
-                                     " WHERE ($1::text IS NULL OR warehouse = $1)"
-                                     "   AND (NOT $2::boolean OR low_stock)"
-                                     "   AND ($3::text IS NULL OR (product_id, warehouse) > ($3::text, $4::text))"
-                                     " ORDER BY product_id, warehouse LIMIT $5");
+  connection.prepare(
+      kStockOfProduct,
+      "SELECT " + kLevelColumns + " FROM inventory_stock_levels WHERE product_id = $1 ORDER BY warehouse");
+  connection.prepare(kListStock,
+                     "SELECT " + kLevelColumns +
+                         " FROM inventory_stock_levels"
+                         " WHERE ($1::text IS NULL OR warehouse = $1)"
+                         "   AND (NOT $2::boolean OR low_stock)"
+                         "   AND ($3::text IS NULL OR (product_id, warehouse) > ($3::text, $4::text))"
+                         " ORDER BY product_id, warehouse LIMIT $5");
   connection.prepare(kAvailable, "SELECT inventory_available($1, $2)");
-  connection.prepare(kSetStock, "SELECT " + kStockRowColumns + " FROM inventory_set_stock($1, $2, $3, $4, $5)");
+  connection.prepare(kSetStock,
+                     "SELECT " + kStockRowColumns + " FROM inventory_set_stock($1, $2, $3, $4, $5)");
   connection.prepare(kRestock, "SELECT " + kStockRowColumns + " FROM inventory_restock($1, $2, $3, $4)");
   connection.prepare(kAdjust, "SELECT " + kStockRowColumns + " FROM inventory_adjust($1, $2, $3, $4)");
   connection.prepare(kRemove, "SELECT inventory_remove($1, $2)");
-  connection.prepare(kLedger,
-                     "SELECT product_id, warehouse, version, on_hand_delta, reserved_delta, on_hand_after,"
-                     " reserved_after, reason, note, order_id, reservation_id::text, db_user::text, actor, " +
-                         Iso("created_at") +
-                         " FROM inventory.ledger WHERE product_id = $1 AND ($2::text IS NULL OR warehouse = $2)"
-                         "   AND ($3::text IS NULL OR (warehouse, version) > ($3::text, $4::bigint))"
-                         " ORDER BY warehouse, version LIMIT $5");
+  connection.prepare(
+      kLedger,
+      "SELECT product_id, warehouse, version, on_hand_delta, reserved_delta, on_hand_after,"
+      " reserved_after, reason, note, order_id, reservation_id::text, db_user::text, actor, " +
+          Iso("created_at") +
+          " FROM inventory.ledger WHERE product_id = $1 AND ($2::text IS NULL OR warehouse = $2)"
+          "   AND ($3::text IS NULL OR (warehouse, version) > ($3::text, $4::bigint))"
+          " ORDER BY warehouse, version LIMIT $5");
   connection.prepare(kReserveOrder, "SELECT " + kReservationColumns +
                                         " FROM inventory_reserve_order($1, $2::jsonb,"
                                         " make_interval(secs => $3::double precision))");
-  connection.prepare(kFindReservation,
-                     "SELECT " + kReservationTableColumns + " FROM inventory.reservations WHERE id = $1::uuid");
+  connection.prepare(kFindReservation, "SELECT " + kReservationTableColumns +
+                                           " FROM inventory.reservations WHERE id = $1::uuid");
   connection.prepare(kOrderReservations, "SELECT " + kReservationTableColumns +
                                              " FROM inventory.reservations WHERE order_id = $1"
                                              " ORDER BY product_id, warehouse, created_at");

@@ -2,20 +2,21 @@
 #include "adapters/row_mapping.h"
 
 #include <optional>
-#include <string>
-
 #include <pqxx/field>
+#include <string>
 
 namespace inventory {
 namespace {
 
 std::optional<std::string> OptionalText(const pqxx::field& field) {
-  if (field.is_null()) return std::nullopt;
+  if (field.is_null())
+    return std::nullopt;
   return field.as<std::string>();
 }
 
 std::optional<std::int64_t> OptionalNumber(const pqxx::field& field) {
-  if (field.is_null()) return std::nullopt;
+  if (field.is_null())
+    return std::nullopt;
   return field.as<std::int64_t>();
 }
 

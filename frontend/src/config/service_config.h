@@ -15,21 +15,21 @@
 namespace inventory {
 
 struct ServiceConfig {
-  std::string database_url;                        // DATABASE_URL (required)
-  std::string http_host = "127.0.0.1";             // HTTP_HOST
-  std::uint16_t http_port = 8080;                  // HTTP_PORT (0: any free port)
-  int http_threads = 4;                            // HTTP_THREADS
-  int db_pool_size = 8;                            // DB_POOL_SIZE
-  std::chrono::milliseconds db_acquire_timeout{2000};  // DB_ACQUIRE_TIMEOUT_MS
+  std::string database_url;                              // DATABASE_URL (required)
+  std::string http_host = "127.0.0.1";                   // HTTP_HOST
+  std::uint16_t http_port = 8080;                        // HTTP_PORT (0: any free port)
+  int http_threads = 4;                                  // HTTP_THREADS
+  int db_pool_size = 8;                                  // DB_POOL_SIZE
+  std::chrono::milliseconds db_acquire_timeout{2000};    // DB_ACQUIRE_TIMEOUT_MS
   std::chrono::milliseconds db_statement_timeout{5000};  // DB_STATEMENT_TIMEOUT_MS
-  int db_connect_timeout_seconds = 3;              // DB_CONNECT_TIMEOUT_S
-  std::size_t max_body_bytes = 1024 * 1024;        // MAX_BODY_BYTES
-  std::chrono::seconds shutdown_timeout{20};       // SHUTDOWN_TIMEOUT_S
-  int retry_after_seconds = 2;                     // RETRY_AFTER_S
-  LogLevel log_level = LogLevel::Info;             // LOG_LEVEL
-  std::string expected_extension_version = "1.0";  // EXPECTED_EXTENSION_VERSION
-  bool auth_disabled = true;                       // AUTH_MODE (only "off" until JWT lands)
-  std::optional<std::string> kafka_bootstrap_servers;  // KAFKA_BOOTSTRAP_SERVERS (unset: Kafka off)
+  int db_connect_timeout_seconds = 3;                    // DB_CONNECT_TIMEOUT_S
+  std::size_t max_body_bytes = 1024 * 1024;              // MAX_BODY_BYTES
+  std::chrono::seconds shutdown_timeout{20};             // SHUTDOWN_TIMEOUT_S
+  int retry_after_seconds = 2;                           // RETRY_AFTER_S
+  LogLevel log_level = LogLevel::Info;                   // LOG_LEVEL
+  std::string expected_extension_version;                // EXPECTED_EXTENSION_VERSION (default: the build's)
+  bool auth_disabled = true;                             // AUTH_MODE (only "off" until JWT lands)
+  std::optional<std::string> kafka_bootstrap_servers;    // KAFKA_BOOTSTRAP_SERVERS (unset: Kafka off)
 };
 
 class ConfigError : public std::runtime_error {

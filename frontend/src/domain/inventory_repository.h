@@ -21,11 +21,12 @@ class InventoryRepository {
   // Up to query.limit + 1 rows in (product_id, warehouse) order, so the caller sees if more follow.
   virtual std::vector<StockLevel> ListStock(const StockQuery& query) = 0;
   // Available quantity in one warehouse or, with none, in all; NotFound when not stocked.
-  virtual std::int64_t Available(const std::string& product_id, const std::optional<std::string>& warehouse) = 0;
+  virtual std::int64_t Available(const std::string& product_id,
+                                 const std::optional<std::string>& warehouse) = 0;
 
   virtual StockLevel SetStock(const StockUpsert& upsert) = 0;
-  virtual StockLevel Restock(const std::string& product_id, const std::string& warehouse, std::int64_t quantity,
-                             const std::optional<std::string>& note) = 0;
+  virtual StockLevel Restock(const std::string& product_id, const std::string& warehouse,
+                             std::int64_t quantity, const std::optional<std::string>& note) = 0;
   virtual StockLevel Adjust(const std::string& product_id, const std::string& warehouse, std::int64_t delta,
                             const std::string& reason) = 0;
   virtual void Remove(const std::string& product_id, const std::string& warehouse) = 0;
@@ -37,7 +38,8 @@ class InventoryRepository {
   virtual std::vector<Reservation> ReserveOrder(const ReservationRequest& request) = 0;
   virtual std::optional<Reservation> FindReservation(const std::string& reservation_id) = 0;
   virtual std::vector<Reservation> ReservationsOfOrder(const std::string& order_id) = 0;
-  virtual std::vector<Reservation> MoveReservation(const std::string& reservation_id, Transition transition) = 0;
+  virtual std::vector<Reservation> MoveReservation(const std::string& reservation_id,
+                                                   Transition transition) = 0;
   virtual std::vector<Reservation> MoveOrder(const std::string& order_id, Transition transition) = 0;
   virtual std::int64_t ExpireReservations(int max_rows) = 0;
 

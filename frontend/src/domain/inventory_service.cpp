@@ -39,7 +39,8 @@ ProductStock InventoryService::GetProductStock(const std::string& product_id) {
 }
 
 StockPage InventoryService::ListStock(StockQuery query) {
-  if (query.warehouse) ValidateId(*query.warehouse, "warehouse");
+  if (query.warehouse)
+    ValidateId(*query.warehouse, "warehouse");
   ValidatePageSize(query.limit);
   StockPage page;
   page.items = repository_.ListStock(query);
@@ -54,7 +55,8 @@ StockPage InventoryService::ListStock(StockQuery query) {
 Availability InventoryService::CheckAvailability(const std::string& product_id, std::int64_t quantity,
                                                  const std::optional<std::string>& warehouse) {
   ValidateId(product_id, "product_id");
-  if (warehouse) ValidateId(*warehouse, "warehouse");
+  if (warehouse)
+    ValidateId(*warehouse, "warehouse");
   ValidateQuantity(quantity, "quantity");
   Availability availability;
   availability.product_id = product_id;
@@ -75,7 +77,8 @@ StockLevel InventoryService::Restock(const std::string& product_id, const std::s
   ValidateId(product_id, "product_id");
   ValidateId(warehouse, "warehouse");
   ValidateQuantity(quantity, "quantity");
-  if (note) ValidateText(*note, "note");
+  if (note)
+    ValidateText(*note, "note");
   return repository_.Restock(product_id, warehouse, quantity, note);
 }
 
@@ -95,15 +98,17 @@ void InventoryService::Remove(const std::string& product_id, const std::string& 
 }
 
 std::size_t InventoryService::Import(const std::vector<StockUpsert>& rows) {
-  if (rows.empty()) throw DomainError(ErrorKind::InvalidValue, "the import holds no rows");
+  if (rows.empty())
+    throw DomainError(ErrorKind::InvalidValue, "the import holds no rows");
   std::map<std::pair<std::string, std::string>, std::size_t> seen;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const std::string prefix = "row " + std::to_string(i + 1) + ": ";
     ValidateStockUpsert(rows[i], prefix);
     auto [position, inserted] = seen.emplace(std::make_pair(rows[i].product_id, rows[i].warehouse), i + 1);
     if (!inserted) {
-      throw DomainError(ErrorKind::InvalidValue, prefix + "product \"" + rows[i].product_id + "\" in warehouse \"" +
-                                                     rows[i].warehouse + "\" already appears in row " +
+      throw DomainError(ErrorKind::InvalidValue, prefix + "product \"" + rows[i].product_id +
+                                                     "\" in warehouse \"" + rows[i].warehouse +
+                                                     "\" already appears in row " +
                                                      std::to_string(position->second));
     }
   }
@@ -112,13 +117,15 @@ std::size_t InventoryService::Import(const std::vector<StockUpsert>& rows) {
 
 LedgerPage InventoryService::Ledger(LedgerQuery query) {
   ValidateId(query.product_id, "product_id");
-  if (query.warehouse) ValidateId(*query.warehouse, "warehouse");
+  if (query.warehouse)
+    ValidateId(*query.warehouse, "warehouse");
   ValidatePageSize(query.limit);
   LedgerPage page;
   page.items = repository_.Ledger(query);
   if (page.items.empty() && !query.after) {
-    throw DomainError(ErrorKind::NotFound, "product \"" + query.product_id + "\" has no ledger entries" +
-                                               (query.warehouse ? " in warehouse \"" + *query.warehouse + "\"" : ""));
+    throw DomainError(ErrorKind::NotFound,
+                      "product \"" + query.product_id + "\" has no ledger entries" +
+                          (query.warehouse ? " in warehouse \"" + *query.warehouse + "\"" : ""));
   }
   if (page.items.size() > static_cast<std::size_t>(query.limit)) {
     page.items.resize(query.limit);
@@ -134,10 +141,12 @@ ReserveResult InventoryService::Reserve(const ReservationRequest& request) {
   try {
     result.reservations = repository_.ReserveOrder(request);
   } catch (const DomainError& error) {
-    if (error.kind() != ErrorKind::InsufficientStock) throw;
+    if (error.kind() != ErrorKind::InsufficientStock)
+      throw;
     throw DomainError(ErrorKind::InsufficientStock, error.what(), ShortagesOf(request));
   }
-  for (const auto& reservation : result.reservations) result.created_any = result.created_any || reservation.created;
+  for (const auto& reservation : result.reservations)
+    result.created_any = result.created_any || reservation.created;
   return result;
 }
 
@@ -154,17 +163,20 @@ std::vector<Shortage> InventoryService::ShortagesOf(const ReservationRequest& re
         merged = true;
       }
     }
-    if (!merged) lines.push_back(Shortage{line.product_id, line.warehouse, line.quantity, 0});
+    if (!merged)
+      lines.push_back(Shortage{line.product_id, line.warehouse, line.quantity, 0});
   }
   std::vector<Shortage> short_lines;
   for (auto& line : lines) {
     try {
       line.available = repository_.Available(line.product_id, line.warehouse);
     } catch (const DomainError& error) {
-      if (error.kind() != ErrorKind::NotFound) throw;
+      if (error.kind() != ErrorKind::NotFound)
+        throw;
       line.available = 0;
     }
-    if (line.available < line.requested) short_lines.push_back(line);
+    if (line.available < line.requested)
+      short_lines.push_back(line);
   }
   return short_lines.empty() ? lines : short_lines;
 }
@@ -172,7 +184,8 @@ std::vector<Shortage> InventoryService::ShortagesOf(const ReservationRequest& re
 Reservation InventoryService::GetReservation(const std::string& reservation_id) {
   RequireReservationId(reservation_id);
   auto reservation = repository_.FindReservation(reservation_id);
-  if (!reservation) throw DomainError(ErrorKind::NotFound, "reservation " + reservation_id + " does not exist");
+  if (!reservation)
+    throw DomainError(ErrorKind::NotFound, "reservation " + reservation_id + " does not exist");
   return *reservation;
 }
 
@@ -188,7 +201,8 @@ std::vector<Reservation> InventoryService::OrderReservations(const std::string& 
 Reservation InventoryService::MoveReservation(const std::string& reservation_id, Transition transition) {
   RequireReservationId(reservation_id);
   auto rows = repository_.MoveReservation(reservation_id, transition);
-  if (rows.empty()) throw DomainError(ErrorKind::NotFound, "reservation " + reservation_id + " does not exist");
+  if (rows.empty())
+    throw DomainError(ErrorKind::NotFound, "reservation " + reservation_id + " does not exist");
   return rows.front();
 }
 
@@ -199,9 +213,9 @@ std::vector<Reservation> InventoryService::MoveOrder(const std::string& order_id
 
 std::int64_t InventoryService::ExpireReservations(int max_rows) {
   if (max_rows < 1 || max_rows > kMaxExpireBatch) {
-    throw DomainError(ErrorKind::InvalidValue,
-                      "max_rows must be between 1 and " + std::to_string(kMaxExpireBatch) + ", not " +
-                          std::to_string(max_rows));
+    throw DomainError(ErrorKind::InvalidValue, "max_rows must be between 1 and " +
+                                                   std::to_string(kMaxExpireBatch) + ", not " +
+                                                   std::to_string(max_rows));
   }
   return repository_.ExpireReservations(max_rows);
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/domain_error.h"
 #include "domain/inventory_repository.h"
 #include "domain/reservation.h"
 #include "domain/stock.h"

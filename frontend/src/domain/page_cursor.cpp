@@ -24,26 +24,33 @@ std::string ToHex(const std::string& raw) {
 }
 
 int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
   return -1;
 }
 
-[[noreturn]] void BadCursor() { throw DomainError(ErrorKind::InvalidValue, "cursor is not a cursor this service issued"); }
+[[noreturn]] void BadCursor() {
+  throw DomainError(ErrorKind::InvalidValue, "cursor is not a cursor this service issued");
+}
 
 // Splits a decoded cursor into its two keys, refusing anything malformed.
 std::pair<std::string, std::string> DecodePair(const std::string& text) {
-  if (text.empty() || text.size() % 2 != 0 || text.size() > 2 * 1024) BadCursor();
+  if (text.empty() || text.size() % 2 != 0 || text.size() > 2 * 1024)
+    BadCursor();
   std::string raw;
   raw.reserve(text.size() / 2);
   for (std::size_t i = 0; i < text.size(); i += 2) {
     const int high = HexValue(text[i]);
     const int low = HexValue(text[i + 1]);
-    if (high < 0 || low < 0) BadCursor();
+    if (high < 0 || low < 0)
+      BadCursor();
     raw.push_back(static_cast<char>(high * 16 + low));
   }
   const auto split = raw.find(kSeparator);
-  if (split == std::string::npos || split == 0 || split + 1 >= raw.size()) BadCursor();
+  if (split == std::string::npos || split == 0 || split + 1 >= raw.size())
+    BadCursor();
   return {raw.substr(0, split), raw.substr(split + 1)};
 }
 
@@ -66,7 +73,8 @@ LedgerCursor DecodeLedgerCursor(const std::string& text) {
   auto [warehouse, version_text] = DecodePair(text);
   std::int64_t version = 0;
   for (char c : version_text) {
-    if (c < '0' || c > '9' || version > (INT64_MAX - 9) / 10) BadCursor();
+    if (c < '0' || c > '9' || version > (INT64_MAX - 9) / 10)
+      BadCursor();
     version = version * 10 + (c - '0');
   }
   return LedgerCursor{warehouse, version};

@@ -10,13 +10,14 @@
 namespace inventory {
 
 struct HttpRequest {
-  std::string method;                         // GET, POST, ...
-  std::string raw_path;                       // as received, still percent-encoded
-  std::map<std::string, std::string> query;   // decoded query parameters
-  std::string content_type;                   // media type without parameters, lower case
+  std::string method;                                          // GET, POST, ...
+  std::string raw_path;                                        // as received, still percent-encoded
+  std::vector<std::pair<std::string, std::string>> raw_query;  // as received, still percent-encoded
+  std::map<std::string, std::string> query;  // decoded query parameters (set by the pipeline)
+  std::string content_type;                  // the Content-Type header; the pipeline keeps the media type
   std::string body;
   std::string request_id;
-  std::vector<std::string> path_parameters;   // decoded {placeholders} of the matched route, in order
+  std::vector<std::string> path_parameters;  // decoded {placeholders} of the matched route, in order
 };
 
 struct HttpResponse {
@@ -24,6 +25,7 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  bool close_connection = false;  // ask the client to close (set while draining)
 };
 
 }  // namespace inventory

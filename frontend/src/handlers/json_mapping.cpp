@@ -29,7 +29,8 @@ nlohmann::json ToJson(const StockLevel& level) {
 
 nlohmann::json ToJson(const ProductStock& stock) {
   nlohmann::json warehouses = nlohmann::json::array();
-  for (const auto& level : stock.warehouses) warehouses.push_back(ToJson(level));
+  for (const auto& level : stock.warehouses)
+    warehouses.push_back(ToJson(level));
   return {{"product_id", stock.product_id},
           {"on_hand", stock.on_hand},
           {"reserved", stock.reserved},
@@ -39,7 +40,8 @@ nlohmann::json ToJson(const ProductStock& stock) {
 
 nlohmann::json ToJson(const StockPage& page) {
   nlohmann::json items = nlohmann::json::array();
-  for (const auto& level : page.items) items.push_back(ToJson(level));
+  for (const auto& level : page.items)
+    items.push_back(ToJson(level));
   return {{"items", items}, {"next_cursor", OrNull(page.next_cursor)}};
 }
 
@@ -70,7 +72,8 @@ nlohmann::json ToJson(const LedgerEntry& entry) {
 
 nlohmann::json ToJson(const LedgerPage& page) {
   nlohmann::json items = nlohmann::json::array();
-  for (const auto& entry : page.items) items.push_back(ToJson(entry));
+  for (const auto& entry : page.items)
+    items.push_back(ToJson(entry));
   return {{"items", items}, {"next_cursor", OrNull(page.next_cursor)}};
 }
 

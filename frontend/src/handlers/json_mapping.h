@@ -1,9 +1,8 @@
 // json_mapping.h: domain values to response JSON (snake_case), and request bodies to domain values.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "domain/reservation.h"
 #include "domain/stock.h"
@@ -21,7 +20,8 @@ nlohmann::json ToJson(const Reservation& reservation);
 // {"order_id", "lines": [{"product_id", "quantity", "warehouse"?}], "ttl_seconds"?}
 ReservationRequest ReservationRequestFromJson(const std::string& body);
 // PUT body {"on_hand", "name"?, "low_stock_threshold"?}; ids come from the path.
-StockUpsert StockUpsertFromJson(const std::string& body, const std::string& product_id, const std::string& warehouse);
+StockUpsert StockUpsertFromJson(const std::string& body, const std::string& product_id,
+                                const std::string& warehouse);
 // One JSON-lines import record {"product_id", "warehouse"?, "on_hand", "name"?, "low_stock_threshold"?}.
 StockUpsert StockUpsertFromImportRecord(const nlohmann::json& record, const std::string& context);
 

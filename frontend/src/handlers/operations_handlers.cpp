@@ -8,8 +8,9 @@
 namespace inventory {
 
 void AddOperationsRoutes(Router& router, const OperationsContext& context) {
-  router.Add({"GET", "/health", BodyKind::None, {},
-              [](const HttpRequest&) { return JsonResponse(200, {{"status", "ok"}}); }});
+  router.Add({"GET", "/health", BodyKind::None, {}, [](const HttpRequest&) {
+                return JsonResponse(200, {{"status", "ok"}});
+              }});
 
   router.Add({"GET", "/ready", BodyKind::None, {}, [context](const HttpRequest&) {
                 if (context.draining.load()) {
@@ -24,12 +25,14 @@ void AddOperationsRoutes(Router& router, const OperationsContext& context) {
                   return response;
                 }
                 if (!version) {
-                  return JsonResponse(503, {{"status", "unready"}, {"reason", "extension pg_inventory is not installed"}});
+                  return JsonResponse(
+                      503, {{"status", "unready"}, {"reason", "extension pg_inventory is not installed"}});
                 }
                 if (*version != context.expected_extension_version) {
-                  return JsonResponse(503, {{"status", "unready"},
-                                            {"reason", "extension pg_inventory is version " + *version + ", expected " +
-                                                           context.expected_extension_version}});
+                  return JsonResponse(
+                      503, {{"status", "unready"},
+                            {"reason", "extension pg_inventory is version " + *version + ", expected " +
+                                           context.expected_extension_version}});
                 }
                 return JsonResponse(200, {{"status", "ready"}, {"extension_version", *version}});
               }});

@@ -99,16 +99,17 @@ std::string TitleOf(ErrorKind kind) {
   return "Internal error";
 }
 
-HttpResponse ProblemResponse(const DomainError& error, const std::string& instance, const std::string& request_id,
-                             int retry_after_seconds) {
+HttpResponse ProblemResponse(const DomainError& error, const std::string& instance,
+                             const std::string& request_id, int retry_after_seconds) {
   const int status = StatusOf(error.kind());
-  nlohmann::json body = {{"type", ProblemTypeOf(error.kind())},
-                         {"title", TitleOf(error.kind())},
-                         {"status", status},
-                         {"detail", status == 500 ? "the service failed; the request id identifies the log line"
-                                                  : std::string(error.what())},
-                         {"instance", instance},
-                         {"request_id", request_id}};
+  nlohmann::json body = {
+      {"type", ProblemTypeOf(error.kind())},
+      {"title", TitleOf(error.kind())},
+      {"status", status},
+      {"detail", status == 500 ? "the service failed; the request id identifies the log line"
+                               : std::string(error.what())},
+      {"instance", instance},
+      {"request_id", request_id}};
   if (error.kind() == ErrorKind::InsufficientStock) {
     nlohmann::json shortages = nlohmann::json::array();
     for (const auto& shortage : error.shortages()) {
@@ -123,7 +124,8 @@ HttpResponse ProblemResponse(const DomainError& error, const std::string& instan
   response.status = status;
   response.content_type = "application/problem+json";
   response.body = Dump(body);
-  if (status == 503) response.headers.emplace_back("Retry-After", std::to_string(retry_after_seconds));
+  if (status == 503)
+    response.headers.emplace_back("Retry-After", std::to_string(retry_after_seconds));
   return response;
 }
 

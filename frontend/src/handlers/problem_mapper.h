@@ -15,7 +15,7 @@ std::string ProblemTypeOf(ErrorKind kind);
 std::string TitleOf(ErrorKind kind);
 
 // A problem response; 503 carries Retry-After, 409 for short stock carries "shortages".
-HttpResponse ProblemResponse(const DomainError& error, const std::string& instance, const std::string& request_id,
-                             int retry_after_seconds);
+HttpResponse ProblemResponse(const DomainError& error, const std::string& instance,
+                             const std::string& request_id, int retry_after_seconds);
 
 }  // namespace inventory

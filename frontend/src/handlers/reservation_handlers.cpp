@@ -32,16 +32,25 @@ const char* OutcomeOf(ErrorKind kind) {
 
 nlohmann::json OrderJson(const std::string& order_id, const std::vector<Reservation>& reservations) {
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& reservation : reservations) list.push_back(ToJson(reservation));
+  for (const auto& reservation : reservations)
+    list.push_back(ToJson(reservation));
   return {{"order_id", order_id}, {"reservations", list}};
 }
 
-void AddMoveRoutes(Router& router, InventoryService& service, const std::string& verb, Transition transition) {
-  router.Add({"POST", "/v1/reservations/{reservation_id}/" + verb, BodyKind::None, {},
+void AddMoveRoutes(Router& router, InventoryService& service, const std::string& verb,
+                   Transition transition) {
+  router.Add({"POST",
+              "/v1/reservations/{reservation_id}/" + verb,
+              BodyKind::None,
+              {},
               [&service, transition](const HttpRequest& request) {
-                return JsonResponse(200, ToJson(service.MoveReservation(request.path_parameters[0], transition)));
+                return JsonResponse(200,
+                                    ToJson(service.MoveReservation(request.path_parameters[0], transition)));
               }});
-  router.Add({"POST", "/v1/orders/{order_id}/" + verb, BodyKind::None, {},
+  router.Add({"POST",
+              "/v1/orders/{order_id}/" + verb,
+              BodyKind::None,
+              {},
               [&service, transition](const HttpRequest& request) {
                 const auto& order_id = request.path_parameters[0];
                 return JsonResponse(200, OrderJson(order_id, service.MoveOrder(order_id, transition)));
@@ -51,25 +60,34 @@ void AddMoveRoutes(Router& router, InventoryService& service, const std::string&
 }  // namespace
 
 void AddReservationRoutes(Router& router, InventoryService& service, Metrics& metrics) {
-  router.Add({"POST", "/v1/reservations", BodyKind::Json, {}, [&service, &metrics](const HttpRequest& request) {
-                try {
-                  const auto reservation_request = ReservationRequestFromJson(request.body);
-                  const auto result = service.Reserve(reservation_request);
-                  metrics.CountReservation(result.created_any ? "created" : "repeated");
-                  auto body = OrderJson(reservation_request.order_id, result.reservations);
-                  body["created"] = result.created_any;
-                  return JsonResponse(result.created_any ? 201 : 200, body);
-                } catch (const DomainError& error) {
-                  metrics.CountReservation(OutcomeOf(error.kind()));
-                  throw;
-                }
-              }});
+  router.Add(
+      {"POST", "/v1/reservations", BodyKind::Json, {}, [&service, &metrics](const HttpRequest& request) {
+         try {
+           const auto reservation_request = ReservationRequestFromJson(request.body);
+           const auto result = service.Reserve(reservation_request);
+           metrics.CountReservation(result.created_any ? "created" : "repeated");
+           auto body = OrderJson(reservation_request.order_id, result.reservations);
+           body["created"] = result.created_any;
+           return JsonResponse(result.created_any ? 201 : 200, body);
+         } catch (const DomainError& error) {
+           metrics.CountReservation(OutcomeOf(error.kind()));
+           throw;
+         }
+       }});
 
-  router.Add({"GET", "/v1/reservations/{reservation_id}", BodyKind::None, {}, [&service](const HttpRequest& request) {
+  router.Add({"GET",
+              "/v1/reservations/{reservation_id}",
+              BodyKind::None,
+              {},
+              [&service](const HttpRequest& request) {
                 return JsonResponse(200, ToJson(service.GetReservation(request.path_parameters[0])));
               }});
 
-  router.Add({"GET", "/v1/orders/{order_id}/reservations", BodyKind::None, {}, [&service](const HttpRequest& request) {
+  router.Add({"GET",
+              "/v1/orders/{order_id}/reservations",
+              BodyKind::None,
+              {},
+              [&service](const HttpRequest& request) {
                 const auto& order_id = request.path_parameters[0];
                 return JsonResponse(200, OrderJson(order_id, service.OrderReservations(order_id)));
               }});
@@ -78,7 +96,10 @@ void AddReservationRoutes(Router& router, InventoryService& service, Metrics& me
   AddMoveRoutes(router, service, "release", Transition::Release);
   AddMoveRoutes(router, service, "ship", Transition::Ship);
 
-  router.Add({"POST", "/v1/admin/expire-reservations", BodyKind::OptionalJson, {},
+  router.Add({"POST",
+              "/v1/admin/expire-reservations",
+              BodyKind::OptionalJson,
+              {},
               [&service](const HttpRequest& request) {
                 int max_rows = 1000;
                 if (!request.body.empty()) {
@@ -88,10 +109,11 @@ void AddReservationRoutes(Router& router, InventoryService& service, Metrics& me
                   reader.RejectUnknownMembers();
                   if (requested && (*requested < 1 || *requested > kMaxExpireBatch)) {
                     throw DomainError(ErrorKind::InvalidValue, "max_rows must be between 1 and " +
-                                                                   std::to_string(kMaxExpireBatch) + ", not " +
-                                                                   std::to_string(*requested));
+                                                                   std::to_string(kMaxExpireBatch) +
+                                                                   ", not " + std::to_string(*requested));
                   }
-                  if (requested) max_rows = static_cast<int>(*requested);
+                  if (requested)
+                    max_rows = static_cast<int>(*requested);
                 }
                 return JsonResponse(200, {{"expired", service.ExpireReservations(max_rows)}});
               }});

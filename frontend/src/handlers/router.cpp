@@ -25,7 +25,8 @@ RouteMatch Router::Match(const std::string& method, const std::string& raw_path)
   const auto segments = SplitPath(raw_path);
   for (std::size_t r = 0; r < routes_.size(); ++r) {
     const auto& pattern = patterns_[r];
-    if (pattern.size() != segments.size()) continue;
+    if (pattern.size() != segments.size())
+      continue;
     int score = 0;
     bool matches = true;
     std::vector<std::string> parameters;
@@ -38,7 +39,8 @@ RouteMatch Router::Match(const std::string& method, const std::string& raw_path)
         ++score;
       }
     }
-    if (!matches) continue;
+    if (!matches)
+      continue;
     if (std::find(best.allowed_methods.begin(), best.allowed_methods.end(), routes_[r].method) ==
         best.allowed_methods.end()) {
       best.allowed_methods.push_back(routes_[r].method);

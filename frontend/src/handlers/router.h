@@ -28,7 +28,7 @@ struct Route {
 
 struct RouteMatch {
   const Route* route = nullptr;
-  std::vector<std::string> raw_parameters;  // placeholder values, still percent-encoded
+  std::vector<std::string> raw_parameters;   // placeholder values, still percent-encoded
   std::vector<std::string> allowed_methods;  // methods of routes whose pattern matched the path
 };
 

@@ -11,12 +11,16 @@
 namespace inventory {
 
 void AddStockRoutes(Router& router, InventoryService& service) {
-  router.Add({"GET", "/v1/stock", BodyKind::None, {"warehouse", "low_stock", "cursor", "limit"},
+  router.Add({"GET",
+              "/v1/stock",
+              BodyKind::None,
+              {"warehouse", "low_stock", "cursor", "limit"},
               [&service](const HttpRequest& request) {
                 StockQuery query;
                 query.warehouse = QueryText(request, "warehouse");
                 query.low_stock_only = QueryBoolean(request, "low_stock").value_or(false);
-                if (const auto cursor = QueryText(request, "cursor")) query.after = DecodeStockCursor(*cursor);
+                if (const auto cursor = QueryText(request, "cursor"))
+                  query.after = DecodeStockCursor(*cursor);
                 query.limit = QueryPageSize(request, 100);
                 return JsonResponse(200, ToJson(service.ListStock(query)));
               }});
@@ -31,30 +35,45 @@ void AddStockRoutes(Router& router, InventoryService& service) {
                 return JsonResponse(200, ToJson(service.GetProductStock(request.path_parameters[0])));
               }});
 
-  router.Add({"GET", "/v1/stock/{product_id}/availability", BodyKind::None, {"quantity", "warehouse"},
+  router.Add({"GET",
+              "/v1/stock/{product_id}/availability",
+              BodyKind::None,
+              {"quantity", "warehouse"},
               [&service](const HttpRequest& request) {
                 const auto quantity = QueryInteger(request, "quantity").value_or(1);
-                return JsonResponse(200, ToJson(service.CheckAvailability(request.path_parameters[0], quantity,
-                                                                          QueryText(request, "warehouse"))));
+                return JsonResponse(200,
+                                    ToJson(service.CheckAvailability(request.path_parameters[0], quantity,
+                                                                     QueryText(request, "warehouse"))));
               }});
 
-  router.Add({"GET", "/v1/stock/{product_id}/ledger", BodyKind::None, {"warehouse", "cursor", "limit"},
+  router.Add({"GET",
+              "/v1/stock/{product_id}/ledger",
+              BodyKind::None,
+              {"warehouse", "cursor", "limit"},
               [&service](const HttpRequest& request) {
                 LedgerQuery query;
                 query.product_id = request.path_parameters[0];
                 query.warehouse = QueryText(request, "warehouse");
-                if (const auto cursor = QueryText(request, "cursor")) query.after = DecodeLedgerCursor(*cursor);
+                if (const auto cursor = QueryText(request, "cursor"))
+                  query.after = DecodeLedgerCursor(*cursor);
                 query.limit = QueryPageSize(request, 100);
                 return JsonResponse(200, ToJson(service.Ledger(query)));
               }});
 
-  router.Add({"PUT", "/v1/stock/{product_id}/{warehouse}", BodyKind::Json, {}, [&service](const HttpRequest& request) {
+  router.Add({"PUT",
+              "/v1/stock/{product_id}/{warehouse}",
+              BodyKind::Json,
+              {},
+              [&service](const HttpRequest& request) {
                 const auto upsert =
                     StockUpsertFromJson(request.body, request.path_parameters[0], request.path_parameters[1]);
                 return JsonResponse(200, ToJson(service.SetStock(upsert)));
               }});
 
-  router.Add({"DELETE", "/v1/stock/{product_id}/{warehouse}", BodyKind::None, {},
+  router.Add({"DELETE",
+              "/v1/stock/{product_id}/{warehouse}",
+              BodyKind::None,
+              {},
               [&service](const HttpRequest& request) {
                 service.Remove(request.path_parameters[0], request.path_parameters[1]);
                 HttpResponse response;
@@ -63,18 +82,26 @@ void AddStockRoutes(Router& router, InventoryService& service) {
                 return response;
               }});
 
-  router.Add({"POST", "/v1/stock/{product_id}/{warehouse}/restock", BodyKind::Json, {},
+  router.Add({"POST",
+              "/v1/stock/{product_id}/{warehouse}/restock",
+              BodyKind::Json,
+              {},
               [&service](const HttpRequest& request) {
                 const auto body = RestockBodyFromJson(request.body);
-                return JsonResponse(200, ToJson(service.Restock(request.path_parameters[0], request.path_parameters[1],
-                                                                body.quantity, body.note)));
+                return JsonResponse(
+                    200, ToJson(service.Restock(request.path_parameters[0], request.path_parameters[1],
+                                                body.quantity, body.note)));
               }});
 
-  router.Add({"POST", "/v1/stock/{product_id}/{warehouse}/adjust", BodyKind::Json, {},
+  router.Add({"POST",
+              "/v1/stock/{product_id}/{warehouse}/adjust",
+              BodyKind::Json,
+              {},
               [&service](const HttpRequest& request) {
                 const auto body = AdjustBodyFromJson(request.body);
-                return JsonResponse(200, ToJson(service.Adjust(request.path_parameters[0], request.path_parameters[1],
-                                                               body.delta, body.reason)));
+                return JsonResponse(
+                    200, ToJson(service.Adjust(request.path_parameters[0], request.path_parameters[1],
+                                               body.delta, body.reason)));
               }});
 }
 

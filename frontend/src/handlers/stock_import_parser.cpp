@@ -12,7 +12,9 @@
 namespace inventory {
 namespace {
 
-[[noreturn]] void Invalid(const std::string& message) { throw DomainError(ErrorKind::InvalidValue, message); }
+[[noreturn]] void Invalid(const std::string& message) {
+  throw DomainError(ErrorKind::InvalidValue, message);
+}
 
 // Splits CSV text into records of fields; line numbers count physical lines for messages.
 struct CsvRecord {
@@ -33,7 +35,8 @@ std::vector<CsvRecord> ReadCsv(const std::string& text) {
     field.clear();
     field_started = false;
     const bool blank = record.fields.size() == 1 && record.fields[0].empty();
-    if (!blank) records.push_back(record);
+    if (!blank)
+      records.push_back(record);
     record = CsvRecord{};
     record.line = line;
   };
@@ -46,13 +49,15 @@ std::vector<CsvRecord> ReadCsv(const std::string& text) {
       } else if (c == '"') {
         quoted = false;
       } else {
-        if (c == '\n') ++line;
+        if (c == '\n')
+          ++line;
         field.push_back(c);
       }
       continue;
     }
     if (c == '"') {
-      if (field_started) Invalid("line " + std::to_string(line) + ": a quote may only start a field");
+      if (field_started)
+        Invalid("line " + std::to_string(line) + ": a quote may only start a field");
       quoted = true;
       field_started = true;
     } else if (c == ',') {
@@ -69,12 +74,15 @@ std::vector<CsvRecord> ReadCsv(const std::string& text) {
       field_started = true;
     }
   }
-  if (quoted) Invalid("line " + std::to_string(line) + ": a quoted field is not closed");
-  if (field_started || !field.empty() || !record.fields.empty()) end_record();
+  if (quoted)
+    Invalid("line " + std::to_string(line) + ": a quoted field is not closed");
+  if (field_started || !field.empty() || !record.fields.empty())
+    end_record();
   return records;
 }
 
-std::int64_t ParseWholeNumber(const std::string& text, const std::string& context, const std::string& column) {
+std::int64_t ParseWholeNumber(const std::string& text, const std::string& context,
+                              const std::string& column) {
   std::string digits = text;
   bool negative = false;
   if (!digits.empty() && digits[0] == '-') {
@@ -92,18 +100,21 @@ std::int64_t ParseWholeNumber(const std::string& text, const std::string& contex
 
 std::vector<StockUpsert> ParseCsvImport(const std::string& body) {
   const auto records = ReadCsv(body);
-  if (records.empty()) Invalid("the CSV holds no header row");
+  if (records.empty())
+    Invalid("the CSV holds no header row");
   std::map<std::string, std::size_t> columns;
   const auto& header = records.front().fields;
   for (std::size_t i = 0; i < header.size(); ++i) {
     std::string name = header[i];
-    if (i == 0 && name.rfind("\xEF\xBB\xBF", 0) == 0) name = name.substr(3);  // byte order mark
+    if (i == 0 && name.rfind("\xEF\xBB\xBF", 0) == 0)
+      name = name.substr(3);  // byte order mark
     if (name != "product_id" && name != "warehouse" && name != "on_hand" && name != "name" &&
         name != "low_stock_threshold") {
       Invalid("line 1: unknown column \"" + name +
               "\"; columns are product_id, warehouse, on_hand, name, low_stock_threshold");
     }
-    if (!columns.emplace(name, i).second) Invalid("line 1: column \"" + name + "\" appears twice");
+    if (!columns.emplace(name, i).second)
+      Invalid("line 1: column \"" + name + "\" appears twice");
   }
   if (columns.count("product_id") == 0 || columns.count("on_hand") == 0) {
     Invalid("line 1: the header must name the columns product_id and on_hand");
@@ -118,16 +129,19 @@ std::vector<StockUpsert> ParseCsvImport(const std::string& body) {
     }
     auto value = [&](const std::string& column) -> std::optional<std::string> {
       const auto it = columns.find(column);
-      if (it == columns.end() || record.fields[it->second].empty()) return std::nullopt;
+      if (it == columns.end() || record.fields[it->second].empty())
+        return std::nullopt;
       return record.fields[it->second];
     };
     StockUpsert upsert;
     const auto product_id = value("product_id");
-    if (!product_id) Invalid(context + "product_id is required");
+    if (!product_id)
+      Invalid(context + "product_id is required");
     upsert.product_id = *product_id;
     upsert.warehouse = value("warehouse").value_or("main");
     const auto on_hand = value("on_hand");
-    if (!on_hand) Invalid(context + "on_hand is required");
+    if (!on_hand)
+      Invalid(context + "on_hand is required");
     upsert.on_hand = ParseWholeNumber(*on_hand, context, "on_hand");
     upsert.name = value("name");
     if (const auto threshold = value("low_stock_threshold")) {
@@ -145,11 +159,14 @@ std::vector<StockUpsert> ParseJsonLinesImport(const std::string& body) {
   while (start < body.size()) {
     ++line;
     auto end = body.find('\n', start);
-    if (end == std::string::npos) end = body.size();
+    if (end == std::string::npos)
+      end = body.size();
     std::string text = body.substr(start, end - start);
     start = end + 1;
-    if (!text.empty() && text.back() == '\r') text.pop_back();
-    if (text.find_first_not_of(" \t") == std::string::npos) continue;
+    if (!text.empty() && text.back() == '\r')
+      text.pop_back();
+    if (text.find_first_not_of(" \t") == std::string::npos)
+      continue;
     const std::string context = "line " + std::to_string(line) + ": ";
     const auto record = ParseJsonObject(text, context + "the record");
     rows.push_back(StockUpsertFromImportRecord(record, context));

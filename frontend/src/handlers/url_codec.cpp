@@ -7,9 +7,12 @@ namespace inventory {
 namespace {
 
 int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
   return -1;
 }
 
@@ -21,10 +24,12 @@ std::optional<std::string> PercentDecode(const std::string& text, bool form) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (c == '%') {
-      if (i + 2 >= text.size()) return std::nullopt;
+      if (i + 2 >= text.size())
+        return std::nullopt;
       const int high = HexDigit(text[i + 1]);
       const int low = HexDigit(text[i + 2]);
-      if (high < 0 || low < 0) return std::nullopt;
+      if (high < 0 || low < 0)
+        return std::nullopt;
       out.push_back(static_cast<char>(high * 16 + low));
       i += 2;
     } else if (form && c == '+') {
@@ -41,40 +46,25 @@ std::vector<std::string> SplitPath(const std::string& raw_path) {
   std::size_t start = raw_path.empty() || raw_path[0] != '/' ? 0 : 1;
   while (true) {
     const auto slash = raw_path.find('/', start);
-    segments.push_back(raw_path.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
-    if (slash == std::string::npos) break;
+    segments.push_back(
+        raw_path.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
+    if (slash == std::string::npos)
+      break;
     start = slash + 1;
   }
   return segments;
 }
 
-std::optional<std::map<std::string, std::string>> ParseQuery(const std::string& raw_query) {
-  std::map<std::string, std::string> parameters;
-  std::size_t start = 0;
-  while (start <= raw_query.size() && !raw_query.empty()) {
-    const auto ampersand = raw_query.find('&', start);
-    const std::string pair =
-        raw_query.substr(start, ampersand == std::string::npos ? std::string::npos : ampersand - start);
-    if (!pair.empty()) {
-      const auto equals = pair.find('=');
-      auto name = PercentDecode(pair.substr(0, equals), true);
-      auto value = PercentDecode(equals == std::string::npos ? "" : pair.substr(equals + 1), true);
-      if (!name || !value) return std::nullopt;
-      if (!parameters.emplace(*name, *value).second) return std::nullopt;
-    }
-    if (ampersand == std::string::npos) break;
-    start = ampersand + 1;
-  }
-  return parameters;
-}
-
 std::string MediaTypeOf(const std::string& content_type_header) {
   std::string media_type = content_type_header.substr(0, content_type_header.find(';'));
-  while (!media_type.empty() && std::isspace(static_cast<unsigned char>(media_type.back()))) media_type.pop_back();
+  while (!media_type.empty() && std::isspace(static_cast<unsigned char>(media_type.back())))
+    media_type.pop_back();
   std::size_t first = 0;
-  while (first < media_type.size() && std::isspace(static_cast<unsigned char>(media_type[first]))) ++first;
+  while (first < media_type.size() && std::isspace(static_cast<unsigned char>(media_type[first])))
+    ++first;
   media_type = media_type.substr(first);
-  for (auto& c : media_type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : media_type)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return media_type;
 }
 

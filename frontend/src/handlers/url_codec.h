@@ -1,7 +1,6 @@
-// url_codec.h: percent-decoding of path segments and query strings, and media type parsing.
+// url_codec.h: percent-decoding of path segments and query parameters, and media type parsing.
 #pragma once
 
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,8 +11,6 @@ namespace inventory {
 std::optional<std::string> PercentDecode(const std::string& text, bool form = false);
 // Splits "/a/b%2Fc" into raw segments {"a", "b%2Fc"}; an empty segment is kept as "".
 std::vector<std::string> SplitPath(const std::string& raw_path);
-// Parses "a=1&b=x%20y"; nullopt when an escape is malformed or a name repeats.
-std::optional<std::map<std::string, std::string>> ParseQuery(const std::string& raw_query);
 // "Application/JSON; charset=utf-8" -> "application/json".
 std::string MediaTypeOf(const std::string& content_type_header);
 

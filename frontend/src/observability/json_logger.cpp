@@ -29,7 +29,7 @@ std::string UtcNow() {
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm utc{};
   gmtime_r(&seconds, &utc);
-  char text[40];
+  char text[64];
   std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
                 utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(millis));
   return text;
@@ -37,13 +37,19 @@ std::string UtcNow() {
 
 }  // namespace
 
-JsonLogger::JsonLogger(LogLevel minimum_level, std::FILE* sink) : minimum_level_(minimum_level), sink_(sink) {}
+JsonLogger::JsonLogger(LogLevel minimum_level, std::FILE* sink)
+    : minimum_level_(minimum_level), sink_(sink) {}
 
 void JsonLogger::Log(LogLevel level, const std::string& message, const nlohmann::json& fields) {
-  if (!Enabled(level)) return;
+  if (Enabled(level))
+    Write(level, message, fields);
+}
+
+void JsonLogger::Write(LogLevel level, const std::string& message, const nlohmann::json& fields) {
   nlohmann::json line = {{"time", UtcNow()}, {"level", LevelName(level)}, {"message", message}};
   if (fields.is_object()) {
-    for (auto it = fields.begin(); it != fields.end(); ++it) line[it.key()] = it.value();
+    for (auto it = fields.begin(); it != fields.end(); ++it)
+      line[it.key()] = it.value();
   }
   std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   text.push_back('\n');

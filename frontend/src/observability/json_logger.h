@@ -3,9 +3,8 @@
 #pragma once
 
 #include <mutex>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "observability/log_level.h"
 
@@ -17,7 +16,12 @@ class JsonLogger {
 
   bool Enabled(LogLevel level) const { return level >= minimum_level_; }
   // fields are merged into the line next to "time", "level" and "message".
-  void Log(LogLevel level, const std::string& message, const nlohmann::json& fields = nlohmann::json::object());
+  void Log(LogLevel level, const std::string& message,
+           const nlohmann::json& fields = nlohmann::json::object());
+  // Lifecycle lines (listening, shutting down, stopped) are written whatever the level.
+  void Lifecycle(const std::string& message, const nlohmann::json& fields = nlohmann::json::object()) {
+    Write(LogLevel::Info, message, fields);
+  }
   void Info(const std::string& message, const nlohmann::json& fields = nlohmann::json::object()) {
     Log(LogLevel::Info, message, fields);
   }
@@ -29,6 +33,8 @@ class JsonLogger {
   }
 
  private:
+  void Write(LogLevel level, const std::string& message, const nlohmann::json& fields);
+
   LogLevel minimum_level_;
   std::FILE* sink_;
   std::mutex mutex_;

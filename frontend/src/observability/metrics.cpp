@@ -10,7 +10,8 @@ namespace {
 std::string Escape(const std::string& value) {
   std::string out;
   for (char c : value) {
-    if (c == '\\' || c == '"') out.push_back('\\');
+    if (c == '\\' || c == '"')
+      out.push_back('\\');
     if (c == '\n') {
       out += "\\n";
       continue;
@@ -22,11 +23,13 @@ std::string Escape(const std::string& value) {
 
 }  // namespace
 
-void Metrics::ObserveRequest(const std::string& route, const std::string& method, int status, double seconds) {
+void Metrics::ObserveRequest(const std::string& route, const std::string& method, int status,
+                             double seconds) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto& histogram = requests_[std::make_tuple(route, method, status)];
   for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i) {
-    if (seconds <= kLatencyBuckets[i]) ++histogram.buckets[i];
+    if (seconds <= kLatencyBuckets[i])
+      ++histogram.buckets[i];
   }
   ++histogram.count;
   histogram.sum += seconds;
@@ -55,18 +58,19 @@ std::string Metrics::RenderPrometheus() const {
       out << "inventory_http_requests_total{route=\"" << Escape(route) << "\",method=\"" << method
           << "\",status=\"" << status << "\"} " << histogram.count << "\n";
     }
-    out << "# HELP inventory_http_request_duration_seconds Time from request parsed to response handed over.\n"
+    out << "# HELP inventory_http_request_duration_seconds Time from request parsed to response handed "
+           "over.\n"
         << "# TYPE inventory_http_request_duration_seconds histogram\n";
     for (const auto& [key, histogram] : requests_) {
       const auto& [route, method, status] = key;
-      const std::string labels =
-          "route=\"" + Escape(route) + "\",method=\"" + method + "\",status=\"" + std::to_string(status) + "\"";
+      const std::string labels = "route=\"" + Escape(route) + "\",method=\"" + method + "\",status=\"" +
+                                 std::to_string(status) + "\"";
       for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i) {
         out << "inventory_http_request_duration_seconds_bucket{" << labels << ",le=\"" << kLatencyBuckets[i]
             << "\"} " << histogram.buckets[i] << "\n";
       }
-      out << "inventory_http_request_duration_seconds_bucket{" << labels << ",le=\"+Inf\"} " << histogram.count
-          << "\n";
+      out << "inventory_http_request_duration_seconds_bucket{" << labels << ",le=\"+Inf\"} "
+          << histogram.count << "\n";
       out << "inventory_http_request_duration_seconds_sum{" << labels << "} " << histogram.sum << "\n";
       out << "inventory_http_request_duration_seconds_count{" << labels << "} " << histogram.count << "\n";
     }

@@ -14,10 +14,10 @@ namespace inventory {
 
 // Pool figures as the pool reports them when /metrics is scraped.
 struct PoolUsage {
-  int size = 0;       // the configured bound
-  int open = 0;       // connections currently open
-  int in_use = 0;     // leased to a request
-  int waiting = 0;    // requests waiting for a connection
+  int size = 0;     // the configured bound
+  int open = 0;     // connections currently open
+  int in_use = 0;   // leased to a request
+  int waiting = 0;  // requests waiting for a connection
   std::uint64_t acquire_timeouts = 0;
   std::uint64_t connect_failures = 0;
 };
@@ -25,7 +25,7 @@ struct PoolUsage {
 class Metrics {
  public:
   static constexpr std::array<double, 14> kLatencyBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                             0.1,    0.25,  0.5,    1.0,   2.5,   5.0,  10.0};
+                                                             0.1,    0.25,  0.5,    1.0,   2.5,  5.0,   10.0};
 
   void ObserveRequest(const std::string& route, const std::string& method, int status, double seconds);
   // outcome: created, repeated, insufficient_stock, conflict, not_found, invalid, unavailable, error.

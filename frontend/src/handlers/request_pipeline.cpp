@@ -1,0 +1,168 @@
+// request_pipeline.cpp: the steps of RequestPipeline::Handle, in order.
+#include "handlers/request_pipeline.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+#include "domain/domain_error.h"
+#include "handlers/problem_mapper.h"
+#include "handlers/url_codec.h"
+
+namespace inventory {
+namespace {
+
+bool IsJsonMediaType(const std::string& media_type) {
+  return media_type == "application/json";
+}
+
+bool IsImportMediaType(const std::string& media_type) {
+  return media_type == "text/csv" || media_type == "application/x-ndjson" ||
+         media_type == "application/jsonl" || media_type == "application/json-lines" ||
+         media_type == "application/jsonlines";
+}
+
+void CheckMediaType(const Route& route, const HttpRequest& request) {
+  switch (route.body) {
+    case BodyKind::None:
+      return;
+    case BodyKind::OptionalJson:
+      if (request.body.empty() || IsJsonMediaType(request.content_type))
+        return;
+      break;
+    case BodyKind::Json:
+      if (IsJsonMediaType(request.content_type))
+        return;
+      break;
+    case BodyKind::Import:
+      if (IsImportMediaType(request.content_type))
+        return;
+      throw DomainError(ErrorKind::UnsupportedMediaType,
+                        "send text/csv (with a header row) or application/x-ndjson (JSON lines), not \"" +
+                            request.content_type + "\"");
+  }
+  throw DomainError(ErrorKind::UnsupportedMediaType,
+                    "send the body as application/json, not \"" + request.content_type + "\"");
+}
+
+// Decodes placeholders and query parameters, refusing bad escapes and unknown parameters.
+void DecodeRequest(const Route& route, const std::vector<std::string>& raw_parameters, HttpRequest& request) {
+  for (const auto& raw : raw_parameters) {
+    auto decoded = PercentDecode(raw);
+    if (!decoded)
+      throw DomainError(ErrorKind::MalformedRequest, "the path has a malformed percent escape");
+    request.path_parameters.push_back(std::move(*decoded));
+  }
+  for (const auto& [raw_name, raw_value] : request.raw_query) {
+    auto name = PercentDecode(raw_name, true);
+    auto value = PercentDecode(raw_value, true);
+    if (!name || !value)
+      throw DomainError(ErrorKind::MalformedRequest, "the query has a malformed percent escape");
+    if (std::find(route.query_parameters.begin(), route.query_parameters.end(), *name) ==
+        route.query_parameters.end()) {
+      std::string known;
+      for (const auto& parameter : route.query_parameters)
+        known += (known.empty() ? "" : ", ") + parameter;
+      throw DomainError(ErrorKind::InvalidValue,
+                        "unknown query parameter \"" + *name + "\"" +
+                            (known.empty() ? "; this route takes none" : "; known: " + known));
+    }
+    request.query[*name] = *value;
+  }
+}
+
+}  // namespace
+
+std::string AcceptOrGenerateRequestId(const std::string& offered) {
+  const bool acceptable =
+      !offered.empty() && offered.size() <= 128 && std::all_of(offered.begin(), offered.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == ':' || c == '-';
+      });
+  if (acceptable)
+    return offered;
+  thread_local std::mt19937_64 generator{std::random_device{}()};
+  const std::uint64_t high = generator();
+  const std::uint64_t low = generator();
+  char text[37];
+  std::snprintf(text, sizeof text, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(high >> 32),
+                static_cast<unsigned>((high >> 16) & 0xFFFF), static_cast<unsigned>(high & 0x0FFF),
+                static_cast<unsigned>(((low >> 48) & 0x3FFF) | 0x8000),
+                static_cast<unsigned long long>(low & 0xFFFFFFFFFFFFULL));
+  return text;
+}
+
+RequestPipeline::RequestPipeline(const Router& router, Metrics& metrics, JsonLogger& logger,
+                                 PipelineSettings settings, const std::atomic<bool>& draining)
+    : router_(router), metrics_(metrics), logger_(logger), settings_(settings), draining_(draining) {}
+
+HttpResponse RequestPipeline::Handle(HttpRequest request) {
+  const auto started = std::chrono::steady_clock::now();
+  ++in_flight_;
+  request.request_id = AcceptOrGenerateRequestId(request.request_id);
+  request.content_type = MediaTypeOf(request.content_type);
+  std::string route_label = "unmatched";
+
+  HttpResponse response;
+  try {
+    response = Dispatch(request, route_label);
+  } catch (const DomainError& error) {
+    if (error.kind() == ErrorKind::Internal) {
+      logger_.Error("request failed", {{"request_id", request.request_id}, {"error", error.what()}});
+    }
+    response = ProblemResponse(error, request.raw_path.substr(0, 512), request.request_id,
+                               settings_.retry_after_seconds);
+  } catch (const std::exception& error) {
+    logger_.Error("request failed", {{"request_id", request.request_id}, {"error", error.what()}});
+    response =
+        ProblemResponse(DomainError(ErrorKind::Internal, error.what()), request.raw_path.substr(0, 512),
+                        request.request_id, settings_.retry_after_seconds);
+  }
+  response.headers.emplace_back("X-Request-Id", request.request_id);
+  response.close_connection = draining_.load();
+
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  metrics_.ObserveRequest(route_label, request.method, response.status, seconds);
+  if (logger_.Enabled(LogLevel::Info)) {
+    logger_.Info("request", {{"request_id", request.request_id},
+                             {"method", request.method},
+                             {"path", request.raw_path.substr(0, 512)},
+                             {"route", route_label},
+                             {"status", response.status},
+                             {"duration_ms", seconds * 1000.0}});
+  }
+  --in_flight_;
+  return response;
+}
+
+HttpResponse RequestPipeline::Dispatch(HttpRequest& request, std::string& route_label) {
+  const auto match = router_.Match(request.method, request.raw_path);
+  if (match.route == nullptr && !match.allowed_methods.empty()) {
+    std::string allow;
+    for (const auto& method : match.allowed_methods)
+      allow += (allow.empty() ? "" : ", ") + method;
+    auto response = ProblemResponse(
+        DomainError(ErrorKind::MethodNotAllowed, request.method + " is not allowed here; use " + allow),
+        request.raw_path.substr(0, 512), request.request_id, settings_.retry_after_seconds);
+    response.headers.emplace_back("Allow", allow);
+    return response;
+  }
+  if (match.route == nullptr) {
+    throw DomainError(ErrorKind::NotFound,
+                      "no route for " + request.method + " " + request.raw_path.substr(0, 200));
+  }
+  route_label = match.route->pattern;
+  if (draining_.load() && route_label != "/health" && route_label != "/ready" && route_label != "/metrics") {
+    throw DomainError(ErrorKind::Unavailable, "the service is shutting down; retry on another instance");
+  }
+  if (request.body.size() > settings_.max_body_bytes) {
+    throw DomainError(ErrorKind::PayloadTooLarge, "the body has " + std::to_string(request.body.size()) +
+                                                      " bytes, more than the " +
+                                                      std::to_string(settings_.max_body_bytes) + " allowed");
+  }
+  CheckMediaType(*match.route, request);
+  DecodeRequest(*match.route, match.raw_parameters, request);
+  return match.route->handler(request);
+}
+
+}  // namespace inventory
