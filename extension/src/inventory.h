@@ -27,6 +27,7 @@ extern int	InventoryMaxOrderLines;
 extern char *InventoryUpdatedTopic;
 extern char *InventoryAlertsTopic;
 extern char *InventoryNotifyChannel;
+extern char *InventoryActor;
 
 /* Longest product, warehouse or order id accepted, in bytes. */
 #define INVENTORY_MAX_ID_BYTES 200
@@ -40,8 +41,14 @@ typedef struct StockRow
 	char	   *warehouse;
 	int64		on_hand;
 	int64		reserved;
+	int64		version;
+	bool		has_threshold;
+	int64		threshold;		/* low_stock_threshold, when has_threshold */
 	bool		overdue_expired;	/* this call already expired the row's overdue reservations */
 } StockRow;
+
+/* Columns every stock-locking statement selects, in this order. */
+#define STOCK_ROW_COLUMNS "product_id, warehouse, on_hand, reserved, version, low_stock_threshold"
 
 static inline int64
 StockRowAvailable(const StockRow *row)
@@ -49,7 +56,18 @@ StockRowAvailable(const StockRow *row)
 	return row->on_hand - row->reserved;
 }
 
-/* One change of one stock row; ApplyStockChange writes it with its ledger and outbox rows. */
+/* What a stock change does to a reservation, in the same statement. */
+typedef enum ReservationWrite
+{
+	RESERVATION_UNTOUCHED,
+	RESERVATION_INSERT,			/* a new active reservation of quantity, expiring after ttl */
+	RESERVATION_SET_STATUS		/* the reservation moves to status */
+} ReservationWrite;
+
+/*
+ * One change of one stock row; ApplyStockChange writes it with its ledger and outbox rows and,
+ * optionally, the reservation it is about (whose row is then the last SPI result).
+ */
 typedef struct StockChange
 {
 	const char *reason;			/* reserve, confirm, release, ship, expire, restock, adjust, set, remove */
@@ -61,6 +79,10 @@ typedef struct StockChange
 	const char *name;			/* new product name, or NULL to keep */
 	bool		has_threshold;	/* set low_stock_threshold to threshold */
 	int64		threshold;
+	ReservationWrite reservation_write;
+	int64		quantity;		/* RESERVATION_INSERT */
+	Interval   *ttl;			/* RESERVATION_INSERT */
+	const char *status;			/* RESERVATION_SET_STATUS */
 } StockChange;
 
 /* spi_plans.c: a statement prepared once per backend */
@@ -69,13 +91,14 @@ typedef struct SavedPlan
 	SPIPlanPtr	plan;
 	const char *sql;
 	int			nargs;
-	Oid			argtypes[16];
+	Oid			argtypes[32];
 } SavedPlan;
 
 /* stock_change.c */
 extern void ApplyStockChange(StockRow *row, const StockChange *change);
 extern bool LockStockRow(const char *product_id, const char *warehouse, bool skip_locked, StockRow *row);
-extern StockRow *LockStockRowsOfProducts(Datum product_ids, int *nrows);
+extern StockRow *LockStockRowsOfProducts(const char **product_ids, int nproducts, int *nrows);
+extern void SortProductIds(const char **product_ids, int *nproducts);
 extern StockRow *LockStockRows(SavedPlan *plan, Datum *args, int *nrows);
 extern HeapTuple ReadStockTuple(const char *product_id, const char *warehouse);
 
@@ -100,8 +123,6 @@ extern void CheckQuantity(int64 quantity, const char *argname);
 #define RESERVATION_COLUMNS \
 	"id, order_id, product_id, warehouse, quantity, status, expires_at, created_at, updated_at"
 extern void EmitSpiRows(ReturnSetInfo *rsinfo);
-extern pg_uuid_t *NewReservationId(void);
-extern void SetReservationStatus(const char *product_id, pg_uuid_t *reservation_id, const char *status);
 
 /* One line of an order: quantity of a product, from a warehouse or (NULL) from any. */
 typedef struct ReserveLine
@@ -115,4 +136,5 @@ typedef struct ReserveLine
 extern ReserveLine *ParseOrderLines(Jsonb *lines, int *nlines);
 
 /* reaper.c */
+extern pg_uuid_t *NewRandomUuid(void);
 extern int64 ExpireOverdueOnStockRow(StockRow *row, int64 max_rows);

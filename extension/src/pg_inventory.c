@@ -22,7 +22,7 @@ int			InventoryMaxOrderLines = 1000;
 char	   *InventoryUpdatedTopic = NULL;
 char	   *InventoryAlertsTopic = NULL;
 char	   *InventoryNotifyChannel = NULL;
-static char *InventoryActor = NULL;
+char	   *InventoryActor = NULL;
 
 void		_PG_init(void);
 

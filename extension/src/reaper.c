@@ -101,8 +101,9 @@ ExpireOverdueOnStockRow(StockRow *row, int64 max_rows)
 		quantity = DatumGetInt64(SPI_getbinval(overdue->vals[i], overdue->tupdesc, 3, &isnull));
 		change.reason = "expire";
 		change.reserved_delta = -quantity;
+		change.reservation_write = RESERVATION_SET_STATUS;
+		change.status = "expired";
 		ApplyStockChange(row, &change);
-		SetReservationStatus(row->product_id, change.reservation_id, "expired");
 	}
 	row->overdue_expired = true;
 	return (int64) count;

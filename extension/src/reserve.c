@@ -13,7 +13,6 @@
 
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
-#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
@@ -33,27 +32,20 @@ typedef struct Allocation
 
 static SavedPlan LiveReservationsPlan = {
 	.sql = "SELECT " RESERVATION_COLUMNS ", false FROM inventory.reservations"
-	" WHERE order_id = $1 AND product_id = ANY ($2) AND status IN ('active', 'confirmed')"
+	" WHERE order_id = $1 AND status IN ('active', 'confirmed')"
 	" ORDER BY product_id, warehouse",
-	.nargs = 2,
-	.argtypes = {TEXTOID, TEXTARRAYOID},
-};
-
-static SavedPlan InsertReservationPlan = {
-	.sql = "INSERT INTO inventory.reservations (id, order_id, product_id, warehouse, quantity, expires_at)"
-	" VALUES ($1, $2, $3, $4, $5, now() + $6) RETURNING " RESERVATION_COLUMNS ", true",
-	.nargs = 6,
-	.argtypes = {UUIDOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, INTERVALOID},
+	.nargs = 1,
+	.argtypes = {TEXTOID},
 };
 
 static void ReserveLines(const char *order_id, ReserveLine *lines, int nlines, Interval *ttl,
 						 ReturnSetInfo *rsinfo);
 static int	MergeLines(ReserveLine *lines, int nlines);
 static int	MergeAllocationsPerRow(Allocation *allocations, int nallocations);
-static Datum ProductArray(ReserveLine *lines, int nlines);
+static const char **SortedProducts(ReserveLine *lines, int nlines, int *nproducts);
 static bool RowServesLine(const StockRow *row, const ReserveLine *line);
 static bool *ReturnIdempotentRepeats(const char *order_id, ReserveLine *lines, int nlines,
-									 Datum products, ReturnSetInfo *rsinfo);
+									 ReturnSetInfo *rsinfo);
 static int	PlanLine(StockRow *rows, int nrows, int64 *planned, const ReserveLine *line, int line_index,
 					 Allocation *allocations, int nallocations, StringInfo shortages);
 static int64 PlannableStock(StockRow *rows, int nrows, int64 *planned, const ReserveLine *line);
@@ -131,7 +123,8 @@ ResolveTtl(FunctionCallInfo fcinfo, int argno)
 static void
 ReserveLines(const char *order_id, ReserveLine *lines, int nlines, Interval *ttl, ReturnSetInfo *rsinfo)
 {
-	Datum		products;
+	const char **products;
+	int			nproducts;
 	StockRow   *rows;
 	int			nrows;
 	int64	   *planned;
@@ -144,8 +137,8 @@ ReserveLines(const char *order_id, ReserveLine *lines, int nlines, Interval *ttl
 	int			pass;
 
 	nlines = MergeLines(lines, nlines);
-	products = ProductArray(lines, nlines);
-	rows = LockStockRowsOfProducts(products, &nrows);
+	products = SortedProducts(lines, nlines, &nproducts);
+	rows = LockStockRowsOfProducts(products, nproducts, &nrows);
 
 	for (i = 0; i < nlines; i++)
 	{
@@ -163,7 +156,7 @@ ReserveLines(const char *order_id, ReserveLine *lines, int nlines, Interval *ttl
 							errmsg("product \"%s\" is not stocked", lines[i].product_id)));
 	}
 
-	repeated = ReturnIdempotentRepeats(order_id, lines, nlines, products, rsinfo);
+	repeated = ReturnIdempotentRepeats(order_id, lines, nlines, rsinfo);
 
 	/* Lines bound to a warehouse are planned before lines that may take from any. */
 	planned = palloc0(sizeof(int64) * Max(nrows, 1));
@@ -191,24 +184,16 @@ ReserveLines(const char *order_id, ReserveLine *lines, int nlines, Interval *ttl
 
 	for (i = 0; i < nallocations; i++)
 	{
-		StockRow   *row = &rows[allocations[i].row];
 		StockChange change = {0};
-		Datum		values[6];
 
 		change.reason = "reserve";
 		change.reserved_delta = allocations[i].quantity;
 		change.order_id = order_id;
-		change.reservation_id = NewReservationId();
-		ApplyStockChange(row, &change);
-
-		values[0] = UUIDPGetDatum(change.reservation_id);
-		values[1] = CStringGetTextDatum(order_id);
-		values[2] = CStringGetTextDatum(row->product_id);
-		values[3] = CStringGetTextDatum(row->warehouse);
-		values[4] = Int64GetDatum(allocations[i].quantity);
-		values[5] = IntervalPGetDatum(ttl);
-		if (ExecuteSavedPlan(&InsertReservationPlan, values, NULL, 0) != SPI_OK_INSERT_RETURNING)
-			ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("reservation insert returned no row")));
+		change.reservation_id = NewRandomUuid();
+		change.reservation_write = RESERVATION_INSERT;
+		change.quantity = allocations[i].quantity;
+		change.ttl = ttl;
+		ApplyStockChange(&rows[allocations[i].row], &change);
 		EmitSpiRows(rsinfo);
 	}
 }
@@ -266,16 +251,18 @@ MergeAllocationsPerRow(Allocation *allocations, int nallocations)
 	return kept;
 }
 
-/* ProductArray builds the text[] of the products named by the lines. */
-static Datum
-ProductArray(ReserveLine *lines, int nlines)
+/* SortedProducts lists the products the lines name, once each, in global lock order. */
+static const char **
+SortedProducts(ReserveLine *lines, int nlines, int *nproducts)
 {
-	Datum	   *elements = palloc(sizeof(Datum) * nlines);
+	const char **products = palloc(sizeof(char *) * nlines);
 	int			i;
 
 	for (i = 0; i < nlines; i++)
-		elements[i] = CStringGetTextDatum(lines[i].product_id);
-	return PointerGetDatum(construct_array(elements, nlines, TEXTOID, -1, false, TYPALIGN_INT));
+		products[i] = lines[i].product_id;
+	*nproducts = nlines;
+	SortProductIds(products, nproducts);
+	return products;
 }
 
 /* RowServesLine says whether a stock row may supply a line. */
@@ -291,11 +278,10 @@ RowServesLine(const StockRow *row, const ReserveLine *line)
  * for the order that match the request; those are emitted unchanged. A mismatch is a conflict.
  */
 static bool *
-ReturnIdempotentRepeats(const char *order_id, ReserveLine *lines, int nlines, Datum products,
-						ReturnSetInfo *rsinfo)
+ReturnIdempotentRepeats(const char *order_id, ReserveLine *lines, int nlines, ReturnSetInfo *rsinfo)
 {
 	bool	   *repeated = palloc0(sizeof(bool) * nlines);
-	Datum		values[2] = {CStringGetTextDatum(order_id), products};
+	Datum		values[1] = {CStringGetTextDatum(order_id)};
 	uint64		r;
 	int			i;
 

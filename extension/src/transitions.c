@@ -87,7 +87,8 @@ static SavedPlan ReadReservationPlan = {
 };
 
 static SavedPlan LockOrderStockPlan = {
-	.sql = "SELECT s.product_id, s.warehouse, s.on_hand, s.reserved FROM inventory.stock s"
+	.sql = "SELECT s.product_id, s.warehouse, s.on_hand, s.reserved, s.version, s.low_stock_threshold"
+	"  FROM inventory.stock s"
 	" WHERE (s.product_id, s.warehouse) IN (SELECT r.product_id, r.warehouse"
 	"   FROM inventory.reservations r WHERE r.order_id = $1 AND r.status IN ('active', 'confirmed'))"
 	" ORDER BY s.product_id, s.warehouse FOR UPDATE OF s",
@@ -362,7 +363,7 @@ StatusIn(const char *status, const char *const *states)
 	return false;
 }
 
-/* ApplyTransition writes the stock change and the new status; the row is the last SPI result. */
+/* ApplyTransition writes the stock change with the new status; the row is the last SPI result. */
 static void
 ApplyTransition(StockRow *row, const Transition *transition, const char *order_id, pg_uuid_t *id,
 				int64 quantity)
@@ -374,8 +375,9 @@ ApplyTransition(StockRow *row, const Transition *transition, const char *order_i
 	change.reserved_delta = transition->frees_reserved ? -quantity : 0;
 	change.order_id = order_id;
 	change.reservation_id = id;
+	change.reservation_write = RESERVATION_SET_STATUS;
+	change.status = transition->target;
 	ApplyStockChange(row, &change);
-	SetReservationStatus(row->product_id, id, transition->target);
 }
 
 /* FindLockedRow returns the locked stock row of a product and warehouse, or NULL. */
