@@ -9,18 +9,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SELECT plan(72);
-
--- Everything this suite can change, for products whose id starts with prefix.
-CREATE FUNCTION pg_temp.tap_state(prefix text) RETURNS text LANGUAGE sql AS $$
-SELECT concat_ws(' | ',
-    (SELECT string_agg(format('%s/%s on_hand=%s reserved=%s v%s', product_id, warehouse, on_hand, reserved,
-                              version), ', ' ORDER BY product_id, warehouse)
-       FROM inventory.stock WHERE left(product_id, length(prefix)) = prefix),
-    (SELECT string_agg(format('%s %s %s %s %s', id, order_id, status, quantity, expires_at), ', ' ORDER BY id)
-       FROM inventory.reservations WHERE left(product_id, length(prefix)) = prefix),
-    'ledger=' || (SELECT count(*) FROM inventory.ledger WHERE left(product_id, length(prefix)) = prefix),
-    'outbox=' || (SELECT count(*) FROM inventory.outbox WHERE left(aggregateid, length(prefix)) = prefix))
-$$;
+\ir include/helpers.sql
 
 SELECT is((SELECT count(*) FROM inventory.stock WHERE product_id LIKE 'tap-02-%')
         + (SELECT count(*) FROM inventory.reservations WHERE product_id LIKE 'tap-02-%')
@@ -250,18 +239,7 @@ SELECT throws_ok($$SELECT * FROM inventory_reserve('tap-02-o9', 'tap-02-a', 1)$$
 
 -- Consistency ---------------------------------------------------------------------------------
 
-SELECT is_empty(
-    $$SELECT s.product_id, s.warehouse FROM inventory.stock s
-        LEFT JOIN (SELECT product_id, warehouse, sum(quantity) AS live FROM inventory.reservations
-                    WHERE status IN ('active', 'confirmed') GROUP BY 1, 2) r USING (product_id, warehouse)
-       WHERE s.product_id LIKE 'tap-02-%' AND s.reserved <> coalesce(r.live, 0)$$,
-    'reserved equals the sum of live reservations on every tap-02 stock row');
-SELECT is_empty(
-    $$SELECT s.product_id, s.warehouse FROM inventory.stock s
-        JOIN (SELECT product_id, warehouse, sum(on_hand_delta) AS on_hand, sum(reserved_delta) AS reserved
-                FROM inventory.ledger GROUP BY 1, 2) l USING (product_id, warehouse)
-       WHERE s.product_id LIKE 'tap-02-%' AND (l.on_hand <> s.on_hand OR l.reserved <> s.reserved)$$,
-    'ledger sums equal every tap-02 stock row');
+SELECT * FROM pg_temp.tap_consistency('tap-02-');
 SELECT is((SELECT count(*) FROM inventory.outbox WHERE aggregateid LIKE 'tap-02-%' AND type = 'inventory.updated'),
           (SELECT count(*) FROM inventory.ledger WHERE product_id LIKE 'tap-02-%'),
           'one inventory.updated event per ledger row');

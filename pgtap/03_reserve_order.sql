@@ -10,18 +10,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SELECT plan(71);
-
--- Everything this suite can change, for products whose id starts with prefix.
-CREATE FUNCTION pg_temp.tap_state(prefix text) RETURNS text LANGUAGE sql AS $$
-SELECT concat_ws(' | ',
-    (SELECT string_agg(format('%s/%s on_hand=%s reserved=%s v%s', product_id, warehouse, on_hand, reserved,
-                              version), ', ' ORDER BY product_id, warehouse)
-       FROM inventory.stock WHERE left(product_id, length(prefix)) = prefix),
-    (SELECT string_agg(format('%s %s %s %s %s', id, order_id, status, quantity, expires_at), ', ' ORDER BY id)
-       FROM inventory.reservations WHERE left(product_id, length(prefix)) = prefix),
-    'ledger=' || (SELECT count(*) FROM inventory.ledger WHERE left(product_id, length(prefix)) = prefix),
-    'outbox=' || (SELECT count(*) FROM inventory.outbox WHERE left(aggregateid, length(prefix)) = prefix))
-$$;
+\ir include/helpers.sql
 
 -- A call of inventory_reserve_order with lines given as JSON text, for throws_ok.
 CREATE FUNCTION pg_temp.tap_call(lines text) RETURNS text LANGUAGE sql AS $$
@@ -244,18 +233,7 @@ SELECT is((SELECT count(*) FROM inventory.reservations WHERE order_id = 'tap-03-
 
 -- Consistency ---------------------------------------------------------------------------------
 
-SELECT is_empty(
-    $$SELECT s.product_id, s.warehouse FROM inventory.stock s
-        LEFT JOIN (SELECT product_id, warehouse, sum(quantity) AS live FROM inventory.reservations
-                    WHERE status IN ('active', 'confirmed') GROUP BY 1, 2) r USING (product_id, warehouse)
-       WHERE s.product_id LIKE 'tap-03-%' AND s.reserved <> coalesce(r.live, 0)$$,
-    'reserved equals the sum of live reservations on every tap-03 stock row');
-SELECT is_empty(
-    $$SELECT s.product_id, s.warehouse FROM inventory.stock s
-        JOIN (SELECT product_id, warehouse, sum(on_hand_delta) AS on_hand, sum(reserved_delta) AS reserved
-                FROM inventory.ledger GROUP BY 1, 2) l USING (product_id, warehouse)
-       WHERE s.product_id LIKE 'tap-03-%' AND (l.on_hand <> s.on_hand OR l.reserved <> s.reserved)$$,
-    'ledger sums equal every tap-03 stock row');
+SELECT * FROM pg_temp.tap_consistency('tap-03-');
 
 SELECT * FROM finish();
 ROLLBACK;

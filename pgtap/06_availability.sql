@@ -8,18 +8,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SELECT plan(50);
-
--- Everything this suite can change, for products whose id starts with prefix.
-CREATE FUNCTION pg_temp.tap_state(prefix text) RETURNS text LANGUAGE sql AS $$
-SELECT concat_ws(' | ',
-    (SELECT string_agg(format('%s/%s on_hand=%s reserved=%s v%s', product_id, warehouse, on_hand, reserved,
-                              version), ', ' ORDER BY product_id, warehouse)
-       FROM inventory.stock WHERE left(product_id, length(prefix)) = prefix),
-    (SELECT string_agg(format('%s %s %s %s %s', id, order_id, status, quantity, expires_at), ', ' ORDER BY id)
-       FROM inventory.reservations WHERE left(product_id, length(prefix)) = prefix),
-    'ledger=' || (SELECT count(*) FROM inventory.ledger WHERE left(product_id, length(prefix)) = prefix),
-    'outbox=' || (SELECT count(*) FROM inventory.outbox WHERE left(aggregateid, length(prefix)) = prefix))
-$$;
+\ir include/helpers.sql
 
 SELECT is((SELECT count(*) FROM inventory.stock WHERE product_id LIKE 'tap-06-%')
         + (SELECT count(*) FROM inventory.reservations WHERE product_id LIKE 'tap-06-%'),

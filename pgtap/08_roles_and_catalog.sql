@@ -169,6 +169,9 @@ SELECT throws_ok($$SELECT inventory_outbox_ack(ARRAY[1::bigint])$$, '42501', NUL
 SELECT throws_ok($$SELECT inventory_schedule_reaper()$$, '42501', NULL, 'an admin cannot schedule the reaper');
 RESET ROLE;
 
+-- Set aside other events (the transaction is rolled back), so fetch reaches ours whatever the
+-- database's backlog. A relay running meanwhile waits for this suite to end.
+DELETE FROM inventory.outbox WHERE aggregateid NOT LIKE 'tap-08-%';
 SET LOCAL ROLE inventory_relay;
 SELECT ok((SELECT count(*) FROM inventory_outbox_fetch(100000) WHERE aggregateid = 'tap-08-a') >= 3,
           'the relay can fetch events through inventory_outbox_fetch');
