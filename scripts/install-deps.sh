@@ -8,19 +8,29 @@ packages=(
     postgresql-15 postgresql-client-15 postgresql-server-dev-15
     postgresql-15-cron postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
     libpqxx-dev libpistache-dev librdkafka-dev nlohmann-json3-dev libgtest-dev libgmock-dev
+    libjwt-dev libcurl4-openssl-dev libssl-dev
     kcat wrk
 )
+# The delivery checks run on Node.js; the machine image usually ships it, Debian's packages otherwise.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for package in "${packages[@]}"; do
     status=$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null || true)
     [ "$status" = installed ] || missing+=("$package")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
 
-sudo=""
-[ "$(id -u)" = 0 ] || sudo=sudo
-echo "installing: ${missing[*]}"
-$sudo apt-get update -qq
-# The postgresql package starts a default cluster on 5432; the project never uses it.
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    echo "installing: ${missing[*]}"
+    $sudo apt-get update -qq
+    # The postgresql package starts a default cluster on 5432; the project never uses it.
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The npm tools of the delivery checks, pinned by tests/delivery/package-lock.json.
+delivery=$(cd "$(dirname "$0")/../tests/delivery" && pwd)
+if [ ! -d "$delivery/node_modules" ]; then
+    npm ci --prefix "$delivery" --no-audit --no-fund --loglevel=error >/dev/null
+fi

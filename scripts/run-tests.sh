@@ -91,6 +91,10 @@ echo "== service integration tests"
 tests/service/run.sh 2>&1 | tee "$work/service.log"
 record_closing_line "service integration" "$work/service.log" "${PIPESTATUS[0]}"
 
+echo "== delivery (Dockerfiles, Kubernetes manifests, observability kit)"
+tests/delivery/run.sh 2>&1 | tee "$work/delivery.log"
+record_closing_line delivery "$work/delivery.log" "${PIPESTATUS[0]}"
+
 echo "== pg_cron job"
 wait "$cron_pid"
 status=$?
