@@ -1,31 +1,38 @@
 # pg_inventory: the two commands a newcomer needs are `make run` and `make test`.
 # Every target installs what is missing first (scripts/install-deps.sh), so both work on a fresh
-# Debian 12 machine.
+# Debian 12 machine. The images build with the same per-component targets (Dockerfile.db runs
+# `make install`, Dockerfile.svc runs `make build-service`).
 SHELL := /bin/bash
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FRONTEND_BUILD := build/frontend
 
-.PHONY: deps build install test run bench clean
+.PHONY: deps build build-extension build-service build-tools install test run bench clean
 
 deps:
 	scripts/install-deps.sh
 
-build: deps
+build: build-extension build-service build-tools
+
+build-extension: deps
 	$(MAKE) -C extension
-	$(MAKE) -C tools/kafka-mock
+
+build-service: deps
 	cmake -S frontend -B $(FRONTEND_BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build $(FRONTEND_BUILD) -j2
 
-install: build
+build-tools: deps
+	$(MAKE) -C tools/kafka-mock
+
+install: build-extension
 	$(SUDO) $(MAKE) -C extension install
 
-test: install
+test: build install
 	scripts/run-tests.sh
 
-run: install
+run: build install
 	scripts/run-local.sh
 
-bench: install
+bench: build install
 	bench/run.sh
 	bench/http.sh
 

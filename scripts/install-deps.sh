@@ -11,8 +11,12 @@ packages=(
     libjwt-dev libcurl4-openssl-dev libssl-dev
     kcat wrk
 )
-# The delivery checks run on Node.js; the machine image usually ships it, Debian's packages otherwise.
-command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+# The delivery checks (absent from the image build stages) run on Node.js; the machine image
+# usually ships it, Debian's packages otherwise.
+delivery=$(dirname "$0")/../tests/delivery
+if [ -f "$delivery/package.json" ] && ! command -v npm >/dev/null 2>&1; then
+    packages+=(nodejs npm)
+fi
 
 missing=()
 for package in "${packages[@]}"; do
@@ -30,7 +34,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # The npm tools of the delivery checks, pinned by tests/delivery/package-lock.json.
-delivery=$(cd "$(dirname "$0")/../tests/delivery" && pwd)
-if [ ! -d "$delivery/node_modules" ]; then
+if [ -f "$delivery/package.json" ] && [ ! -d "$delivery/node_modules" ]; then
     npm ci --prefix "$delivery" --no-audit --no-fund --loglevel=error >/dev/null
 fi
