@@ -35,6 +35,7 @@ run: build install
 bench: build install
 	bench/run.sh
 	bench/http.sh
+	bench/kafka.sh
 
 clean:
 	$(MAKE) -C extension clean

@@ -13,6 +13,7 @@ pg_port=${RUN_PG_PORT:-5433}
 http_port=${RUN_HTTP_PORT:-8080}
 database=inventory
 service_pid=""
+kafka_pid=""
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 stop_all() {
@@ -22,6 +23,11 @@ stop_all() {
         say "stopping inventory-svc"
         kill -TERM "$service_pid" 2>/dev/null || true
         wait "$service_pid" 2>/dev/null || true
+    fi
+    if [ -n "$kafka_pid" ] && kill -0 "$kafka_pid" 2>/dev/null; then
+        say "stopping kafka-mock"
+        kill -TERM "$kafka_pid" 2>/dev/null || true
+        wait "$kafka_pid" 2>/dev/null || true
     fi
     say "stopping PostgreSQL (data kept in $run_dir/pg)"
     "$repo/scripts/pg-cluster.sh" stop "$run_dir/pg" || true
@@ -45,8 +51,21 @@ if port_taken "$http_port"; then
 fi
 log=$run_dir/service.log
 : >"$log"
+# Kafka: the loopback peer (tools/kafka-mock), unless KAFKA_BOOTSTRAP_SERVERS points at a real cluster.
+if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
+    say "starting kafka-mock (loopback Kafka peer)"
+    rm -f "$run_dir/kafka-bootstrap"
+    "$repo/tools/kafka-mock/kafka-mock" --bootstrap-file "$run_dir/kafka-bootstrap" --max-seconds 86400 \
+        --topic order.created:4 --topic order.confirmed:4 --topic order.paid:4 --topic order.cancelled:4 \
+        --topic order.shipped:4 --topic inventory.updated:4 --topic inventory.alerts:4 \
+        --topic inventory.dead-letter:1 >"$run_dir/kafka-mock.log" 2>&1 &
+    kafka_pid=$!
+    for _ in $(seq 100); do [ -s "$run_dir/kafka-bootstrap" ] && break; sleep 0.1; done
+    KAFKA_BOOTSTRAP_SERVERS=$(cat "$run_dir/kafka-bootstrap")
+fi
 AUTH_MODE=off DATABASE_URL="postgresql://postgres@127.0.0.1:$pg_port/$database" HTTP_HOST=127.0.0.1 \
-    HTTP_PORT=$http_port "$repo/build/frontend/inventory-svc" >>"$log" 2>&1 &
+    HTTP_PORT=$http_port KAFKA_BOOTSTRAP_SERVERS="$KAFKA_BOOTSTRAP_SERVERS" \
+    "$repo/build/frontend/inventory-svc" >>"$log" 2>&1 &
 service_pid=$!
 port=""
 for _ in $(seq 100); do
@@ -76,6 +95,16 @@ Try:
        -d '{"order_id": "order-1", "lines": [{"product_id": "prod-001", "quantity": 2}]}' | jq
 
   curl -s -X POST $base/v1/orders/order-1/confirm | jq
+
+Kafka at $KAFKA_BOOTSTRAP_SERVERS (order.* in, inventory.updated / inventory.alerts out, docs/events.md):
+
+  printf 'order-2\t{"orderId":"order-2","items":[{"productId":"prod-001","quantity":1}]}\n' | \\
+       kcat -P -b $KAFKA_BOOTSTRAP_SERVERS -t order.created -K \$'\\t'
+  kcat -C -b $KAFKA_BOOTSTRAP_SERVERS -t inventory.updated -o beginning -e -f '%k %h %s\\n'
+
+Authentication is OFF here (AUTH_MODE=off: logged as a warning and shown on /ready). To require
+JWTs, start the service with AUTH_MODE=jwt, AUTH_JWKS_URL (or AUTH_JWKS_FILE), AUTH_ISSUER and
+AUTH_AUDIENCE; docs/security.md has the Keycloak set-up, the scopes, TLS and mTLS.
 
 Press Ctrl-C to stop.
 EOF

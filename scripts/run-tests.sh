@@ -91,6 +91,10 @@ echo "== service integration tests"
 tests/service/run.sh 2>&1 | tee "$work/service.log"
 record_closing_line "service integration" "$work/service.log" "${PIPESTATUS[0]}"
 
+echo "== Kafka end to end (relay, consumer, dead letters, failures)"
+tests/kafka/run.sh 2>&1 | tee "$work/kafka.log"
+record_closing_line kafka "$work/kafka.log" "${PIPESTATUS[0]}"
+
 echo "== delivery (Dockerfiles, Kubernetes manifests, observability kit)"
 tests/delivery/run.sh 2>&1 | tee "$work/delivery.log"
 record_closing_line delivery "$work/delivery.log" "${PIPESTATUS[0]}"

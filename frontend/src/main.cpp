@@ -10,7 +10,15 @@
 #include "adapters/connection_pool.h"
 #include "adapters/postgres_inventory_repository.h"
 #include "adapters/prepared_statements.h"
+#include "auth/jwks_fetch.h"
+#include "auth/jwks_key_store.h"
+#include "auth/jwt_authenticator.h"
+#include "auth/request_authorizer.h"
+#include "config/kafka_settings.h"
+#include "config/security_settings.h"
 #include "config/service_config.h"
+#include "consumer/order_consumer.h"
+#include "consumer/postgres_order_event_store.h"
 #include "domain/inventory_service.h"
 #include "handlers/operations_handlers.h"
 #include "handlers/pistache_endpoint.h"
@@ -18,8 +26,11 @@
 #include "handlers/reservation_handlers.h"
 #include "handlers/router.h"
 #include "handlers/stock_handlers.h"
+#include "kafka/kafka_message_source.h"
+#include "kafka/kafka_publisher.h"
 #include "observability/json_logger.h"
 #include "observability/metrics.h"
+#include "relay/outbox_relay.h"
 
 namespace {
 
@@ -34,14 +45,76 @@ sigset_t BlockShutdownSignals() {
   return signals;
 }
 
-int Run(const inventory::ServiceConfig& config, inventory::JsonLogger& logger, const sigset_t& signals) {
+// The authentication chain: JWKS source -> key store (with its refresher thread) -> JWT
+// authenticator -> request authorizer. With AUTH_MODE=off only the authorizer exists (no
+// authenticator), which still keeps write and admin routes off the public listener.
+struct Authentication {
+  std::unique_ptr<inventory::JwksKeyStore> keys;
+  std::unique_ptr<inventory::JwtAuthenticator> authenticator;
+  std::unique_ptr<inventory::RequestAuthorizer> authorizer;
+};
+
+Authentication StartAuthentication(const inventory::SecuritySettings& security, inventory::JsonLogger& logger) {
   using namespace inventory;
-  if (config.auth_disabled) {
-    logger.Warn("authentication is off (AUTH_MODE=off): every client may read and change stock");
+  Authentication authentication;
+  const AuthorizerSettings authorizer_settings{AccessPolicySettings{security.stock_reads_public},
+                                               security.internal_port.has_value()};
+  if (security.auth_mode == AuthMode::Off) {
+    logger.Warn("authentication is off (AUTH_MODE=off): every client may read and change stock; set "
+                "AUTH_MODE=jwt with AUTH_JWKS_FILE or AUTH_JWKS_URL, AUTH_ISSUER and AUTH_AUDIENCE to require tokens");
+    authentication.authorizer = std::make_unique<RequestAuthorizer>(nullptr, authorizer_settings);
+    return authentication;
   }
-  if (config.kafka_bootstrap_servers) {
-    logger.Warn("KAFKA_BOOTSTRAP_SERVERS is set but this build has no Kafka support yet; Kafka stays off");
+  JwksKeyStore::Fetch fetch;
+  std::string source;
+  if (!security.jwks_url.empty()) {
+    const std::string url = security.jwks_url;
+    fetch = [url] { return FetchJwksUrl(url, std::chrono::seconds(5)); };
+    source = url;
+  } else {
+    const std::string path = security.jwks_file;
+    fetch = [path] { return ReadJwksFile(path); };
+    source = path;
   }
+  authentication.keys = std::make_unique<JwksKeyStore>(
+      fetch, KeyStoreSettings{security.jwks_refresh_interval, security.jwks_min_refresh_gap},
+      [&logger, source](bool ok, const std::string& message) {
+        if (ok)
+          logger.Info("jwks", {{"source", source}, {"result", message}});
+        else
+          logger.Warn("jwks: " + message, {{"source", source}});
+      });
+  // A JWKS file must be right at start; a JWKS URL may be down for a moment (the identity provider
+  // restarting), so the service starts, refuses tokens, and the refresher keeps trying.
+  if (!authentication.keys->Refresh() && security.jwks_url.empty())
+    throw std::runtime_error("AUTH_JWKS_FILE holds no usable RS256 or ES256 signing key");
+  authentication.keys->Start();
+  authentication.authenticator = std::make_unique<JwtAuthenticator>(
+      *authentication.keys,
+      JwtSettings{security.issuer, security.audience, security.clock_skew, security.actor_claim});
+  authentication.authorizer =
+      std::make_unique<RequestAuthorizer>(authentication.authenticator.get(), authorizer_settings);
+  logger.Lifecycle("authentication", {{"mode", "jwt"},
+                                      {"jwks", source},
+                                      {"issuer", security.issuer},
+                                      {"audience", security.audience},
+                                      {"public_stock_reads", security.stock_reads_public}});
+  return authentication;
+}
+
+std::optional<inventory::TlsSettings> ListenerTls(const inventory::SecuritySettings& security,
+                                                  const std::string& client_ca_file) {
+  if (!security.tls)
+    return std::nullopt;
+  return inventory::TlsSettings{security.tls->certificate_file, security.tls->key_file, client_ca_file};
+}
+
+int Run(const inventory::ServiceConfig& config, const inventory::KafkaSettings& kafka,
+        const inventory::SecuritySettings& security, inventory::JsonLogger& logger, const sigset_t& signals) {
+  using namespace inventory;
+  const Authentication authentication = StartAuthentication(security, logger);
+  if (!config.kafka_bootstrap_servers)
+    logger.Info("KAFKA_BOOTSTRAP_SERVERS is not set: the Kafka consumer and the outbox relay are off");
 
   ConnectionPool pool(PoolSettings{config.database_url, config.db_pool_size, config.db_acquire_timeout,
                                    config.db_statement_timeout, config.db_connect_timeout_seconds},
@@ -55,20 +128,99 @@ int Run(const inventory::ServiceConfig& config, inventory::JsonLogger& logger, c
   Router router;
   AddOperationsRoutes(router,
                       OperationsContext{repository, metrics, config.expected_extension_version, draining});
-  AddStockRoutes(router, service);
-  AddReservationRoutes(router, service, metrics);
+  if (kafka.roles.rest) {
+    AddStockRoutes(router, service);
+    AddReservationRoutes(router, service, metrics);
+  }
+
+  // Kafka roles: each has its own database connection (not the REST pool) and its own client.
+  std::atomic<bool> kafka_stop{false};
+  std::unique_ptr<KafkaPublisher> relay_publisher;
+  std::unique_ptr<OutboxRelay> relay;
+  std::unique_ptr<KafkaPublisher> dead_letter_publisher;
+  std::unique_ptr<KafkaMessageSource> order_source;
+  std::unique_ptr<PostgresOrderEventStore> order_store;
+  std::unique_ptr<OrderConsumer> consumer;
+  std::thread relay_thread;
+  std::thread consumer_thread;
+  // Stops and joins the Kafka threads on every way out of Run, including a failed start.
+  struct StopKafkaThreads {
+    std::atomic<bool>& stop;
+    std::thread& relay;
+    std::thread& consumer;
+    ~StopKafkaThreads() {
+      stop = true;
+      for (std::thread* thread : {&consumer, &relay}) {
+        if (thread->joinable())
+          thread->join();
+      }
+    }
+  } stop_kafka_threads{kafka_stop, relay_thread, consumer_thread};
+  if (config.kafka_bootstrap_servers) {
+    const KafkaClientSettings client{*config.kafka_bootstrap_servers, kafka.client_id,        kafka.group_id,
+                                     kafka.session_timeout,           kafka.delivery_timeout, kafka.extra_properties};
+    if (kafka.roles.relay) {
+      relay_publisher = std::make_unique<KafkaPublisher>(client);
+      relay = std::make_unique<OutboxRelay>(
+          RelaySettings{config.database_url, config.db_connect_timeout_seconds, kafka.relay_batch_size,
+                        kafka.relay_poll_interval, kafka.relay_lock_key, kafka.relay_notify_channel},
+          *relay_publisher, logger);
+      metrics.AddExpositionSource([&relay] { return relay->RenderMetrics(); });
+      relay_thread = std::thread([&] { relay->Run(kafka_stop); });
+    }
+    if (kafka.roles.consumer) {
+      OrderConsumerSettings settings{kafka.group_id,
+                                     OrderTopics{kafka.order_created_topic, kafka.order_confirmed_topics,
+                                                 kafka.order_cancelled_topic, kafka.order_shipped_topic},
+                                     kafka.dead_letter_topic,
+                                     kafka.cdc_products_topic,
+                                     kafka.cdc_order_items_topic,
+                                     kafka.cdc_warehouse};
+      std::vector<std::string> topics = settings.topics.All();
+      for (const auto& topic : {kafka.cdc_products_topic, kafka.cdc_order_items_topic}) {
+        if (topic)
+          topics.push_back(*topic);
+      }
+      dead_letter_publisher = std::make_unique<KafkaPublisher>(client);
+      order_source = std::make_unique<KafkaMessageSource>(client, topics, [&logger](const std::string& error) {
+        logger.Warn("Kafka consumer error", {{"error", error}});
+      });
+      order_store = std::make_unique<PostgresOrderEventStore>(config.database_url, config.db_connect_timeout_seconds);
+      consumer = std::make_unique<OrderConsumer>(settings, *order_source, *order_store, *dead_letter_publisher, logger);
+      metrics.AddExpositionSource([&consumer] { return consumer->RenderMetrics(); });
+      consumer_thread = std::thread([&] { consumer->Run(kafka_stop); });
+    }
+    logger.Lifecycle("kafka roles started", {{"bootstrap_servers", *config.kafka_bootstrap_servers},
+                                            {"consumer", kafka.roles.consumer},
+                                            {"relay", kafka.roles.relay},
+                                            {"group_id", kafka.group_id}});
+  }
   RequestPipeline pipeline(router, metrics, logger,
-                           PipelineSettings{config.max_body_bytes, config.retry_after_seconds}, draining);
+                           PipelineSettings{config.max_body_bytes, config.retry_after_seconds}, draining,
+                           *authentication.authorizer);
 
   PistacheEndpoint endpoint(pipeline,
                             EndpointSettings{config.http_host, config.http_port, config.http_threads,
-                                             config.max_body_bytes, config.retry_after_seconds});
+                                             config.max_body_bytes, config.retry_after_seconds,
+                                             ListenerTls(security, ""), false});
   const auto port = endpoint.Start();
   logger.Lifecycle("listening", {{"host", config.http_host},
                                  {"port", port},
+                                 {"tls", security.tls.has_value()},
                                  {"threads", config.http_threads},
                                  {"db_pool_size", config.db_pool_size},
                                  {"max_body_bytes", config.max_body_bytes}});
+  std::unique_ptr<PistacheEndpoint> internal_endpoint;
+  if (security.internal_port) {
+    internal_endpoint = std::make_unique<PistacheEndpoint>(
+        pipeline, EndpointSettings{security.internal_host, *security.internal_port, config.http_threads,
+                                   config.max_body_bytes, config.retry_after_seconds,
+                                   ListenerTls(security, security.internal_client_ca_file), true});
+    logger.Lifecycle("listening internal", {{"host", security.internal_host},
+                                            {"internal_port", internal_endpoint->Start()},
+                                            {"tls", security.tls.has_value()},
+                                            {"client_certificates", !security.internal_client_ca_file.empty()}});
+  }
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
@@ -82,6 +234,21 @@ int Run(const inventory::ServiceConfig& config, inventory::JsonLogger& logger, c
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   endpoint.Stop();
+  if (internal_endpoint)
+    internal_endpoint->Stop();
+  if (authentication.keys)
+    authentication.keys->Stop();
+  // The consumer commits the offsets of what it processed; the relay finishes its batch (waiting
+  // for Kafka's acknowledgements) and releases its lock; the producers flush.
+  kafka_stop = true;
+  if (consumer_thread.joinable())
+    consumer_thread.join();
+  if (relay_thread.joinable())
+    relay_thread.join();
+  for (KafkaPublisher* publisher : {relay_publisher.get(), dead_letter_publisher.get()}) {
+    if (publisher != nullptr)
+      publisher->Flush(std::chrono::seconds(10));
+  }
   pool.Close();
   logger.Lifecycle("stopped", {{"unfinished_requests", pipeline.InFlight()}});
   return 0;
@@ -92,15 +259,19 @@ int Run(const inventory::ServiceConfig& config, inventory::JsonLogger& logger, c
 int main() {
   const sigset_t signals = BlockShutdownSignals();
   inventory::ServiceConfig config;
+  inventory::KafkaSettings kafka;
+  inventory::SecuritySettings security;
   try {
     config = inventory::LoadServiceConfig(inventory::ProcessEnvironment());
+    kafka = inventory::LoadKafkaSettings(inventory::ProcessEnvironment(), config.kafka_bootstrap_servers.has_value());
+    security = inventory::LoadSecuritySettings(inventory::ProcessEnvironment());
   } catch (const inventory::ConfigError& error) {
     std::cerr << "inventory-svc: invalid configuration: " << error.what() << std::endl;
     return 2;
   }
   inventory::JsonLogger logger(config.log_level);
   try {
-    return Run(config, logger, signals);
+    return Run(config, kafka, security, logger, signals);
   } catch (const std::exception& error) {
     logger.Error("inventory-svc failed to start or stop", {{"error", error.what()}});
     return 1;

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <map>
 
 namespace inventory {
@@ -35,16 +38,41 @@ TEST(ServiceConfig, MinimalConfigurationHasDefaults) {
   EXPECT_EQ(config.database_url, "postgresql://u@127.0.0.1/db");
   EXPECT_EQ(config.http_port, 8080);
   EXPECT_EQ(config.max_body_bytes, 1024u * 1024u);
-  EXPECT_TRUE(config.auth_disabled);
   EXPECT_FALSE(config.kafka_bootstrap_servers.has_value());
 }
 
-TEST(ServiceConfig, AuthModeMustBeExplicitlyOff) {
+TEST(ServiceConfig, DatabaseUrlAndPasswordFromFiles) {
+  char url_path[] = "/tmp/service_config_url_XXXXXX";
+  char password_path[] = "/tmp/service_config_password_XXXXXX";
+  const int url_fd = mkstemp(url_path);
+  const int password_fd = mkstemp(password_path);
+  ASSERT_GE(url_fd, 0);
+  ASSERT_GE(password_fd, 0);
+  ASSERT_EQ(write(url_fd, "postgresql://svc@127.0.0.1/db\n", 30), 30);
+  ASSERT_EQ(write(password_fd, "p@ss w'rd\n", 10), 10);
+  close(url_fd);
+  close(password_fd);
   auto values = Minimal();
-  values.erase("AUTH_MODE");
-  EXPECT_EQ(FailingVariable(values), "AUTH_MODE");
-  values["AUTH_MODE"] = "jwt";
-  EXPECT_EQ(FailingVariable(values), "AUTH_MODE");
+  values.erase("DATABASE_URL");
+  values["DATABASE_URL_FILE"] = url_path;
+  values["DATABASE_PASSWORD_FILE"] = password_path;
+  EXPECT_EQ(LoadServiceConfig(From(values)).database_url, "postgresql://svc@127.0.0.1/db?password=p%40ss%20w%27rd");
+  values.erase("DATABASE_URL_FILE");
+  values["DATABASE_URL"] = "host=127.0.0.1 user=svc";
+  EXPECT_EQ(LoadServiceConfig(From(values)).database_url, "host=127.0.0.1 user=svc password='p@ss w\\'rd'");
+  values["DATABASE_URL_FILE"] = url_path;
+  EXPECT_EQ(FailingVariable(values), "DATABASE_URL_FILE");
+  values.erase("DATABASE_URL");
+  values["DATABASE_URL_FILE"] = "/nonexistent/secret";
+  try {
+    LoadServiceConfig(From(values));
+    ADD_FAILURE() << "no error for a missing secret file";
+  } catch (const ConfigError& error) {
+    EXPECT_EQ(error.variable(), "DATABASE_URL_FILE");
+    EXPECT_EQ(std::string(error.what()).find("p@ss"), std::string::npos);
+  }
+  unlink(url_path);
+  unlink(password_path);
 }
 
 TEST(ServiceConfig, DatabaseUrlIsRequired) {

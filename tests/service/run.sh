@@ -99,9 +99,9 @@ fi
 
 # --- configuration --------------------------------------------------------------------------------
 out=$(DATABASE_URL=x "$binary" 2>&1); rc=$?
-if [ $rc -ne 0 ] && grep -q AUTH_MODE <<<"$out"; then pass "start refused without AUTH_MODE=off"; else fail "start refused without AUTH_MODE=off" "$rc $out"; fi
-out=$(AUTH_MODE=jwt DATABASE_URL=x "$binary" 2>&1); rc=$?
-if [ $rc -ne 0 ] && grep -q AUTH_MODE <<<"$out"; then pass "AUTH_MODE=jwt refused"; else fail "AUTH_MODE=jwt refused" "$rc $out"; fi
+if [ $rc -ne 0 ] && grep -q AUTH_JWKS_FILE <<<"$out"; then pass "JWT is the default: start refused without a JWKS"; else fail "JWT is the default: start refused without a JWKS" "$rc $out"; fi
+out=$(AUTH_MODE=none DATABASE_URL=x "$binary" 2>&1); rc=$?
+if [ $rc -ne 0 ] && grep -q AUTH_MODE <<<"$out"; then pass "AUTH_MODE=none refused"; else fail "AUTH_MODE=none refused" "$rc $out"; fi
 out=$(AUTH_MODE=off DATABASE_URL=x HTTP_PORT=eighty "$binary" 2>&1); rc=$?
 if [ $rc -ne 0 ] && grep -q HTTP_PORT <<<"$out"; then pass "bad HTTP_PORT names the variable"; else fail "bad HTTP_PORT names the variable" "$rc $out"; fi
 

@@ -10,6 +10,7 @@
 #include "adapters/database_error_translation.h"
 #include "adapters/prepared_statements.h"
 #include "adapters/row_mapping.h"
+#include "auth/actor_context.h"
 
 namespace inventory {
 namespace {
@@ -107,7 +108,7 @@ StockLevel PostgresInventoryRepository::SetStock(const StockUpsert& upsert) {
     pqxx::nontransaction session(connection);
     return StockLevelFromRow(session.exec_prepared(statement::kSetStock, upsert.product_id, upsert.on_hand,
                                                    upsert.warehouse, upsert.name,
-                                                   upsert.low_stock_threshold)[0]);
+                                                   upsert.low_stock_threshold, CurrentActor())[0]);
   });
 }
 
@@ -117,7 +118,7 @@ StockLevel PostgresInventoryRepository::Restock(const std::string& product_id, c
   return Run([&](pqxx::connection& connection) {
     pqxx::nontransaction session(connection);
     return StockLevelFromRow(
-        session.exec_prepared(statement::kRestock, product_id, quantity, warehouse, note)[0]);
+        session.exec_prepared(statement::kRestock, product_id, quantity, warehouse, note, CurrentActor())[0]);
   });
 }
 
@@ -126,14 +127,14 @@ StockLevel PostgresInventoryRepository::Adjust(const std::string& product_id, co
   return Run([&](pqxx::connection& connection) {
     pqxx::nontransaction session(connection);
     return StockLevelFromRow(
-        session.exec_prepared(statement::kAdjust, product_id, delta, reason, warehouse)[0]);
+        session.exec_prepared(statement::kAdjust, product_id, delta, reason, warehouse, CurrentActor())[0]);
   });
 }
 
 void PostgresInventoryRepository::Remove(const std::string& product_id, const std::string& warehouse) {
   Run([&](pqxx::connection& connection) {
     pqxx::nontransaction session(connection);
-    session.exec_prepared(statement::kRemove, product_id, warehouse);
+    session.exec_prepared(statement::kRemove, product_id, warehouse, CurrentActor());
     return 0;
   });
 }
@@ -143,7 +144,7 @@ std::size_t PostgresInventoryRepository::Import(const std::vector<StockUpsert>& 
     pqxx::work transaction(connection);
     for (const auto& row : rows) {
       transaction.exec_prepared(statement::kSetStock, row.product_id, row.on_hand, row.warehouse, row.name,
-                                row.low_stock_threshold);
+                                row.low_stock_threshold, CurrentActor());
     }
     transaction.commit();
     return rows.size();
@@ -184,7 +185,7 @@ std::vector<Reservation> PostgresInventoryRepository::ReserveOrder(const Reserva
   return Run([&](pqxx::connection& connection) {
     pqxx::nontransaction session(connection);
     return Reservations(
-        session.exec_prepared(statement::kReserveOrder, request.order_id, lines_text, ttl_seconds));
+        session.exec_prepared(statement::kReserveOrder, request.order_id, lines_text, ttl_seconds, CurrentActor()));
   });
 }
 
@@ -209,7 +210,7 @@ std::vector<Reservation> PostgresInventoryRepository::MoveReservation(const std:
                                                                       Transition transition) {
   return Run([&](pqxx::connection& connection) {
     pqxx::nontransaction session(connection);
-    return Reservations(session.exec_prepared(MoveStatement(transition), reservation_id));
+    return Reservations(session.exec_prepared(MoveStatement(transition), reservation_id, CurrentActor()));
   });
 }
 
@@ -217,14 +218,14 @@ std::vector<Reservation> PostgresInventoryRepository::MoveOrder(const std::strin
                                                                 Transition transition) {
   return Run([&](pqxx::connection& connection) {
     pqxx::nontransaction session(connection);
-    return Reservations(session.exec_prepared(MoveOrderStatement(transition), order_id));
+    return Reservations(session.exec_prepared(MoveOrderStatement(transition), order_id, CurrentActor()));
   });
 }
 
 std::int64_t PostgresInventoryRepository::ExpireReservations(int max_rows) {
   return Run([&](pqxx::connection& connection) {
     pqxx::nontransaction session(connection);
-    return session.exec_prepared(statement::kExpire, max_rows)[0][0].as<std::int64_t>();
+    return session.exec_prepared(statement::kExpire, max_rows, CurrentActor())[0][0].as<std::int64_t>();
   });
 }
 

@@ -1,6 +1,8 @@
 // postgres_inventory_repository.h: InventoryRepository on the pg_inventory SQL API through the
 // connection pool. Single calls run without an explicit transaction (each SQL function call is its
-// own transaction in the database); the bulk import runs in one transaction.
+// own transaction in the database); the bulk import runs in one transaction. Every statement that
+// changes stock carries the current request's actor (auth/actor_context.h), which the extension
+// records in ledger.actor; prepared_statements.cpp says how that costs no extra round trip.
 #pragma once
 
 #include "adapters/connection_pool.h"

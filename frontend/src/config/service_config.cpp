@@ -1,6 +1,9 @@
 // service_config.cpp: parsing and range checks of the environment variables.
 #include "config/service_config.h"
 
+#include "config/security_settings.h"
+
+#include <cctype>
 #include <cstdlib>
 #include <limits>
 
@@ -37,25 +40,63 @@ LogLevel ReadLogLevel(const EnvironmentLookup& environment) {
   throw ConfigError("LOG_LEVEL", "must be one of debug, info, warn, error; got '" + *value + "'");
 }
 
+bool IsUnreserved(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+// Adds the password to a URI (as a percent-encoded query parameter) or to a key/value string (as
+// a quoted value), the two forms libpq accepts.
+std::string WithPassword(const std::string& conninfo, const std::string& password) {
+  const bool is_uri = conninfo.rfind("postgresql://", 0) == 0 || conninfo.rfind("postgres://", 0) == 0;
+  std::string encoded;
+  if (is_uri) {
+    static const char* hex = "0123456789ABCDEF";
+    for (unsigned char c : password) {
+      if (IsUnreserved(static_cast<char>(c))) {
+        encoded += static_cast<char>(c);
+      } else {
+        encoded += '%';
+        encoded += hex[c >> 4];
+        encoded += hex[c & 15];
+      }
+    }
+    return conninfo + (conninfo.find('?') == std::string::npos ? "?" : "&") + "password=" + encoded;
+  }
+  for (char c : password) {
+    if (c == '\\' || c == '\'')
+      encoded += '\\';
+    encoded += c;
+  }
+  return conninfo + " password='" + encoded + "'";
+}
+
+// DATABASE_URL or DATABASE_URL_FILE (a mounted secret), plus DATABASE_PASSWORD_FILE when the URL
+// carries no password. Error messages never repeat a URL or a password.
+std::string ReadDatabaseUrl(const EnvironmentLookup& environment) {
+  const auto inline_url = environment("DATABASE_URL");
+  const auto url_file = environment("DATABASE_URL_FILE");
+  if (inline_url && !inline_url->empty() && url_file && !url_file->empty())
+    throw ConfigError("DATABASE_URL_FILE", "set DATABASE_URL or DATABASE_URL_FILE, not both");
+  std::string url;
+  if (url_file && !url_file->empty()) {
+    url = ReadSecretFile("DATABASE_URL_FILE", *url_file);
+  } else if (inline_url && !inline_url->empty()) {
+    url = *inline_url;
+  } else {
+    throw ConfigError("DATABASE_URL",
+                      "is required (or DATABASE_URL_FILE), for instance postgresql://user@127.0.0.1:5432/inventory");
+  }
+  if (const auto password_file = environment("DATABASE_PASSWORD_FILE"); password_file && !password_file->empty())
+    url = WithPassword(url, ReadSecretFile("DATABASE_PASSWORD_FILE", *password_file));
+  return url;
+}
+
 }  // namespace
 
 ServiceConfig LoadServiceConfig(const EnvironmentLookup& environment) {
   ServiceConfig config;
 
-  const auto auth_mode = environment("AUTH_MODE");
-  if (!auth_mode || *auth_mode != "off") {
-    throw ConfigError(
-        "AUTH_MODE",
-        "must be set to 'off' explicitly: JWT authentication is not available in this version (got " +
-            (auth_mode ? "'" + *auth_mode + "'" : std::string("nothing")) + ")");
-  }
-  config.auth_disabled = true;
-
-  const auto database_url = environment("DATABASE_URL");
-  if (!database_url || database_url->empty()) {
-    throw ConfigError("DATABASE_URL", "is required, for instance postgresql://user@127.0.0.1:5432/inventory");
-  }
-  config.database_url = *database_url;
+  config.database_url = ReadDatabaseUrl(environment);
 
   if (const auto host = environment("HTTP_HOST")) {
     if (host->empty() || host->find_first_not_of("0123456789.") != std::string::npos) {

@@ -15,7 +15,7 @@
 namespace inventory {
 
 struct ServiceConfig {
-  std::string database_url;                              // DATABASE_URL (required)
+  std::string database_url;  // DATABASE_URL or DATABASE_URL_FILE, + DATABASE_PASSWORD_FILE (secret: never log)
   std::string http_host = "127.0.0.1";                   // HTTP_HOST
   std::uint16_t http_port = 8080;                        // HTTP_PORT (0: any free port)
   int http_threads = 4;                                  // HTTP_THREADS
@@ -28,7 +28,7 @@ struct ServiceConfig {
   int retry_after_seconds = 2;                           // RETRY_AFTER_S
   LogLevel log_level = LogLevel::Info;                   // LOG_LEVEL
   std::string expected_extension_version;                // EXPECTED_EXTENSION_VERSION (default: the build's)
-  bool auth_disabled = true;                             // AUTH_MODE (only "off" until JWT lands)
+  // Authentication, TLS and the internal listener: config/security_settings.h.
   std::optional<std::string> kafka_bootstrap_servers;    // KAFKA_BOOTSTRAP_SERVERS (unset: Kafka off)
 };
 

@@ -18,6 +18,8 @@ struct HttpRequest {
   std::string body;
   std::string request_id;
   std::vector<std::string> path_parameters;  // decoded {placeholders} of the matched route, in order
+  std::string authorization;                 // the Authorization header, empty when absent
+  bool internal_listener = false;            // arrived on the internal (mTLS) listener
 };
 
 struct HttpResponse {

@@ -14,6 +14,9 @@ nlohmann::json ParseJsonObject(const std::string& body, const std::string& what)
   } catch (const nlohmann::json::parse_error& error) {
     throw DomainError(ErrorKind::MalformedRequest,
                       what + " is not valid JSON (at byte " + std::to_string(error.byte) + ")");
+  } catch (const nlohmann::json::out_of_range&) {
+    // nlohmann refuses numbers beyond a double (1e400) with out_of_range, not parse_error.
+    throw DomainError(ErrorKind::MalformedRequest, what + " has a number too large to read");
   }
   if (!value.is_object())
     throw DomainError(ErrorKind::MalformedRequest, what + " must be a JSON object");

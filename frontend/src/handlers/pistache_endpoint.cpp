@@ -4,10 +4,14 @@
 // Pistache's request buffer is the body limit plus room for headers, so a body over the limit
 // normally reaches the pipeline and gets a problem+json 413. Only a request larger than the whole
 // buffer is refused by Pistache itself, with a plain-text 413 (its onInput is private in 0.0.5).
+// TLS is Pistache's (built with PISTACHE_USE_SSL): useSSL for HTTPS, useSSLAuth to require client
+// certificates signed by the configured CA; a client without one fails the handshake.
 #include "handlers/pistache_endpoint.h"
 
 #include <pistache/endpoint.h>
 #include <pistache/http.h>
+
+#include <csignal>
 
 namespace inventory {
 namespace {
@@ -46,7 +50,7 @@ class PipelineHandler : public Http::Handler {
  public:
   HTTP_PROTOTYPE(PipelineHandler)
 
-  explicit PipelineHandler(RequestPipeline& pipeline) : pipeline_(pipeline) {}
+  PipelineHandler(RequestPipeline& pipeline, bool internal) : pipeline_(pipeline), internal_(internal) {}
 
   void onRequest(const Http::Request& request, Http::ResponseWriter writer) override {
     HttpRequest plain;
@@ -60,6 +64,9 @@ class PipelineHandler : public Http::Handler {
     }
     if (const auto request_id = request.headers().tryGetRaw("X-Request-Id"))
       plain.request_id = request_id->value();
+    if (const auto authorization = request.headers().tryGetRaw("Authorization"))
+      plain.authorization = authorization->value();
+    plain.internal_listener = internal_;
     plain.body = request.body();
 
     const bool keep_alive_by_default =
@@ -75,6 +82,7 @@ class PipelineHandler : public Http::Handler {
 
  private:
   RequestPipeline& pipeline_;
+  bool internal_;
 };
 
 }  // namespace
@@ -85,13 +93,21 @@ PistacheEndpoint::PistacheEndpoint(RequestPipeline& pipeline, EndpointSettings s
 PistacheEndpoint::~PistacheEndpoint() = default;
 
 std::uint16_t PistacheEndpoint::Start() {
+  // OpenSSL writes to the socket with write(), not send(MSG_NOSIGNAL): a client that goes away
+  // during a TLS handshake or response would otherwise kill the whole process with SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
   const std::size_t max_request_bytes = settings_.max_body_bytes + kHeaderAllowance;
   endpoint_ = std::make_unique<Http::Endpoint>(Address(settings_.host, Port(settings_.port)));
   endpoint_->init(Http::Endpoint::options()
                       .threads(settings_.threads)
                       .flags(Tcp::Options::ReuseAddr)
                       .maxRequestSize(max_request_bytes));
-  endpoint_->setHandler(std::make_shared<PipelineHandler>(pipeline_));
+  if (settings_.tls) {
+    endpoint_->useSSL(settings_.tls->certificate_file, settings_.tls->key_file);
+    if (!settings_.tls->client_ca_file.empty())
+      endpoint_->useSSLAuth(settings_.tls->client_ca_file);
+  }
+  endpoint_->setHandler(std::make_shared<PipelineHandler>(pipeline_, settings_.internal));
   endpoint_->serveThreaded();
   return static_cast<std::uint16_t>(endpoint_->getPort());
 }

@@ -1,10 +1,13 @@
-// pistache_endpoint.h: the HTTP server. Converts Pistache requests into HttpRequest, runs them
-// through the RequestPipeline and writes the HttpResponse back. The only file that sees Pistache.
+// pistache_endpoint.h: an HTTP or HTTPS listener. Converts Pistache requests into HttpRequest, runs
+// them through the RequestPipeline and writes the HttpResponse back. The only file that sees
+// Pistache. The service runs one public listener and, optionally, an internal one (write and admin
+// routes, usually with client certificates: mTLS).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "handlers/request_pipeline.h"
@@ -15,12 +18,20 @@ class Endpoint;
 
 namespace inventory {
 
+struct TlsSettings {
+  std::string certificate_file;  // PEM server certificate (chain)
+  std::string key_file;          // PEM private key
+  std::string client_ca_file;    // non-empty: require client certificates signed by this CA (mTLS)
+};
+
 struct EndpointSettings {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
   int threads = 4;
   std::size_t max_body_bytes = 1024 * 1024;
   int retry_after_seconds = 2;
+  std::optional<TlsSettings> tls;  // unset: plain HTTP
+  bool internal = false;           // requests are marked as arriving on the internal listener
 };
 
 class PistacheEndpoint {

@@ -4,9 +4,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <random>
 
+#include <nlohmann/json.hpp>
+
+#include "auth/actor_context.h"
 #include "domain/domain_error.h"
+#include "handlers/json_mapping.h"
 #include "handlers/problem_mapper.h"
 #include "handlers/url_codec.h"
 
@@ -72,6 +77,38 @@ void DecodeRequest(const Route& route, const std::vector<std::string>& raw_param
   }
 }
 
+// A 401 or 403 as problem+json, with the RFC 6750 challenge.
+HttpResponse AccessDeniedResponse(const AccessDenied& denied, const std::string& instance,
+                                  const std::string& request_id) {
+  const bool unauthenticated = denied.status() == 401;
+  const nlohmann::json body = {{"type", unauthenticated ? "/problems/unauthenticated" : "/problems/forbidden"},
+                               {"title", unauthenticated ? "Unauthenticated" : "Forbidden"},
+                               {"status", denied.status()},
+                               {"detail", denied.what()},
+                               {"instance", instance},
+                               {"request_id", request_id}};
+  HttpResponse response;
+  response.status = denied.status();
+  response.content_type = "application/problem+json";
+  response.body = Dump(body);
+  if (!denied.www_authenticate().empty())
+    response.headers.emplace_back("WWW-Authenticate", denied.www_authenticate());
+  return response;
+}
+
+constexpr const char* kAuthenticationOffWarning =
+    "authentication is off (AUTH_MODE=off): every client may read and change stock";
+
+// /ready stays 200 with authentication off (the service works), but says so to whoever looks.
+void AddAuthenticationOffWarning(HttpResponse& response) {
+  response.headers.emplace_back("Warning", std::string("299 inventory-svc \"") + kAuthenticationOffWarning + "\"");
+  auto body = nlohmann::json::parse(response.body, nullptr, false);
+  if (body.is_object()) {
+    body["warnings"] = nlohmann::json::array({kAuthenticationOffWarning});
+    response.body = Dump(body);
+  }
+}
+
 }  // namespace
 
 std::string AcceptOrGenerateRequestId(const std::string& offered) {
@@ -93,8 +130,14 @@ std::string AcceptOrGenerateRequestId(const std::string& offered) {
 }
 
 RequestPipeline::RequestPipeline(const Router& router, Metrics& metrics, JsonLogger& logger,
-                                 PipelineSettings settings, const std::atomic<bool>& draining)
-    : router_(router), metrics_(metrics), logger_(logger), settings_(settings), draining_(draining) {}
+                                 PipelineSettings settings, const std::atomic<bool>& draining,
+                                 const RequestAuthorizer& authorizer)
+    : router_(router),
+      metrics_(metrics),
+      logger_(logger),
+      settings_(settings),
+      draining_(draining),
+      authorizer_(authorizer) {}
 
 HttpResponse RequestPipeline::Handle(HttpRequest request) {
   const auto started = std::chrono::steady_clock::now();
@@ -102,10 +145,13 @@ HttpResponse RequestPipeline::Handle(HttpRequest request) {
   request.request_id = AcceptOrGenerateRequestId(request.request_id);
   request.content_type = MediaTypeOf(request.content_type);
   std::string route_label = "unmatched";
+  std::string subject;
 
   HttpResponse response;
   try {
-    response = Dispatch(request, route_label);
+    response = Dispatch(request, route_label, subject);
+  } catch (const AccessDenied& denied) {
+    response = AccessDeniedResponse(denied, request.raw_path.substr(0, 512), request.request_id);
   } catch (const DomainError& error) {
     if (error.kind() == ErrorKind::Internal) {
       logger_.Error("request failed", {{"request_id", request.request_id}, {"error", error.what()}});
@@ -118,6 +164,8 @@ HttpResponse RequestPipeline::Handle(HttpRequest request) {
         ProblemResponse(DomainError(ErrorKind::Internal, error.what()), request.raw_path.substr(0, 512),
                         request.request_id, settings_.retry_after_seconds);
   }
+  if (route_label == "/ready" && !authorizer_.authentication_enabled())
+    AddAuthenticationOffWarning(response);
   response.headers.emplace_back("X-Request-Id", request.request_id);
   response.close_connection = draining_.load();
 
@@ -128,6 +176,7 @@ HttpResponse RequestPipeline::Handle(HttpRequest request) {
                              {"method", request.method},
                              {"path", request.raw_path.substr(0, 512)},
                              {"route", route_label},
+                             {"subject", subject},
                              {"status", response.status},
                              {"duration_ms", seconds * 1000.0}});
   }
@@ -135,7 +184,7 @@ HttpResponse RequestPipeline::Handle(HttpRequest request) {
   return response;
 }
 
-HttpResponse RequestPipeline::Dispatch(HttpRequest& request, std::string& route_label) {
+HttpResponse RequestPipeline::Dispatch(HttpRequest& request, std::string& route_label, std::string& subject) {
   const auto match = router_.Match(request.method, request.raw_path);
   if (match.route == nullptr && !match.allowed_methods.empty()) {
     std::string allow;
@@ -155,6 +204,14 @@ HttpResponse RequestPipeline::Dispatch(HttpRequest& request, std::string& route_
   if (draining_.load() && route_label != "/health" && route_label != "/ready" && route_label != "/metrics") {
     throw DomainError(ErrorKind::Unavailable, "the service is shutting down; retry on another instance");
   }
+  // Authentication comes before any look at the body, so an anonymous caller learns nothing more.
+  const auto principal =
+      authorizer_.Authorize(request.method, route_label, request.authorization, request.internal_listener);
+  std::optional<std::string> actor;
+  if (principal) {
+    subject = principal->subject;
+    actor = principal->subject;
+  }
   if (request.body.size() > settings_.max_body_bytes) {
     throw DomainError(ErrorKind::PayloadTooLarge, "the body has " + std::to_string(request.body.size()) +
                                                       " bytes, more than the " +
@@ -162,6 +219,7 @@ HttpResponse RequestPipeline::Dispatch(HttpRequest& request, std::string& route_
   }
   CheckMediaType(*match.route, request);
   DecodeRequest(*match.route, match.raw_parameters, request);
+  const ActorScope actor_scope(std::move(actor));
   return match.route->handler(request);
 }
 

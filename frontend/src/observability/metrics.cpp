@@ -45,12 +45,19 @@ void Metrics::SetPoolUsageSource(std::function<PoolUsage()> source) {
   pool_usage_ = std::move(source);
 }
 
+void Metrics::AddExpositionSource(std::function<std::string()> source) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  exposition_sources_.push_back(std::move(source));
+}
+
 std::string Metrics::RenderPrometheus() const {
   std::ostringstream out;
   std::function<PoolUsage()> pool_usage;
+  std::vector<std::function<std::string()>> exposition_sources;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     pool_usage = pool_usage_;
+    exposition_sources = exposition_sources_;
     out << "# HELP inventory_http_requests_total HTTP requests answered, by route, method and status.\n"
         << "# TYPE inventory_http_requests_total counter\n";
     for (const auto& [key, histogram] : requests_) {
@@ -97,6 +104,8 @@ std::string Metrics::RenderPrometheus() const {
         << "# TYPE inventory_db_connect_failures_total counter\n"
         << "inventory_db_connect_failures_total " << usage.connect_failures << "\n";
   }
+  for (const auto& source : exposition_sources)
+    out << source();
   return out.str();
 }
 

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 #include <tuple>
+#include <vector>
 
 namespace inventory {
 
@@ -31,6 +32,8 @@ class Metrics {
   // outcome: created, repeated, insufficient_stock, conflict, not_found, invalid, unavailable, error.
   void CountReservation(const std::string& outcome);
   void SetPoolUsageSource(std::function<PoolUsage()> source);
+  // Other components (the outbox relay, the Kafka consumer) append their own exposition text.
+  void AddExpositionSource(std::function<std::string()> source);
 
   std::string RenderPrometheus() const;
 
@@ -45,6 +48,7 @@ class Metrics {
   std::map<std::tuple<std::string, std::string, int>, Histogram> requests_;
   std::map<std::string, std::uint64_t> reservations_;
   std::function<PoolUsage()> pool_usage_;
+  std::vector<std::function<std::string()>> exposition_sources_;
 };
 
 }  // namespace inventory

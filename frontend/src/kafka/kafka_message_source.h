@@ -1,0 +1,43 @@
+// kafka_message_source.h: MessageSource over a librdkafka consumer in a consumer group. Offsets are
+// never committed automatically: Commit() is called after the message's database transaction has
+// committed, and Close() commits synchronously what was processed before leaving the group.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "domain/messaging.h"
+#include "kafka/kafka_client_settings.h"
+
+namespace RdKafka {
+class KafkaConsumer;
+}
+
+namespace inventory {
+
+class KafkaMessageSource : public MessageSource {
+ public:
+  using ErrorHandler = std::function<void(const std::string& error)>;
+
+  KafkaMessageSource(const KafkaClientSettings& settings, const std::vector<std::string>& topics,
+                     ErrorHandler on_error);
+  ~KafkaMessageSource() override;
+  KafkaMessageSource(const KafkaMessageSource&) = delete;
+  KafkaMessageSource& operator=(const KafkaMessageSource&) = delete;
+
+  std::optional<InboundMessage> Poll(std::chrono::milliseconds timeout) override;
+  void Commit(const InboundMessage& message) override;
+  void Close() override;
+
+ private:
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  ErrorHandler on_error_;
+  std::map<std::pair<std::string, int>, std::int64_t> processed_;  // next offset per topic/partition
+  bool closed_ = false;
+};
+
+}  // namespace inventory

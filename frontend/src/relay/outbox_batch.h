@@ -1,0 +1,39 @@
+// outbox_batch.h: the pure part of the relay: an outbox row, the Kafka message it becomes, and which
+// rows may be acknowledged after a batch. Kept apart from libpqxx so it has unit tests.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "domain/messaging.h"
+
+namespace inventory {
+
+// One row of inventory_outbox_fetch.
+struct OutboxEvent {
+  std::int64_t seq = 0;
+  std::string event_id;   // id (uuid)
+  std::string topic;      // aggregatetype
+  std::string key;        // aggregateid (product_id)
+  std::string type;
+  std::string payload;    // JSON text
+  std::string warehouse;
+  std::int64_t version = 0;
+  double created_at_epoch_seconds = 0;
+};
+
+// The message for an event: its topic, keyed by product, with eventId, type, warehouse and
+// version as headers next to the JSON payload.
+OutboundMessage ToOutboundMessage(const OutboxEvent& event);
+
+// The seqs that may be deleted after a publish: the delivered events, except that after a failed
+// event nothing later with the same key is acknowledged, so a retry sends that product's events
+// again in their original order. results has one entry per event (empty = delivered).
+std::vector<std::int64_t> AcknowledgedSeqs(const std::vector<OutboxEvent>& events,
+                                           const std::vector<std::string>& results);
+
+// {1,2,3} as a PostgreSQL array literal.
+std::string BigintArrayLiteral(const std::vector<std::int64_t>& values);
+
+}  // namespace inventory

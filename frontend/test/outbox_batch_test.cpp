@@ -1,0 +1,34 @@
+// outbox_batch_test.cpp: outbox rows as Kafka messages, and which rows the relay acknowledges.
+#include "relay/outbox_batch.h"
+
+#include <gtest/gtest.h>
+
+using namespace inventory;
+
+namespace {
+OutboxEvent Event(std::int64_t seq, const std::string& key) {
+  return OutboxEvent{seq, "id-" + std::to_string(seq), "inventory.updated", key, "reserve", "{}", "main", seq, 0};
+}
+}  // namespace
+
+TEST(OutboxBatch, MessageCarriesKeyAndEventIdHeader) {
+  const auto message = ToOutboundMessage(Event(5, "prod-1"));
+  EXPECT_EQ(message.topic, "inventory.updated");
+  EXPECT_EQ(message.key, "prod-1");
+  ASSERT_FALSE(message.headers.empty());
+  EXPECT_EQ(message.headers[0].first, "eventId");
+  EXPECT_EQ(message.headers[0].second, "id-5");
+}
+
+TEST(OutboxBatch, AcknowledgesDeliveredEventsOnly) {
+  const std::vector<OutboxEvent> events = {Event(1, "a"), Event(2, "b"), Event(3, "a"), Event(4, "c"),
+                                           Event(5, "b")};
+  EXPECT_EQ(AcknowledgedSeqs(events, {"", "", "", "", ""}), (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
+  // b failed at seq 2: seq 5 (same product) waits, so the retry resends b's events in order.
+  EXPECT_EQ(AcknowledgedSeqs(events, {"", "timed out", "", "", ""}), (std::vector<std::int64_t>{1, 3, 4}));
+}
+
+TEST(OutboxBatch, ArrayLiteral) {
+  EXPECT_EQ(BigintArrayLiteral({}), "{}");
+  EXPECT_EQ(BigintArrayLiteral({1, 20, 300}), "{1,20,300}");
+}
