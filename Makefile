@@ -17,7 +17,7 @@ build-extension: deps
 	$(MAKE) -C extension
 
 build-service: deps
-	cmake -S frontend -B $(FRONTEND_BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake -S frontend -B $(FRONTEND_BUILD) -DCMAKE_BUILD_TYPE=Release -DINVENTORY_BUILD_TESTS=ON >/dev/null
 	cmake --build $(FRONTEND_BUILD) -j2
 
 build-tools: deps

@@ -64,6 +64,8 @@ class NoSource : public MessageSource {
   std::optional<InboundMessage> Poll(std::chrono::milliseconds) override { return std::nullopt; }
   void Commit(const InboundMessage&) override {}
   void Close() override {}
+  std::int64_t Lag() const override { return lag; }
+  std::int64_t lag = 0;
 };
 
 struct Harness {
@@ -135,4 +137,10 @@ TEST(OrderConsumer, StopDuringRetryLeavesTheMessageUnprocessed) {
   h.stop = true;
   EXPECT_FALSE(h.consumer.Process(Message(1, "order.shipped", R"({"orderId":"o"})"), h.stop));
   EXPECT_TRUE(h.store.applied.empty());
+}
+
+TEST(OrderConsumer, ExportsTheSourcesLag) {
+  Harness h;
+  h.source.lag = 7;
+  EXPECT_NE(h.consumer.RenderMetrics().find("\ninventory_consumer_lag_messages 7\n"), std::string::npos);
 }

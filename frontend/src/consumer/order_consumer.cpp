@@ -152,7 +152,10 @@ std::string OrderConsumer::RenderMetrics() const {
       << "inventory_consumer_retries_total " << retries_ << "\n"
       << "# HELP inventory_consumer_last_processed_timestamp_seconds When the last message was processed.\n"
       << "# TYPE inventory_consumer_last_processed_timestamp_seconds gauge\n"
-      << "inventory_consumer_last_processed_timestamp_seconds " << last_processed_unix_ms_ / 1000.0 << "\n";
+      << "inventory_consumer_last_processed_timestamp_seconds " << last_processed_unix_ms_ / 1000.0 << "\n"
+      << "# HELP inventory_consumer_lag_messages Messages in the assigned partitions not yet processed.\n"
+      << "# TYPE inventory_consumer_lag_messages gauge\n"
+      << "inventory_consumer_lag_messages " << source_.Lag() << "\n";
   return out.str();
 }
 

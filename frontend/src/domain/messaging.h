@@ -43,6 +43,9 @@ class MessageSource {
   virtual void Commit(const InboundMessage& message) = 0;
   // Commits what was processed and leaves the group.
   virtual void Close() = 0;
+  // Messages in the assigned partitions not yet processed, as of the last known high watermarks.
+  // Safe to call from any thread.
+  virtual std::int64_t Lag() const = 0;
 };
 
 }  // namespace inventory

@@ -1,6 +1,8 @@
 // kafka_message_source.cpp: the librdkafka consumer, with manual offset commits.
 #include "kafka/kafka_message_source.h"
 
+#include <algorithm>
+
 #include <librdkafka/rdkafkacpp.h>
 
 #include <stdexcept>
@@ -80,8 +82,24 @@ std::optional<InboundMessage> KafkaMessageSource::Poll(std::chrono::milliseconds
 void KafkaMessageSource::Commit(const InboundMessage& message) {
   const auto position = std::make_pair(message.topic, message.partition);
   processed_[position] = message.offset + 1;
+  RecordLag(message.topic, message.partition, message.offset + 1);
   CommitOffsets(*consumer_, {{position, message.offset + 1}}, false);
 }
+
+// The high watermark comes from librdkafka's cache of the last fetch response: no broker round trip.
+void KafkaMessageSource::RecordLag(const std::string& topic, int partition, std::int64_t next_offset) {
+  std::int64_t low = 0;
+  std::int64_t high = 0;
+  if (consumer_->get_watermark_offsets(topic, partition, &low, &high) != RdKafka::ERR_NO_ERROR || high < 0)
+    return;
+  lag_[std::make_pair(topic, partition)] = std::max<std::int64_t>(0, high - next_offset);
+  std::int64_t total = 0;
+  for (const auto& [position, lag] : lag_)
+    total += lag;
+  total_lag_ = total;
+}
+
+std::int64_t KafkaMessageSource::Lag() const { return total_lag_; }
 
 void KafkaMessageSource::Close() {
   if (closed_ || !consumer_)

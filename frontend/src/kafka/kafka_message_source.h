@@ -3,6 +3,7 @@
 // committed, and Close() commits synchronously what was processed before leaving the group.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -32,11 +33,16 @@ class KafkaMessageSource : public MessageSource {
   std::optional<InboundMessage> Poll(std::chrono::milliseconds timeout) override;
   void Commit(const InboundMessage& message) override;
   void Close() override;
+  std::int64_t Lag() const override;
 
  private:
+  void RecordLag(const std::string& topic, int partition, std::int64_t next_offset);
+
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   ErrorHandler on_error_;
   std::map<std::pair<std::string, int>, std::int64_t> processed_;  // next offset per topic/partition
+  std::map<std::pair<std::string, int>, std::int64_t> lag_;  // per topic/partition, consumer thread only
+  std::atomic<std::int64_t> total_lag_{0};
   bool closed_ = false;
 };
 
