@@ -47,6 +47,7 @@ class JwtAuthenticatorTest : public ::testing::Test {
   static std::string* ec_key;
   static std::string* other_rsa_key;
   std::string jwks;
+  std::int64_t now = kNow;
   std::atomic<int> fetches{0};
   JwksKeyStore keys{[this] {
                       ++fetches;
@@ -55,7 +56,7 @@ class JwtAuthenticatorTest : public ::testing::Test {
                     KeyStoreSettings{std::chrono::seconds(3600), std::chrono::seconds(0)}, nullptr};
   JwtAuthenticator authenticator{
       keys, JwtSettings{"https://idp.test/realms/shop", "inventory-svc", std::chrono::seconds(30), "sub"},
-      [] { return kNow; }};
+      [this] { return now; }};
 };
 
 std::string* JwtAuthenticatorTest::rsa_key = nullptr;
@@ -123,6 +124,22 @@ TEST_F(JwtAuthenticatorTest, ClockSkewIsTolerated) {
   claims["exp"] = kNow - 29;
   claims["nbf"] = kNow + 29;
   EXPECT_TRUE(Check(SignToken(*rsa_key, "RS256", "rsa-1", claims)).principal);
+}
+
+TEST_F(JwtAuthenticatorTest, ACachedTokenStillExpires) {
+  const auto token = SignToken(*rsa_key, "RS256", "rsa-1", Claims());
+  EXPECT_TRUE(Check(token).principal);
+  EXPECT_TRUE(Check(token).principal);  // from the cache
+  now = kNow + 300 + 31;
+  EXPECT_FALSE(Check(token).principal);
+}
+
+TEST_F(JwtAuthenticatorTest, ACachedTokenIsRefusedOnceItsKeyLeavesTheSet) {
+  const auto token = SignToken(*rsa_key, "RS256", "rsa-1", Claims());
+  EXPECT_TRUE(Check(token).principal);
+  jwks = nlohmann::json{{"keys", {PublicJwk(*ec_key, "ec-1")}}}.dump();
+  ASSERT_TRUE(keys.Refresh());
+  EXPECT_FALSE(Check(token).principal);
 }
 
 TEST_F(JwtAuthenticatorTest, TamperedPayloadFailsTheSignature) {

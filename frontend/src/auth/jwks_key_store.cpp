@@ -31,6 +31,7 @@ bool JwksKeyStore::Refresh() {
     if (usable) {
       std::lock_guard<std::mutex> lock(mutex_);
       keys_ = std::move(parsed);
+      ++generation_;
     } else {
       message += "; keeping the previous keys";
     }
@@ -83,6 +84,11 @@ void JwksKeyStore::RequestRefresh() {
 std::size_t JwksKeyStore::KeyCount() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return keys_->keys.size();
+}
+
+std::uint64_t JwksKeyStore::Generation() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return generation_;
 }
 
 std::size_t JwksKeyStore::FetchCount() const {

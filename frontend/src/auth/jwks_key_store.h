@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -44,6 +45,8 @@ class JwksKeyStore {
   void RequestRefresh();
   std::size_t KeyCount() const;
   std::size_t FetchCount() const;
+  // Raised every time a new key set replaces the old one (caches of verified tokens key on it).
+  std::uint64_t Generation() const;
 
  private:
   void RefresherLoop();
@@ -56,6 +59,7 @@ class JwksKeyStore {
   std::shared_ptr<const KeySet> keys_;
   std::chrono::steady_clock::time_point last_fetch_{};
   std::size_t fetches_ = 0;
+  std::uint64_t generation_ = 0;
   bool refresh_requested_ = false;
   bool stopping_ = false;
   std::thread refresher_;

@@ -115,6 +115,46 @@ AuthenticationResult JwtAuthenticator::Authenticate(const std::string& authoriza
   if (!std::all_of(token.begin(), token.end(), IsTokenCharacter) || std::count(token.begin(), token.end(), '.') != 2) {
     return Refuse("the token is not a compact JWS (three base64url segments)");
   }
+  const double now = static_cast<double>(clock_());
+  const std::uint64_t generation = keys_.Generation();
+  if (auto cached = FromCache(token, now, generation)) {
+    AuthenticationResult result;
+    result.credentials_present = true;
+    result.principal = std::move(cached);
+    return result;
+  }
+  double expires = 0;
+  auto result = Verify(token, now, expires);
+  if (result.principal)
+    Remember(token, *result.principal, expires, generation);
+  return result;
+}
+
+std::optional<Principal> JwtAuthenticator::FromCache(const std::string& token, double now,
+                                                     std::uint64_t generation) const {
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  const auto found = cache_.find(token);
+  if (found == cache_.end())
+    return std::nullopt;
+  if (found->second.key_generation != generation || now > found->second.expires) {
+    cache_.erase(found);
+    return std::nullopt;
+  }
+  return found->second.principal;
+}
+
+void JwtAuthenticator::Remember(const std::string& token, const Principal& principal, double expires,
+                                std::uint64_t generation) const {
+  if (settings_.cache_entries == 0)
+    return;
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  // Full: start over rather than track recency; the cost is one verification per live token.
+  if (cache_.size() >= settings_.cache_entries)
+    cache_.clear();
+  cache_[token] = CachedToken{principal, expires, generation};
+}
+
+AuthenticationResult JwtAuthenticator::Verify(const std::string& token, double now, double& expires_at) const {
   const auto first_dot = token.find('.');
   const auto second_dot = token.find('.', first_dot + 1);
   const auto header = DecodeSegment(token.substr(0, first_dot));
@@ -152,7 +192,6 @@ AuthenticationResult JwtAuthenticator::Authenticate(const std::string& authoriza
   const auto claims = DecodeSegment(token.substr(first_dot + 1, second_dot - first_dot - 1));
   if (claims.is_discarded())
     return Refuse("the token payload is not a JSON object");
-  const double now = static_cast<double>(clock_());
   const double skew = static_cast<double>(settings_.clock_skew.count());
   const auto expires = NumericDate(claims, "exp");
   if (!expires)
@@ -181,6 +220,7 @@ AuthenticationResult JwtAuthenticator::Authenticate(const std::string& authoriza
   AuthenticationResult result;
   result.credentials_present = true;
   result.principal = Principal{subject.substr(0, 256), ScopesOf(claims)};
+  expires_at = *expires + skew;
   return result;
 }
 
