@@ -6,7 +6,7 @@ SHELL := /bin/bash
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FRONTEND_BUILD := build/frontend
 
-.PHONY: deps build build-extension build-service build-tools install test run bench clean
+.PHONY: deps build build-extension build-service build-tools install test run bench fuzz clean
 
 deps:
 	scripts/install-deps.sh
@@ -36,6 +36,10 @@ bench: build install
 	bench/run.sh
 	bench/http.sh
 	bench/kafka.sh
+
+# Longer fuzzing than the short run inside `make test`: FUZZ_SECONDS per target (default 300).
+fuzz: build install
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} frontend/fuzz/run.sh
 
 clean:
 	$(MAKE) -C extension clean

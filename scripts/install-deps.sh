@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-    build-essential cmake pkg-config curl jq bc python3 ca-certificates
+    build-essential cmake pkg-config curl jq bc python3 openssl ca-certificates clang-14 libclang-rt-14-dev
     postgresql-15 postgresql-client-15 postgresql-server-dev-15
     postgresql-15-cron postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
     libpqxx-dev libpistache-dev librdkafka-dev nlohmann-json3-dev libgtest-dev libgmock-dev

@@ -95,6 +95,18 @@ echo "== Kafka end to end (relay, consumer, dead letters, failures)"
 tests/kafka/run.sh 2>&1 | tee "$work/kafka.log"
 record_closing_line kafka "$work/kafka.log" "${PIPESTATUS[0]}"
 
+echo "== security (JWT, scopes, TLS and mTLS, least privilege, secrets)"
+tests/security/run.sh 2>&1 | tee "$work/security.log"
+record_closing_line security "$work/security.log" "${PIPESTATUS[0]}"
+
+echo "== hostile input matrix"
+tests/hostile/run.sh 2>&1 | tee "$work/hostile.log"
+record_closing_line "hostile input" "$work/hostile.log" "${PIPESTATUS[0]}"
+
+echo "== fuzzing (short run; make fuzz runs longer)"
+FUZZ_SECONDS=10 frontend/fuzz/run.sh 2>&1 | tee "$work/fuzz.log"
+record_closing_line fuzz "$work/fuzz.log" "${PIPESTATUS[0]}"
+
 echo "== delivery (Dockerfiles, Kubernetes manifests, observability kit)"
 tests/delivery/run.sh 2>&1 | tee "$work/delivery.log"
 record_closing_line delivery "$work/delivery.log" "${PIPESTATUS[0]}"

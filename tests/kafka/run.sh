@@ -149,6 +149,8 @@ before=$(sql "SELECT on_hand, reserved, version FROM inventory.stock WHERE produ
 produce order.created order-k1 '{"orderId":"order-k1","eventId":"evt-k1","items":[{"productId":"kp-1","quantity":3}]}'
 produce order.created order-k1b '{"orderId":"order-k1b","items":[{"productId":"kp-3","quantity":1}]}'
 wait_until 30 sql_is "SELECT count(*) FROM inventory.reservations WHERE order_id = 'order-k1b'" 1
+check "the ledger names the Kafka topic as the actor of the reservation" \
+    "$(sql "SELECT actor FROM inventory.ledger WHERE order_id = 'order-k1' AND reason = 'reserve'")" "kafka:order.created"
 check "a duplicate order.created changes nothing" "$(sql "SELECT on_hand, reserved, version FROM inventory.stock WHERE product_id = 'kp-1'")" "$before"
 check "a duplicate order.created is no dead letter" "$(sql "SELECT count(*) FROM inventory.dead_letters WHERE payload LIKE '%order-k1\"%'")" 0
 

@@ -37,10 +37,15 @@ std::string LinesJson(const OrderEvent& event) {
   return lines.dump();
 }
 
+// Claims the message's position and names its source ("kafka:<topic>") as the actor that the
+// ledger rows of this transaction record; set_config(..., true) ends with the transaction. The
+// subquery with the volatile set_config is evaluated before the claim.
 bool Claim(pqxx::work& transaction, const MessagePosition& position) {
   return transaction
-      .exec_params1("SELECT inventory_claim_message($1, $2, $3, $4)", position.consumer_group, position.topic,
-                    position.partition, position.offset)[0]
+      .exec_params1("SELECT inventory_claim_message($1, $2, $3, $4)"
+                    "  FROM (SELECT set_config('inventory.actor', $5, true)) AS actor",
+                    position.consumer_group, position.topic, position.partition, position.offset,
+                    "kafka:" + position.topic)[0]
       .as<bool>();
 }
 

@@ -2,6 +2,7 @@
 #include "handlers/operations_handlers.h"
 
 #include "domain/domain_error.h"
+#include "domain/extension_version.h"
 #include "handlers/openapi_document.h"
 #include "handlers/request_values.h"
 
@@ -28,11 +29,14 @@ void AddOperationsRoutes(Router& router, const OperationsContext& context) {
                   return JsonResponse(
                       503, {{"status", "unready"}, {"reason", "extension pg_inventory is not installed"}});
                 }
-                if (*version != context.expected_extension_version) {
+                if (!ExtensionVersionSatisfies(*version, context.expected_extension_version)) {
                   return JsonResponse(
                       503, {{"status", "unready"},
                             {"reason", "extension pg_inventory is version " + *version + ", expected " +
-                                           context.expected_extension_version}});
+                                           context.expected_extension_version + " or a later " +
+                                           context.expected_extension_version.substr(
+                                               0, context.expected_extension_version.find('.')) +
+                                           ".x"}});
                 }
                 return JsonResponse(200, {{"status", "ready"}, {"extension_version", *version}});
               }});
