@@ -34,8 +34,9 @@ run: build install
 
 bench: build install
 	bench/run.sh
-	bench/http.sh
-	bench/kafka.sh
+	scratch=$$(mktemp -d /tmp/pg-inventory-bench.XXXXXX) && chmod 755 $$scratch && \
+	    BENCH_SCRATCH_DIR=$$scratch bench/http.sh && BENCH_SCRATCH_DIR=$$scratch bench/kafka.sh; \
+	    status=$$?; rm -rf $$scratch; exit $$status
 
 # Longer fuzzing than the short run inside `make test`: FUZZ_SECONDS per target (default 300).
 fuzz: build install

@@ -22,6 +22,12 @@ start)
     if [ ! -s "$dir/data/PG_VERSION" ]; then
         mkdir -p "$dir/data"
         chown -R postgres:postgres "$dir" 2>/dev/null || sudo chown -R postgres:postgres "$dir"
+        if ! as_postgres test -w "$dir/data"; then
+            echo "pg-cluster.sh: PostgreSQL runs as the postgres user, which cannot reach $dir:" \
+                "a parent directory is not searchable (for instance /root or a mktemp directory)." \
+                "Put the project under a searchable directory, or chmod o+x its parents." >&2
+            exit 1
+        fi
         (cd / && as_postgres "$PGBIN/initdb" -D "$dir/data" --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log")
     fi
     cat >"$dir/data/postgresql.auto.conf" <<CONF

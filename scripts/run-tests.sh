@@ -6,8 +6,10 @@ set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+# Scratch space under /tmp, searchable by the postgres user whatever the checkout's path.
 work=$(mktemp -d /tmp/pg-inventory-test.XXXXXX)
 chmod 755 "$work"
+export TEST_SCRATCH_DIR=$work
 port=${TEST_PG_PORT:-55500}
 database=inventory_test
 export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres

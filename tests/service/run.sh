@@ -10,7 +10,7 @@ set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 binary=$(realpath -m "${INVENTORY_SVC_BIN:-$repo/build/frontend/inventory-svc}")
 pg_port=${SERVICE_TEST_PG_PORT:-55470}
-work=$repo/.test/service
+work=${TEST_SCRATCH_DIR:-$repo/.test}/service
 pg_dir=$work/pg
 log=$work/service.log
 database=svcdb
