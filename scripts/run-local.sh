@@ -3,12 +3,18 @@
 # installed the extension): starts a project-local PostgreSQL in .run/pg (with pg_cron and
 # pg_inventory), starts inventory-svc, loads sample/stock.csv on the first run, and prints curl
 # commands to try.
-# Ctrl-C stops the service and PostgreSQL; running it again reuses the data in .run/pg.
+# Ctrl-C stops the service and PostgreSQL; running it again reuses the data in .run/pg. When the
+# postgres user cannot reach the checkout (a clone under /root, say), the data lives in
+# /var/tmp/pg-inventory-run-<checkout hash> instead, and the script says so.
 #   env: RUN_PG_PORT (5433, or the next free port when taken), RUN_HTTP_PORT (8080, or any free port)
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 run_dir=$repo/.run
+if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$repo"; then
+    run_dir=/var/tmp/pg-inventory-run-$(printf '%s' "$repo" | md5sum | cut -c1-12)
+    mkdir -p "$run_dir" && chmod 755 "$run_dir"
+fi
 pg_port=${RUN_PG_PORT:-5433}
 http_port=${RUN_HTTP_PORT:-8080}
 database=inventory
