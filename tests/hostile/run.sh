@@ -46,18 +46,12 @@ cleanup() {
     "$repo/scripts/pg-cluster.sh" stop "$pg_dir" >/dev/null 2>&1
 }
 trap cleanup EXIT
-( sleep "${HOSTILE_TEST_TIMEOUT_S:-300}"; echo "run.sh: timed out" >&2; kill -TERM $$ ) 2>/dev/null &
-watchdog=$!
+# shellcheck source=../lib/harness.sh
+. "$repo/tests/lib/harness.sh"
+start_watchdog "${HOSTILE_TEST_TIMEOUT_S:-300}"
 trap 'echo "$passed passed, $((failed + 1)) failed"; exit 1' TERM
 
-pass() { passed=$((passed + 1)); echo "ok   - $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL - $1${2:+: $2}"; }
-check() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got '$2', expected '$3'"; fi; }
 sql() { psql -X -q -At -h 127.0.0.1 -p "$pg_port" -U postgres -d "$database" -c "$1" 2>/dev/null; }
-wait_until() {
-    local deadline=$((SECONDS + $1)); shift
-    until "$@"; do [ $SECONDS -ge $deadline ] && return 1; sleep 0.2; done
-}
 # The state that no hostile input may change, as one digest per table.
 snapshot() {
     sql "SELECT 'stock ' || md5(coalesce(string_agg(s::text, '|' ORDER BY product_id, warehouse), '')) FROM inventory.stock s;
@@ -184,17 +178,17 @@ for topic in order.created order.paid order.cancelled order.shipped; do
     fi
 done
 echo "# $kafka_total crafted Kafka messages; $(sql "SELECT count(*) FROM inventory.dead_letters WHERE consumer_group = '$group'") dead-lettered"
-check "Kafka: the consumer is still running" "$(grep -c '"level":"error".*consumer.*stopped' "$log")" 0
+check_equal "Kafka: the consumer is still running" "$(grep -c '"level":"error".*consumer.*stopped' "$log")" 0
 
 # --- afterwards -----------------------------------------------------------------------------------
-check "stock, reservations, ledger and outbox are exactly as before" "$(snapshot)" "$before"
-check "GET /health after the matrix" "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$base/health")" 200
-check "GET /ready after the matrix" "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$base/ready")" 200
-check "the service still serves a normal read" \
+check_equal "stock, reservations, ledger and outbox are exactly as before" "$(snapshot)" "$before"
+check_equal "GET /health after the matrix" "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$base/health")" 200
+check_equal "GET /ready after the matrix" "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$base/ready")" 200
+check_equal "the service still serves a normal read" \
     "$(curl -s --max-time 5 -H "Authorization: Bearer $reader" "$base/v1/stock/hostile-p1" | jq -c '[.on_hand, .reserved]')" "[55,4]"
-check "the service process is alive" "$(kill -0 "$service_pid" 2>/dev/null && echo alive)" alive
-check "no 5xx in the request log" "$(grep -c '"status":5[0-9][0-9]' "$log")" 0
-check "no request failed with an internal error" "$(grep -c '"message":"request failed"' "$log")" 0
+check_equal "the service process is alive" "$(kill -0 "$service_pid" 2>/dev/null && echo alive)" alive
+check_equal "no 5xx in the request log" "$(grep -c '"status":5[0-9][0-9]' "$log")" 0
+check_equal "no request failed with an internal error" "$(grep -c '"message":"request failed"' "$log")" 0
 total=$((http_passed + http_failed + kafka_total))
 if [ "$total" -ge 200 ]; then pass "the matrix has $total crafted inputs (at least 200)"; else fail "the matrix has at least 200 inputs" "$total"; fi
 

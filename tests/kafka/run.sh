@@ -43,19 +43,12 @@ cleanup() {
     "$repo/scripts/pg-cluster.sh" stop "$pg_dir" >/dev/null 2>&1
 }
 trap cleanup EXIT
-( sleep "${KAFKA_TEST_TIMEOUT_S:-600}"; echo "run.sh: timed out" >&2; kill -TERM $$ ) 2>/dev/null &
-watchdog=$!
+# shellcheck source=../lib/harness.sh
+. "$repo/tests/lib/harness.sh"
+start_watchdog "${KAFKA_TEST_TIMEOUT_S:-600}"
 trap 'echo "$passed passed, $((failed + 1)) failed"; exit 1' TERM
 
-pass() { passed=$((passed + 1)); echo "ok   - $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL - $1${2:+: $2}"; }
-check() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got '$2', expected '$3'"; fi; }
 sql() { psql -X -q -At -h 127.0.0.1 -p "$pg_port" -U postgres -d "$database" -c "$1" 2>/dev/null; }
-# wait_until SECONDS COMMAND...: true when COMMAND succeeds within SECONDS.
-wait_until() {
-    local deadline=$((SECONDS + $1)); shift
-    until "$@"; do [ $SECONDS -ge $deadline ] && return 1; sleep 0.1; done
-}
 sql_is() { [ "$(sql "$1")" = "$2" ]; }
 produce() {  # produce TOPIC KEY PAYLOAD
     printf '%s\t%s\n' "$2" "$3" | kcat -P -b "$bootstrap" -t "$1" -K $'\t' 2>>"$work/kcat.log"
@@ -133,11 +126,11 @@ wait_until 10 outbox_empty
 reservation_id=$(sql "SELECT id FROM inventory.reservations WHERE order_id = 'order-k1'")
 version=$(sql "SELECT version FROM inventory.stock WHERE product_id = 'kp-1'")
 event=$(consume inventory.updated | jq -c 'select(.payload.orderId == "order-k1")' | head -1)
-check "inventory.updated key is the product" "$(jq -r .key <<<"$event")" "kp-1"
-check "inventory.updated eventId header equals the payload's" \
+check_equal "inventory.updated key is the product" "$(jq -r .key <<<"$event")" "kp-1"
+check_equal "inventory.updated eventId header equals the payload's" \
     "$(jq -r '.headers | split(",") | map(select(startswith("eventId="))) | .[0] | ltrimstr("eventId=")' <<<"$event")" \
     "$(jq -r .payload.eventId <<<"$event")"
-check "inventory.updated payload fields" \
+check_equal "inventory.updated payload fields" \
     "$(jq -c '.payload | [.type, .productId, .warehouse, .version, .reason, .previousQuantity, .newQuantity, .onHand, .reserved, .available, .orderId, .reservationId]' <<<"$event")" \
     "[\"inventory.updated\",\"kp-1\",\"main\",$version,\"reserve\",10,7,10,3,7,\"order-k1\",\"$reservation_id\"]"
 if jq -e '.payload.timestamp | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(Z|\\+00:00)$")' <<<"$event" >/dev/null; then
@@ -149,10 +142,10 @@ before=$(sql "SELECT on_hand, reserved, version FROM inventory.stock WHERE produ
 produce order.created order-k1 '{"orderId":"order-k1","eventId":"evt-k1","items":[{"productId":"kp-1","quantity":3}]}'
 produce order.created order-k1b '{"orderId":"order-k1b","items":[{"productId":"kp-3","quantity":1}]}'
 wait_until 30 sql_is "SELECT count(*) FROM inventory.reservations WHERE order_id = 'order-k1b'" 1
-check "the ledger names the Kafka topic as the actor of the reservation" \
+check_equal "the ledger names the Kafka topic as the actor of the reservation" \
     "$(sql "SELECT actor FROM inventory.ledger WHERE order_id = 'order-k1' AND reason = 'reserve'")" "kafka:order.created"
-check "a duplicate order.created changes nothing" "$(sql "SELECT on_hand, reserved, version FROM inventory.stock WHERE product_id = 'kp-1'")" "$before"
-check "a duplicate order.created is no dead letter" "$(sql "SELECT count(*) FROM inventory.dead_letters WHERE payload LIKE '%order-k1\"%'")" 0
+check_equal "a duplicate order.created changes nothing" "$(sql "SELECT on_hand, reserved, version FROM inventory.stock WHERE product_id = 'kp-1'")" "$before"
+check_equal "a duplicate order.created is no dead letter" "$(sql "SELECT count(*) FROM inventory.dead_letters WHERE payload LIKE '%order-k1\"%'")" 0
 
 # --- malformed and refused messages go to the dead-letter topic and table ----------------------
 produce order.created bad-1 'this is not json'
@@ -163,10 +156,10 @@ if wait_until 30 sql_is "SELECT count(*) FROM inventory.reservations WHERE order
 else
     fail "later messages are processed after bad ones" "$(tail -3 "$work/service.log")"
 fi
-check "malformed message in the dead-letter table" \
+check_equal "malformed message in the dead-letter table" \
     "$(sql "SELECT topic, message_key, payload, error_code, reason LIKE 'payload is not JSON%' FROM inventory.dead_letters WHERE message_key = 'bad-1'")" \
     "order.created|bad-1|this is not json|malformed|t"
-check "unknown product in the dead-letter table with its SQLSTATE" \
+check_equal "unknown product in the dead-letter table with its SQLSTATE" \
     "$(sql "SELECT error_code FROM inventory.dead_letters WHERE message_key = 'bad-2'")" "IN002"
 dead=$(kcat -C -b "$bootstrap" -t inventory.dead-letter -o beginning -e -q -u -f '%k\t%h\t%s\n' 2>>"$work/kcat.log")
 if grep -P '^bad-1\t.*dlq.reason=payload is not JSON.*\tthis is not json$' <<<"$dead" | grep -q 'dlq.topic=order.created'; then
@@ -178,19 +171,19 @@ produce order.paid order-k1 '{"orderId":"order-k1"}'
 if wait_until 30 sql_is "SELECT status FROM inventory.reservations WHERE order_id = 'order-k1'" confirmed; then pass "order.paid confirms"; else fail "order.paid confirms"; fi
 produce order.shipped order-k1 '{"orderId":"order-k1"}'
 if wait_until 30 sql_is "SELECT status FROM inventory.reservations WHERE order_id = 'order-k1'" shipped; then pass "order.shipped ships"; else fail "order.shipped ships"; fi
-check "shipping took the stock" "$(sql "SELECT on_hand, reserved FROM inventory.stock WHERE product_id = 'kp-1'")" "7|0"
+check_equal "shipping took the stock" "$(sql "SELECT on_hand, reserved FROM inventory.stock WHERE product_id = 'kp-1'")" "7|0"
 produce order.cancelled order-k2 '{"orderId":"order-k2"}'
 if wait_until 30 sql_is "SELECT status FROM inventory.reservations WHERE order_id = 'order-k2'" released; then pass "order.cancelled releases"; else fail "order.cancelled releases"; fi
-check "release gave the stock back" "$(sql "SELECT on_hand, reserved FROM inventory.stock WHERE product_id = 'kp-2'")" "10|0"
+check_equal "release gave the stock back" "$(sql "SELECT on_hand, reserved FROM inventory.stock WHERE product_id = 'kp-2'")" "10|0"
 produce order.created order-k3 '{"orderId":"order-k3","items":[{"product_id":"kp-3","quantity":1}]}'
 # Topics are not ordered among themselves: a confirmation must follow the reservation it confirms.
 wait_until 30 sql_is "SELECT count(*) FROM inventory.reservations WHERE order_id = 'order-k3'" 1
 produce order.confirmed order-k3 '{"orderId":"order-k3"}'
 if wait_until 30 sql_is "SELECT status FROM inventory.reservations WHERE order_id = 'order-k3'" confirmed; then pass "order.confirmed confirms"; else fail "order.confirmed confirms"; fi
 wait_until 10 outbox_empty
-check "inventory.updated carries each step of order-k1" \
+check_equal "inventory.updated carries each step of order-k1" \
     "$(consume inventory.updated | jq -r 'select(.payload.orderId == "order-k1") | .payload.reason' | sort -u | tr '\n' ' ')" "confirm reserve ship "
-check "inventory.updated carries the release of order-k2" \
+check_equal "inventory.updated carries the release of order-k2" \
     "$(consume inventory.updated | jq -r 'select(.payload.orderId == "order-k2") | .payload.reason' | sort -u | tr '\n' ' ')" "release reserve "
 
 # --- redelivery of the same offsets: claims refuse every one --------------------------------------
@@ -207,8 +200,8 @@ duplicates() { curl -s "$base/metrics" | awk '/^inventory_consumer_messages_tota
 messages=$(sql "SELECT sum(next_offset) FROM inventory.consumer_offsets WHERE consumer_group = '$group'")
 duplicates_are() { [ "$(duplicates)" = "$1" ]; }
 if wait_until 40 duplicates_are "$messages"; then pass "all $messages redelivered messages were refused by their claims"; else fail "redelivered messages refused" "duplicates=$(duplicates) expected $messages"; fi
-check "redelivery changed no stock" "$(snapshot)" "$stock_before"
-check "redelivery added no dead letter" "$(sql "SELECT count(*) FROM inventory.dead_letters WHERE consumer_group = '$group-again'")" 0
+check_equal "redelivery changed no stock" "$(snapshot)" "$stock_before"
+check_equal "redelivery added no dead letter" "$(sql "SELECT count(*) FROM inventory.dead_letters WHERE consumer_group = '$group-again'")" 0
 stop_pid "$again_pid"
 
 # --- kill -9 of the leading relay in a stream; a second relay takes over ------------------------
@@ -263,7 +256,7 @@ missing = expected - set(ids)
 print("ok" if not missing and order_ok else "missing=%d order_ok=%s" % (len(missing), order_ok), len(ids), dup)
 PY
 )
-check "every event arrived, in per-product order, duplicates share the eventId" "$(cut -d' ' -f1 <<<"$verdict")" ok
+check_equal "every event arrived, in per-product order, duplicates share the eventId" "$(cut -d' ' -f1 <<<"$verdict")" ok
 echo "#   events: $(cut -d' ' -f2 <<<"$verdict") distinct, $(cut -d' ' -f3 <<<"$verdict") duplicates"
 # The relays' batch logs: B published nothing before A was killed.
 first_b=$(grep 'relay published batch' "$work/relay-b.log" | head -1 | jq -r .time)
@@ -283,7 +276,7 @@ if ! grep -q 'relay leadership acquired' "$work/relay-c.log" && ! grep -q 'relay
 else
     fail "a third relay stays standby while one leads"
 fi
-check "the lock is held by exactly one session" "$(sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" 1
+check_equal "the lock is held by exactly one session" "$(sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" 1
 stop_pid "$relay_b"; stop_pid "$relay_c"
 
 # --- PostgreSQL stops while the consumer runs: no message lost ------------------------------------
@@ -305,8 +298,8 @@ if wait_until 60 sql_is "SELECT count(*) FROM inventory.reservations WHERE order
 else
     fail "all orders applied across a PostgreSQL restart" "$(sql "SELECT count(*) FROM inventory.reservations WHERE order_id LIKE 'pg-%'")"
 fi
-check "each exactly once" "$(sql "SELECT reserved FROM inventory.stock WHERE product_id = 'kpg'")" "$orders"
-check "none dead-lettered" "$(sql "SELECT count(*) FROM inventory.dead_letters WHERE payload LIKE '%\"pg-%'")" 0
+check_equal "each exactly once" "$(sql "SELECT reserved FROM inventory.stock WHERE product_id = 'kpg'")" "$orders"
+check_equal "none dead-lettered" "$(sql "SELECT count(*) FROM inventory.dead_letters WHERE payload LIKE '%\"pg-%'")" 0
 if grep -q 'retrying' "$work/service2.log"; then pass "the consumer retried while PostgreSQL was down"; else fail "the consumer retried while PostgreSQL was down"; fi
 
 # --- graceful shutdown --------------------------------------------------------------------------

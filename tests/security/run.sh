@@ -55,8 +55,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-pass() { passed=$((passed + 1)); echo "ok   - $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL - $1${2:+: $2}"; }
+# shellcheck source=../lib/harness.sh
+. "$repo/tests/lib/harness.sh"
 check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
 
 # request METHOD URL [curl args...]: sets $status, $body, $headers.

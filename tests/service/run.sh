@@ -33,8 +33,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-pass() { passed=$((passed + 1)); echo "ok   - $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL - $1${2:+: $2}"; }
+# shellcheck source=../lib/harness.sh
+. "$repo/tests/lib/harness.sh"
 
 # request METHOD PATH [curl args...]: sets $status, $body, $headers for the response.
 request() {

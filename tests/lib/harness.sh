@@ -1,0 +1,33 @@
+# tests/lib/harness.sh: the small harness the shell test suites share (sourced, not run). Each suite
+# sets passed=0 and failed=0, reports with pass/fail, and ends with "$passed passed, $failed failed".
+
+# pass NAME records a passing check.
+pass() { passed=$((passed + 1)); echo "ok   - $1"; }
+
+# fail NAME [DETAIL] records a failing check.
+fail() { failed=$((failed + 1)); echo "FAIL - $1${2:+: $2}"; }
+
+# check_equal NAME ACTUAL EXPECTED passes when the two strings are equal.
+check_equal() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got '$2', expected '$3'"; fi; }
+
+# wait_until SECONDS COMMAND...: true when COMMAND succeeds within SECONDS.
+wait_until() {
+    local deadline=$((SECONDS + $1))
+    shift
+    until "$@"; do
+        [ $SECONDS -ge $deadline ] && return 1
+        sleep 0.1
+    done
+}
+
+# start_watchdog SECONDS ends the suite (TERM to this shell) when it runs longer than SECONDS; stop it
+# with `kill "$watchdog"`. Its sleep holds none of the suite's output descriptors, so a reader of
+# the suite's output (run-tests.sh pipes every suite through tee) sees the end at once.
+start_watchdog() {
+    (
+        sleep "$1" </dev/null >/dev/null 2>&1
+        echo "run.sh: timed out after $1 s" >&2
+        kill -TERM $$
+    ) &
+    watchdog=$!
+}
