@@ -181,5 +181,13 @@ TEST(JsonWebKeySet, SkipsUnusableKeysAndRefusesNonSets) {
   EXPECT_EQ(set.skipped.size(), 5u);
 }
 
+// Found by fuzz_jwks: a member of the wrong JSON type made the parser throw past its callers.
+TEST(JsonWebKeySet, SkipsKeysWhoseMembersAreNotStrings) {
+  const auto set = ParseJwks(R"({"keys": [{"kty": 7777777777777}, {"kty": "RSA", "alg": 1},
+                                          {"kty": "EC", "kid": []}]})");
+  EXPECT_TRUE(set.keys.empty());
+  EXPECT_EQ(set.skipped.size(), 3u);
+}
+
 }  // namespace
 }  // namespace inventory

@@ -78,15 +78,19 @@ else
 fi
 
 # --- the database image's entrypoint, run as the image runs it -----------------------------------
+# The postgres user runs it, from a copy in the scratch directory: the checkout's path may not be
+# searchable by postgres (a clone under /root or a mktemp directory).
+cp -r "$root/docker" "$work/docker"
+chmod -R a+rX "$work/docker"
 db_env=(PATH="$pgbin:/usr/bin:/bin" PGDATA="$work/db/data/pgdata" PGPORT="$port" POSTGRES_DB=inventory
         POSTGRES_PASSWORD=example-superuser-password INVENTORY_SVC_PASSWORD=example-svc-password
         INVENTORY_WORKER_PASSWORD=example-worker-password
         POSTGRES_SOCKET_DIR="$work/db/run" POSTGRES_LISTEN_ADDRESSES=127.0.0.1
-        INVENTORY_SHARE_DIR="$root/docker")
+        INVENTORY_SHARE_DIR="$work/docker")
 
 # start_database LOG starts the entrypoint in the background and waits until it accepts connections.
 start_database() {
-    (cd / && as_postgres env -i "${db_env[@]}" timeout 600 "$root/docker/db-entrypoint.sh" postgres) >"$1" 2>&1 &
+    (cd / && as_postgres env -i "${db_env[@]}" timeout 600 "$work/docker/db-entrypoint.sh" postgres) >"$1" 2>&1 &
     db_pid=$!
     for _ in $(seq 1 120); do
         if PGCONNECT_TIMEOUT=2 "$pgbin/pg_isready" -q -h 127.0.0.1 -p "$port" -d inventory; then return 0; fi

@@ -96,14 +96,14 @@ VerificationKey ToVerificationKey(const nlohmann::json& jwk) {
     throw JwksError("a key is not a JSON object");
   if (jwk.contains("use") && jwk["use"] != "sig")
     throw JwksError("not a signing key (use is not \"sig\")");
+  for (const char* member : {"kty", "kid", "alg"})
+    if (jwk.contains(member) && !jwk[member].is_string())
+      throw JwksError(std::string(member) + " is not a string");
   const std::string type = jwk.value("kty", "");
   VerificationKey key;
-  if (jwk.contains("kid")) {
-    if (!jwk["kid"].is_string())
-      throw JwksError("kid is not a string");
+  if (jwk.contains("kid"))
     key.key_id = jwk["kid"].get<std::string>();
-  }
-  std::string algorithm = jwk.contains("alg") && jwk["alg"].is_string() ? jwk["alg"].get<std::string>() : "";
+  const std::string algorithm = jwk.value("alg", "");
   if (type == "RSA") {
     if (!algorithm.empty() && algorithm != "RS256")
       throw JwksError("RSA key for " + algorithm.substr(0, 20) + ", only RS256 is accepted");
