@@ -100,7 +100,7 @@ std::uint16_t PistacheEndpoint::Start() {
   endpoint_ = std::make_unique<Http::Endpoint>(Address(settings_.host, Port(settings_.port)));
   endpoint_->init(Http::Endpoint::options()
                       .threads(settings_.threads)
-                      .flags(Tcp::Options::ReuseAddr)
+                      .flags(Tcp::Options::ReuseAddr | Tcp::Options::NoDelay)
                       .maxRequestSize(max_request_bytes));
   if (settings_.tls) {
     endpoint_->useSSL(settings_.tls->certificate_file, settings_.tls->key_file);
