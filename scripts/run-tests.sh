@@ -45,6 +45,15 @@ record_closing_line() {
     record "$1" "$p" "$f"
 }
 
+# run_suite LABEL LOG COMMAND... runs a suite that ends with "N passed, N failed", shows its output
+# and records its counts.
+run_suite() {
+    local label=$1 log=$work/$2.log
+    shift 2
+    "$@" 2>&1 | tee "$log"
+    record_closing_line "$label" "$log" "${PIPESTATUS[0]}"
+}
+
 PG_FSYNC=off scripts/pg-cluster.sh start "$work/pg" "$port" "$database" || { record "cluster start" 0 1; echo "$passed passed, $failed failed"; exit 1; }
 
 # The pg_cron test waits for the scheduler's next minute: run it beside the other suites.
@@ -72,12 +81,10 @@ if [ "$status" -ne 0 ] && [ "$iso_failed" -eq 0 ]; then iso_failed=1; fi
 record isolation "$iso_ok" "$iso_failed"
 
 echo "== install"
-tests/install/run.sh 2>&1 | tee "$work/install.log"
-record_closing_line install "$work/install.log" "${PIPESTATUS[0]}"
+run_suite install install tests/install/run.sh
 
 echo "== stress"
-tests/stress/run.sh 2>&1 | tee "$work/stress.log"
-record_closing_line stress "$work/stress.log" "${PIPESTATUS[0]}"
+run_suite stress stress tests/stress/run.sh
 
 echo "== service unit tests"
 ctest --test-dir build/frontend --output-on-failure >"$work/ctest.log" 2>&1
@@ -90,28 +97,22 @@ if [ "$status" -ne 0 ] && [ "$unit_failed" -eq 0 ]; then unit_failed=1; fi
 record "service unit" $((unit_total - unit_failed)) "$unit_failed"
 
 echo "== service integration tests"
-tests/service/run.sh 2>&1 | tee "$work/service.log"
-record_closing_line "service integration" "$work/service.log" "${PIPESTATUS[0]}"
+run_suite "service integration" service tests/service/run.sh
 
 echo "== Kafka end to end (relay, consumer, dead letters, failures)"
-tests/kafka/run.sh 2>&1 | tee "$work/kafka.log"
-record_closing_line kafka "$work/kafka.log" "${PIPESTATUS[0]}"
+run_suite kafka kafka tests/kafka/run.sh
 
 echo "== security (JWT, scopes, TLS and mTLS, least privilege, secrets)"
-tests/security/run.sh 2>&1 | tee "$work/security.log"
-record_closing_line security "$work/security.log" "${PIPESTATUS[0]}"
+run_suite security security tests/security/run.sh
 
 echo "== hostile input matrix"
-tests/hostile/run.sh 2>&1 | tee "$work/hostile.log"
-record_closing_line "hostile input" "$work/hostile.log" "${PIPESTATUS[0]}"
+run_suite "hostile input" hostile tests/hostile/run.sh
 
 echo "== fuzzing (short run; make fuzz runs longer)"
-FUZZ_SECONDS=10 frontend/fuzz/run.sh 2>&1 | tee "$work/fuzz.log"
-record_closing_line fuzz "$work/fuzz.log" "${PIPESTATUS[0]}"
+run_suite fuzz fuzz env FUZZ_SECONDS=10 frontend/fuzz/run.sh
 
 echo "== delivery (Dockerfiles, Kubernetes manifests, observability kit)"
-tests/delivery/run.sh 2>&1 | tee "$work/delivery.log"
-record_closing_line delivery "$work/delivery.log" "${PIPESTATUS[0]}"
+run_suite delivery delivery tests/delivery/run.sh
 
 echo "== pg_cron job"
 wait "$cron_pid"
