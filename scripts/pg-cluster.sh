@@ -7,7 +7,8 @@
 # Extra postgresql.conf lines can be passed in PG_EXTRA_CONF.
 set -euo pipefail
 
-PGBIN=/usr/lib/postgresql/15/bin
+# The server binaries of the pg_config first on PATH (Debian: /usr/lib/postgresql/15/bin).
+PGBIN=$(pg_config --bindir)
 action=${1:?usage: pg-cluster.sh start DIR PORT DATABASE | stop DIR}
 dir=$(realpath -m "${2:?directory required}")
 

@@ -43,7 +43,7 @@ stop_all() {
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 trap stop_all INT TERM EXIT
-if ! /usr/lib/postgresql/15/bin/pg_ctl -D "$run_dir/pg/data" status >/dev/null 2>&1; then
+if ! "$(pg_config --bindir)/pg_ctl" -D "$run_dir/pg/data" status >/dev/null 2>&1; then
     for _ in $(seq 20); do port_taken "$pg_port" && pg_port=$((pg_port + 1)) || break; done
 fi
 say "starting PostgreSQL on 127.0.0.1:$pg_port (data in $run_dir/pg)"

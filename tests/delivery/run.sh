@@ -21,7 +21,7 @@ work=$(mktemp -d /tmp/pg-inventory-delivery.XXXXXX)
 chmod 755 "$work"
 port=${DELIVERY_PG_PORT:-55611}
 binary=${INVENTORY_SVC_BINARY:-$root/build/frontend/inventory-svc}
-pgbin=/usr/lib/postgresql/15/bin
+pgbin=$(pg_config --bindir)
 passed=0
 failed=0
 db_pid=""
