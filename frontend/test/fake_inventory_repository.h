@@ -3,6 +3,7 @@
 // told to fail.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -21,7 +22,8 @@ class FakeInventoryRepository : public InventoryRepository, public ReservationBa
   std::vector<Reservation> reservations;
   std::optional<DomainError> next_failure;
   std::optional<std::string> extension_version = "1.0";
-  std::vector<std::size_t> batch_sizes;  // requests per ReserveBatch call
+  std::vector<std::vector<std::string>> batches;  // the order ids of each ReserveBatch call, in order
+  std::function<void()> during_next_batch;         // runs inside the next ReserveBatch call, once
   std::vector<StockUpsert> imported;
 
   void Put(const std::string& product, const std::string& warehouse, std::int64_t on_hand,
@@ -109,7 +111,11 @@ class FakeInventoryRepository : public InventoryRepository, public ReservationBa
   // idempotent repeat (or a conflict when its quantities differ), unknown products are NotFound, and
   // short lines (summed per product and warehouse) refuse the whole request with their shortages.
   std::vector<ReservationOutcome> ReserveBatch(const std::vector<ReservationRequest>& requests) override {
-    batch_sizes.push_back(requests.size());
+    batches.emplace_back();
+    for (const auto& request : requests)
+      batches.back().push_back(request.order_id);
+    if (during_next_batch)
+      std::exchange(during_next_batch, nullptr)();
     FailIfAsked();
     std::vector<ReservationOutcome> outcomes;
     for (const auto& request : requests)
