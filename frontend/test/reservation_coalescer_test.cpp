@@ -119,7 +119,7 @@ TEST_F(CoalescerTest, AFullQueueShedsAtOnce) {
   EXPECT_TRUE(outcomes.empty());
   Submit("shed");
   ASSERT_EQ(outcomes.count("shed"), 1u);  // answered before Submit returned
-  EXPECT_EQ(KindOf("shed"), ErrorKind::Unavailable);
+  EXPECT_EQ(KindOf("shed"), ErrorKind::Overloaded);
   EXPECT_EQ(coalescer.Stats().shed_queue_full, 1u);
   EXPECT_EQ(coalescer.Stats().waiting, 5u);
   runner.RunNext();
@@ -137,7 +137,7 @@ TEST_F(CoalescerTest, ARequestPastItsDeadlineNeverReachesTheDatabase) {
   runner.RunNext();
   runner.RunNext();
   EXPECT_EQ(repository.batches, (std::vector<Orders>{{"slow-batch"}, {"in-time"}}));
-  EXPECT_EQ(KindOf("expires"), ErrorKind::Unavailable);
+  EXPECT_EQ(KindOf("expires"), ErrorKind::Overloaded);
   EXPECT_TRUE(outcomes.at("in-time").granted());
   EXPECT_EQ(coalescer.Stats().shed_deadline, 1u);
 }

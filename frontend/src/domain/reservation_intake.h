@@ -25,8 +25,10 @@ class ReservationIntake {
   virtual ~ReservationIntake() = default;
 
   // Never blocks. Refusals (done called before Submit returns): InvalidValue for bad values,
-  // Unavailable when the queue is full. Later: the database's outcome, or Unavailable when the
-  // request waited past its deadline, its client went away, or the database failed.
+  // Overloaded when the queue is full. Later: the database's outcome; Overloaded when the request
+  // waited past its deadline; Unavailable when its client went away, the database failed or the
+  // service is shutting down. Overloaded and Unavailable are worth retrying later with the same
+  // order_id (a repeat is idempotent).
   virtual void Submit(ReservationSubmission submission) = 0;
 };
 

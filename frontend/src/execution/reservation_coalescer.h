@@ -6,9 +6,10 @@
 // load, batches form by themselves at the pace the database commits.
 //
 // Every wait has a bound: past queue_capacity waiting requests, a new one is refused at once
-// (Unavailable, which REST answers 503 with Retry-After); a request that waited longer than
-// queue_timeout, or whose client has gone, is answered without reaching the database; a batch that
-// fails as a whole (the database went away) answers each of its requests with that failure.
+// (Overloaded, which REST answers 503 with Retry-After); a request that waited longer than
+// queue_timeout (Overloaded), or whose client has gone, is answered without reaching the database;
+// a batch that fails as a whole (the database went away: Unavailable) answers each of its requests
+// with that failure.
 //
 // Plain data: no HTTP, SQL or Kafka types. Batches run as Reserved jobs on a JobRunner (the
 // bounded executor); outcomes are delivered from the worker that ran the batch, after the lane's

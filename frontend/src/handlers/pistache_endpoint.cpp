@@ -150,7 +150,7 @@ class ResponseOrder {
 // The 503 a connection over the limit gets before it is closed.
 std::string TooManyConnectionsResponse(const PistacheEndpoint::Shared& shared) {
   const auto problem = ProblemResponse(
-      DomainError(ErrorKind::Unavailable, "the service has its maximum of " +
+      DomainError(ErrorKind::Overloaded, "the service has its maximum of " +
                                               std::to_string(shared.max_connections) +
                                               " connections open; retry shortly"),
       "", "", shared.retry_after_seconds);

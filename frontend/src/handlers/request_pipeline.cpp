@@ -115,9 +115,9 @@ void AddAuthenticationOffWarning(HttpResponse& response) {
 DomainError RefusalError(Refusal refusal, const PipelineSettings& settings) {
   switch (refusal) {
     case Refusal::QueueFull:
-      return DomainError(ErrorKind::Unavailable, "too many requests are waiting for the database; retry shortly");
+      return DomainError(ErrorKind::Overloaded, "too many requests are waiting for the database; retry shortly");
     case Refusal::DeadlinePassed:
-      return DomainError(ErrorKind::Unavailable, "the request waited longer than " +
+      return DomainError(ErrorKind::Overloaded, "the request waited longer than " +
                                                      std::to_string(settings.queue_timeout.count()) +
                                                      " ms for the database; retry shortly");
     case Refusal::NobodyWaiting:

@@ -27,6 +27,8 @@ const char* OutcomeOf(ErrorKind kind) {
       return "invalid";
     case ErrorKind::Unavailable:
       return "unavailable";
+    case ErrorKind::Overloaded:
+      return "shed";
     default:
       return "error";
   }
@@ -77,25 +79,25 @@ void AnswerReservation(const std::string& order_id, const ReservationOutcome& ou
 }  // namespace
 
 void AddReservationRoutes(Router& router, InventoryService& service, ReservationIntake& intake, Metrics& metrics) {
-  Route reserve{"POST", "/v1/reservations", BodyKind::Json, {}, nullptr};
-  reserve.deferred = [&intake, &metrics](const HttpRequest& request, Reply reply) {
-    ReservationRequest reservation;
-    try {
-      reservation = ReservationRequestFromJson(request.body);
-    } catch (const DomainError& error) {
-      metrics.CountReservation(OutcomeOf(error.kind()));
-      throw;
-    }
-    reservation.actor = CurrentActor();
-    std::string order_id = reservation.order_id;
-    intake.Submit(ReservationSubmission{
-        std::move(reservation),
-        [order_id = std::move(order_id), &metrics, reply](ReservationOutcome outcome) {
-          AnswerReservation(order_id, outcome, metrics, reply);
-        },
-        request.client_waiting});
-  };
-  router.Add(std::move(reserve));
+  // Parsed and checked on the I/O thread, then queued for a batch; answered when its batch returns.
+  router.Add({"POST", "/v1/reservations", BodyKind::Json, {}, nullptr, Placement::IoThread,
+              [&intake, &metrics](const HttpRequest& request, Reply reply) {
+                ReservationRequest reservation;
+                try {
+                  reservation = ReservationRequestFromJson(request.body);
+                } catch (const DomainError& error) {
+                  metrics.CountReservation(OutcomeOf(error.kind()));
+                  throw;
+                }
+                reservation.actor = CurrentActor();
+                std::string order_id = reservation.order_id;
+                intake.Submit(ReservationSubmission{
+                    std::move(reservation),
+                    [order_id = std::move(order_id), &metrics, reply](ReservationOutcome outcome) {
+                      AnswerReservation(order_id, outcome, metrics, reply);
+                    },
+                    request.client_waiting});
+              }});
 
   router.Add({"GET",
               "/v1/reservations/{reservation_id}",

@@ -36,7 +36,7 @@ class Metrics {
                                                              0.1,    0.25,  0.5,    1.0,   2.5,  5.0,   10.0};
 
   void ObserveRequest(const std::string& route, const std::string& method, int status, double seconds);
-  // outcome: created, repeated, insufficient_stock, conflict, not_found, invalid, unavailable, error.
+  // outcome: created, repeated, insufficient_stock, conflict, not_found, invalid, unavailable, shed, error.
   void CountReservation(const std::string& outcome);
   void SetPoolUsageSource(std::function<PoolUsage()> source);
   // Other components (the outbox relay, the Kafka consumer) append their own exposition text.
