@@ -10,7 +10,8 @@
 //   although HTTP/1.1 defaults to keep-alive; we answer keep-alive instead, so such clients do not
 //   reconnect for every request.
 // - A connection can carry the next request (pipelining) before the previous one is answered;
-//   answers are written in request order here.
+//   answers are written in request order here. (Pistache itself drops a request that arrives in
+//   the same read as the request before it: its parser discards the rest of the buffer.)
 // - Every 500 ms Pistache closes connections whose current request has not been read, or not been
 //   answered, within the header timeout (body timeout while reading a body), with a 408, and idle
 //   kept-alive connections after the keep-alive timeout. The timeouts count from the end of the
