@@ -1,5 +1,6 @@
-// bounded_executor_test.cpp: the executor runs jobs on its workers in arrival order, refuses at
-// once past its capacity (reserved jobs excepted), refuses jobs that waited past their deadline or
+// bounded_executor_test.cpp: the executor runs jobs on its workers in arrival order (reserved
+// jobs first), refuses at once past its capacity (reserved jobs excepted), refuses jobs that waited
+// past their deadline or
 // whose client has gone without running them, and on shutdown runs what is queued within the
 // budget and refuses the rest.
 #include "execution/bounded_executor.h"
@@ -99,7 +100,7 @@ TEST(BoundedExecutor, RunsJobsOnItsWorkersInArrivalOrder) {
   EXPECT_EQ(executor.Stats().completed, 3u);
 }
 
-TEST(BoundedExecutor, AFullQueueRefusesAtOnceButReservedJobsStillQueue) {
+TEST(BoundedExecutor, AFullQueueRefusesAtOnceButReservedJobsStillQueueAndGoFirst) {
   testing::FakeClock clock;
   BoundedExecutor executor{ExecutorSettings{1, 2}, clock};
   Journal journal;
@@ -117,7 +118,7 @@ TEST(BoundedExecutor, AFullQueueRefusesAtOnceButReservedJobsStillQueue) {
   gate.Open();
   WaitUntilIdle(executor);
   EXPECT_EQ(journal.Entries(),
-            (std::vector<std::string>{"over:queue_full", "busy:run", "q1:run", "q2:run", "batch:run"}));
+            (std::vector<std::string>{"over:queue_full", "busy:run", "batch:run", "q1:run", "q2:run"}));
   EXPECT_EQ(executor.Stats().refused_queue_full, 1u);
 }
 

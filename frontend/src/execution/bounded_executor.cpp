@@ -23,16 +23,15 @@ void BoundedExecutor::Submit(Job job) {
     if (stopping_) {
       refusal = Refusal::ShuttingDown;
       ++counters_.refused_shutdown;
-    } else if (job.admission == Admission::Bounded && bounded_queued_ >= settings_.queue_capacity) {
+    } else if (job.admission == Admission::Bounded && bounded_queue_.size() >= settings_.queue_capacity) {
       refusal = Refusal::QueueFull;
       ++counters_.refused_queue_full;
     } else {
-      if (job.admission == Admission::Bounded)
-        ++bounded_queued_;
       std::optional<Clock::TimePoint> deadline;
       if (job.max_wait)
         deadline = clock_.Now() + *job.max_wait;
-      queue_.push_back(Queued{std::move(job), deadline});
+      auto& queue = job.admission == Admission::Reserved ? reserved_queue_ : bounded_queue_;
+      queue.push_back(Queued{std::move(job), deadline});
     }
   }
   if (refusal) {
@@ -45,7 +44,7 @@ void BoundedExecutor::Submit(Job job) {
 void BoundedExecutor::Shutdown(std::chrono::milliseconds drain_budget) {
   {
     std::unique_lock<std::mutex> lock(mutex_);
-    became_idle_.wait_for(lock, drain_budget, [this] { return queue_.empty() && busy_ == 0; });
+    became_idle_.wait_for(lock, drain_budget, [this] { return Idle(); });
     refusing_ = true;
     stopping_ = true;
   }
@@ -60,7 +59,7 @@ ExecutorStats BoundedExecutor::Stats() const {
   std::lock_guard<std::mutex> lock(mutex_);
   ExecutorStats stats = counters_;
   stats.busy = busy_;
-  stats.queued = queue_.size();
+  stats.queued = reserved_queue_.size() + bounded_queue_.size();
   return stats;
 }
 
@@ -70,13 +69,12 @@ void BoundedExecutor::Work() {
     std::optional<Queued> queued;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      work_available_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty())
+      work_available_.wait(lock, [this] { return stopping_ || !reserved_queue_.empty() || !bounded_queue_.empty(); });
+      auto& queue = !reserved_queue_.empty() ? reserved_queue_ : bounded_queue_;
+      if (queue.empty())
         return;
-      queued.emplace(std::move(queue_.front()));
-      queue_.pop_front();
-      if (queued->job.admission == Admission::Bounded)
-        --bounded_queued_;
+      queued.emplace(std::move(queue.front()));
+      queue.pop_front();
       ++busy_;
     }
     const auto refusal = RunOrRefuse(*queued);
@@ -91,10 +89,14 @@ void BoundedExecutor::Work() {
         ++counters_.refused_client_gone;
       else
         ++counters_.refused_shutdown;
-      if (queue_.empty() && busy_ == 0)
+      if (Idle())
         became_idle_.notify_all();
     }
   }
+}
+
+bool BoundedExecutor::Idle() const {
+  return reserved_queue_.empty() && bounded_queue_.empty() && busy_ == 0;
 }
 
 std::optional<Refusal> BoundedExecutor::RunOrRefuse(Queued& queued) {

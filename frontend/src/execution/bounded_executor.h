@@ -1,8 +1,11 @@
 // bounded_executor.h: the one place that owns the service's database threads. A fixed set of
 // workers (as many as the connection pool has connections, so a worker never waits for one) takes
-// jobs from one bounded FIFO queue. Past its capacity a job is refused at once; a job that waited
+// jobs from a bounded FIFO queue. Past its capacity a job is refused at once; a job that waited
 // past its deadline, or whose client has gone, is refused by the worker instead of being run.
-// Handlers hand it work and a completion; they never block on the database themselves.
+// Reserved jobs (reservation batches: at most one per lane, each standing for many waiting
+// requests) go before bounded ones; since there are fewer lanes than workers, the other jobs
+// always keep workers of their own. Handlers hand it work and a completion; they never block on
+// the database themselves.
 //
 // Threads: Submit is called from any thread (Pistache I/O threads, workers submitting follow-up
 // work); run and refuse are called on a worker without the executor's lock held, except a
@@ -63,6 +66,8 @@ class BoundedExecutor final : public JobRunner {
   };
 
   void Work();
+  // Nothing queued and nothing running. Caller holds mutex_.
+  bool Idle() const;
   // Runs job, or refuses it when it must not run any more; returns the refusal if any.
   std::optional<Refusal> RunOrRefuse(Queued& queued);
 
@@ -71,8 +76,8 @@ class BoundedExecutor final : public JobRunner {
   mutable std::mutex mutex_;
   std::condition_variable work_available_;
   std::condition_variable became_idle_;
-  std::deque<Queued> queue_;
-  std::size_t bounded_queued_ = 0;
+  std::deque<Queued> reserved_queue_;
+  std::deque<Queued> bounded_queue_;
   int busy_ = 0;
   std::atomic<bool> refusing_{false};  // shutting down: refuse what is queued
   bool stopping_ = false;  // workers exit once the queue is empty
