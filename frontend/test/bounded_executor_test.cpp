@@ -1,8 +1,7 @@
 // bounded_executor_test.cpp: the executor runs jobs on its workers in arrival order (reserved
 // jobs first), refuses at once past its capacity (reserved jobs excepted), refuses jobs that waited
-// past their deadline or
-// whose client has gone without running them, and on shutdown runs what is queued within the
-// budget and refuses the rest.
+// past their deadline or whose client has gone without running them, and on shutdown runs what is
+// queued within the budget and refuses the rest.
 #include "execution/bounded_executor.h"
 
 #include <gtest/gtest.h>
