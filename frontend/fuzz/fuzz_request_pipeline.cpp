@@ -55,7 +55,8 @@ struct World {
   JsonLogger logger{LogLevel::Info, sink};
   StandInAuthenticator authenticator;
   RequestAuthorizer authorizer{&authenticator, AuthorizerSettings{}};
-  RequestPipeline pipeline{router, metrics, logger, PipelineSettings{64 * 1024, 2}, draining, database_work, authorizer};
+  RequestPipeline pipeline{router,   metrics,       logger,    PipelineSettings{64 * 1024, 2},
+                           draining, database_work, authorizer};
 
   World() {
     AddOperationsRoutes(router, OperationsContext{repository, metrics, "1.0", draining});

@@ -210,21 +210,27 @@ int Run(const inventory::ServiceConfig& config, const inventory::KafkaSettings& 
                                             {"relay", kafka.roles.relay},
                                             {"group_id", kafka.group_id}});
   }
-  RequestPipeline pipeline(router, metrics, logger,
-                           PipelineSettings{config.max_body_bytes, config.retry_after_seconds, config.db_queue_timeout},
-                           draining, executor, *authentication.authorizer);
+  RequestPipeline pipeline(
+      router, metrics, logger,
+      PipelineSettings{config.max_body_bytes, config.retry_after_seconds, config.db_queue_timeout}, draining,
+      executor, *authentication.authorizer);
 
-  const auto endpoint_settings = [&config](std::string host, std::uint16_t port, std::optional<TlsSettings> tls,
-                                           bool internal) {
-    return EndpointSettings{std::move(host),         port,
-                            config.http_threads,     config.max_body_bytes,
-                            config.retry_after_seconds, std::move(tls),
-                            internal,                config.http_header_timeout,
-                            config.http_body_timeout, config.http_keepalive_timeout,
+  const auto endpoint_settings = [&config](std::string host, std::uint16_t port,
+                                           std::optional<TlsSettings> tls, bool internal) {
+    return EndpointSettings{std::move(host),
+                            port,
+                            config.http_threads,
+                            config.max_body_bytes,
+                            config.retry_after_seconds,
+                            std::move(tls),
+                            internal,
+                            config.http_header_timeout,
+                            config.http_body_timeout,
+                            config.http_keepalive_timeout,
                             config.http_max_connections};
   };
-  PistacheEndpoint endpoint(pipeline,
-                            endpoint_settings(config.http_host, config.http_port, ListenerTls(security, ""), false));
+  PistacheEndpoint endpoint(
+      pipeline, endpoint_settings(config.http_host, config.http_port, ListenerTls(security, ""), false));
   std::unique_ptr<PistacheEndpoint> internal_endpoint;
   // Database workers finish (or refuse) their work before the endpoints they answer through go away,
   // on every way out of Run.

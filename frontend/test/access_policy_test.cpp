@@ -141,9 +141,12 @@ class AuthorizedPipelineTest : public ::testing::Test {
   RequestAuthorizer authorizer{&fake, AuthorizerSettings{}};
   RequestAuthorizer internal_only{&fake, AuthorizerSettings{{}, true}};
   RequestAuthorizer off{nullptr, AuthorizerSettings{}};
-  RequestPipeline pipeline{router, metrics, logger, PipelineSettings{1024, 3}, draining, database_work, authorizer};
-  RequestPipeline split_pipeline{router, metrics, logger, PipelineSettings{1024, 3}, draining, database_work, internal_only};
-  RequestPipeline open_pipeline{router, metrics, logger, PipelineSettings{1024, 3}, draining, database_work, off};
+  RequestPipeline pipeline{router,   metrics,       logger,    PipelineSettings{1024, 3},
+                           draining, database_work, authorizer};
+  RequestPipeline split_pipeline{router,   metrics,       logger,       PipelineSettings{1024, 3},
+                                 draining, database_work, internal_only};
+  RequestPipeline open_pipeline{router,   metrics,       logger, PipelineSettings{1024, 3},
+                                draining, database_work, off};
 };
 
 TEST_F(AuthorizedPipelineTest, MissingTokenIs401WithAChallenge) {

@@ -45,7 +45,8 @@ class AsyncPipelineTest : public ::testing::Test {
     HttpRequest request;
     request.method = method;
     request.raw_path = path;
-    pipeline.Handle(std::move(request), [this, index](HttpResponse response) { answers[index] = std::move(response); });
+    pipeline.Handle(std::move(request),
+                    [this, index](HttpResponse response) { answers[index] = std::move(response); });
     return index;
   }
 

@@ -91,7 +91,8 @@ TEST(BoundedExecutor, RunsJobsOnItsWorkersInArrivalOrder) {
   const auto caller = std::this_thread::get_id();
   std::atomic<bool> on_worker{true};
   for (const char* name : {"a", "b", "c"}) {
-    executor.Submit(journal.Recorded(name, [&] { on_worker = on_worker && std::this_thread::get_id() != caller; }));
+    executor.Submit(
+        journal.Recorded(name, [&] { on_worker = on_worker && std::this_thread::get_id() != caller; }));
   }
   WaitUntilIdle(executor);
   EXPECT_EQ(journal.Entries(), (std::vector<std::string>{"a:run", "b:run", "c:run"}));

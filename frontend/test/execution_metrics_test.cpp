@@ -49,7 +49,8 @@ TEST(ExecutionMetrics, BatchSizesQueueDepthAndShedRequests) {
 }
 
 TEST(ExecutionMetrics, ConnectionsPerListenerInOneFamily) {
-  const auto text = RenderConnectionMetrics({{"public", ConnectionStats{12, 3, 0}}, {"internal", ConnectionStats{1, 0, 0}}});
+  const auto text = RenderConnectionMetrics(
+      {{"public", ConnectionStats{12, 3, 0}}, {"internal", ConnectionStats{1, 0, 0}}});
   EXPECT_TRUE(Has(text, "inventory_http_connections_open{listener=\"public\"} 12"));
   EXPECT_TRUE(Has(text, "inventory_http_connections_open{listener=\"internal\"} 1"));
   EXPECT_TRUE(Has(text, "inventory_http_connections_refused_total{listener=\"public\"} 3"));

@@ -23,7 +23,7 @@ class FakeInventoryRepository : public InventoryRepository, public ReservationBa
   std::optional<DomainError> next_failure;
   std::optional<std::string> extension_version = "1.0";
   std::vector<std::vector<std::string>> batches;  // the order ids of each ReserveBatch call, in order
-  std::function<void()> during_next_batch;         // runs inside the next ReserveBatch call, once
+  std::function<void()> during_next_batch;        // runs inside the next ReserveBatch call, once
   std::vector<StockUpsert> imported;
 
   void Put(const std::string& product, const std::string& warehouse, std::int64_t on_hand,
@@ -174,8 +174,8 @@ class FakeInventoryRepository : public InventoryRepository, public ReservationBa
         for (const auto& reservation : existing.reservations)
           same = same || (reservation.product_id == line.product_id && reservation.quantity == line.quantity);
         if (!same)
-          return ReservationOutcome::Refused(
-              DomainError(ErrorKind::IdempotencyConflict, "order " + request.order_id + " holds other quantities"));
+          return ReservationOutcome::Refused(DomainError(
+              ErrorKind::IdempotencyConflict, "order " + request.order_id + " holds other quantities"));
       }
       return ReservationOutcome::Granted(existing);
     }
@@ -192,7 +192,8 @@ class FakeInventoryRepository : public InventoryRepository, public ReservationBa
         shortages.push_back(Shortage{key.first, key.second, quantity, row->second.available});
     }
     if (!shortages.empty())
-      return ReservationOutcome::Refused(DomainError(ErrorKind::InsufficientStock, "insufficient stock", shortages));
+      return ReservationOutcome::Refused(
+          DomainError(ErrorKind::InsufficientStock, "insufficient stock", shortages));
     ReserveResult made;
     for (const auto& [key, quantity] : wanted) {
       auto& level = stock[key];

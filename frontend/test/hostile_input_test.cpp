@@ -9,11 +9,11 @@
 #include "domain/order_event.h"
 #include "execution/reservation_coalescer.h"
 #include "fake_inventory_repository.h"
-#include "inline_job_runner.h"
-#include "pipeline_test_support.h"
 #include "handlers/request_pipeline.h"
 #include "handlers/reservation_handlers.h"
 #include "handlers/stock_handlers.h"
+#include "inline_job_runner.h"
+#include "pipeline_test_support.h"
 
 namespace inventory {
 namespace {

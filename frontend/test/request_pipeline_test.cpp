@@ -10,11 +10,11 @@
 #include "domain/inventory_service.h"
 #include "execution/reservation_coalescer.h"
 #include "fake_inventory_repository.h"
-#include "inline_job_runner.h"
-#include "pipeline_test_support.h"
 #include "handlers/operations_handlers.h"
 #include "handlers/reservation_handlers.h"
 #include "handlers/stock_handlers.h"
+#include "inline_job_runner.h"
+#include "pipeline_test_support.h"
 
 namespace inventory {
 namespace {

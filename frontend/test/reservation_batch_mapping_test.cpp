@@ -19,7 +19,8 @@ TEST(ReservationBatchMapping, RequestsBecomeTheRestBodyShapeWithTheirActor) {
   ASSERT_EQ(json.size(), 2u);
   EXPECT_EQ(json[0], nlohmann::json::parse(R"({"order_id":"o-1","lines":[{"product_id":"p","quantity":2},
       {"product_id":"q","quantity":1,"warehouse":"east"}],"ttl_seconds":600,"actor":"alice"})"));
-  EXPECT_EQ(json[1], nlohmann::json::parse(R"({"order_id":"o-2","lines":[{"product_id":"p","quantity":1}]})"));
+  EXPECT_EQ(json[1],
+            nlohmann::json::parse(R"({"order_id":"o-2","lines":[{"product_id":"p","quantity":1}]})"));
 }
 
 }  // namespace

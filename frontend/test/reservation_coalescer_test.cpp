@@ -31,13 +31,13 @@ class CoalescerTest : public ::testing::Test {
   // Submits a one-line order for product and records its outcome under order_id.
   void Submit(const std::string& order_id, const std::string& product = "hot", std::int64_t quantity = 1,
               std::function<bool()> still_wanted = nullptr) {
-    coalescer.Submit(ReservationSubmission{
-        ReservationRequest{order_id, {{product, std::nullopt, quantity}}, std::nullopt},
-        [this, order_id](ReservationOutcome outcome) {
-          answered.push_back(order_id);
-          outcomes.emplace(order_id, std::move(outcome));
-        },
-        std::move(still_wanted)});
+    coalescer.Submit(
+        ReservationSubmission{ReservationRequest{order_id, {{product, std::nullopt, quantity}}, std::nullopt},
+                              [this, order_id](ReservationOutcome outcome) {
+                                answered.push_back(order_id);
+                                outcomes.emplace(order_id, std::move(outcome));
+                              },
+                              std::move(still_wanted)});
   }
   ErrorKind KindOf(const std::string& order_id) const { return outcomes.at(order_id).error().kind(); }
 
@@ -200,7 +200,8 @@ TEST(ReservationLanes, OneProductOneLaneAndOrdersGoByTheirSmallestProduct) {
   const ReservationRequest hot{"o", {{"hot", std::nullopt, 1}}, std::nullopt};
   const ReservationRequest hot_again{"p", {{"hot", std::string("east"), 5}}, std::nullopt};
   EXPECT_EQ(LaneOf(hot, 8), LaneOf(hot_again, 8));
-  const ReservationRequest spanning{"q", {{"zebra", std::nullopt, 1}, {"apple", std::nullopt, 1}}, std::nullopt};
+  const ReservationRequest spanning{
+      "q", {{"zebra", std::nullopt, 1}, {"apple", std::nullopt, 1}}, std::nullopt};
   const ReservationRequest apple{"r", {{"apple", std::nullopt, 1}}, std::nullopt};
   EXPECT_EQ(LaneOf(spanning, 8), LaneOf(apple, 8));
   for (std::size_t lanes : {1u, 2u, 7u})
@@ -210,7 +211,8 @@ TEST(ReservationLanes, OneProductOneLaneAndOrdersGoByTheirSmallestProduct) {
 TEST(ReservationLanesSpread, ProductsSpreadOverLanes) {
   std::set<std::size_t> used;
   for (int i = 0; i < 100; ++i)
-    used.insert(LaneOf(ReservationRequest{"o", {{"p-" + std::to_string(i), std::nullopt, 1}}, std::nullopt}, 4));
+    used.insert(
+        LaneOf(ReservationRequest{"o", {{"p-" + std::to_string(i), std::nullopt, 1}}, std::nullopt}, 4));
   EXPECT_EQ(used.size(), 4u);
 }
 
@@ -218,7 +220,8 @@ TEST(CoalescerLanes, LanesHaveABatchInTheDatabaseEachAtTheSameTime) {
   testing::FakeInventoryRepository repository;
   testing::ManualJobRunner runner;
   testing::FakeClock clock;
-  ReservationCoalescer coalescer{repository, runner, clock, CoalescerSettings{4, 10, 100, std::chrono::seconds(1)}};
+  ReservationCoalescer coalescer{repository, runner, clock,
+                                 CoalescerSettings{4, 10, 100, std::chrono::seconds(1)}};
   std::string other;  // a product in another lane than "hot"
   for (int i = 0; other.empty(); ++i) {
     const std::string candidate = "p-" + std::to_string(i);
@@ -230,9 +233,9 @@ TEST(CoalescerLanes, LanesHaveABatchInTheDatabaseEachAtTheSameTime) {
   repository.Put(other, "main", 10);
   int answers = 0;
   for (const auto& [order, product] : {std::pair{"h1", "hot"}, {"o1", other.c_str()}, {"h2", "hot"}}) {
-    coalescer.Submit(ReservationSubmission{ReservationRequest{order, {{product, std::nullopt, 1}}, std::nullopt},
-                                           [&answers](ReservationOutcome) { ++answers; },
-                                           nullptr});
+    coalescer.Submit(
+        ReservationSubmission{ReservationRequest{order, {{product, std::nullopt, 1}}, std::nullopt},
+                              [&answers](ReservationOutcome) { ++answers; }, nullptr});
   }
   EXPECT_EQ(runner.Pending(), 2u);  // one batch per lane; h2 waits for h1
   while (runner.Pending() > 0)
@@ -276,14 +279,15 @@ TEST(CoalescerUnderLoad, EveryRequestIsAnsweredOnceAndSentOnceWithRealWorkers) {
     clients.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
         const std::string product = (i % 3 == 0) ? "hot" : "p-" + std::to_string(i % 17);
-        coalescer.Submit(ReservationSubmission{
-            ReservationRequest{"t" + std::to_string(t) + "-" + std::to_string(i), {{product, std::nullopt, 1}},
-                               std::nullopt},
-            [&](ReservationOutcome outcome) {
-              ++answered;
-              granted += outcome.granted() ? 1 : 0;
-            },
-            nullptr});
+        coalescer.Submit(
+            ReservationSubmission{ReservationRequest{"t" + std::to_string(t) + "-" + std::to_string(i),
+                                                     {{product, std::nullopt, 1}},
+                                                     std::nullopt},
+                                  [&](ReservationOutcome outcome) {
+                                    ++answered;
+                                    granted += outcome.granted() ? 1 : 0;
+                                  },
+                                  nullptr});
       }
     });
   }

@@ -157,8 +157,9 @@ TEST(ServiceConfigConcurrency, HeaderAndBodyTimeoutsOutlastTheLongestServiceWait
   EXPECT_EQ(FailingVariable(With({{"HTTP_HEADER_TIMEOUT_MS", "7000"}})), "HTTP_HEADER_TIMEOUT_MS");
   EXPECT_EQ(FailingVariable(With({{"HTTP_BODY_TIMEOUT_MS", "7000"}})), "HTTP_BODY_TIMEOUT_MS");
   EXPECT_NO_THROW(LoadServiceConfig(From(With({{"HTTP_HEADER_TIMEOUT_MS", "7001"}}))));
-  EXPECT_NO_THROW(LoadServiceConfig(
-      From(With({{"HTTP_HEADER_TIMEOUT_MS", "500"}, {"DB_STATEMENT_TIMEOUT_MS", "0"}, {"DB_QUEUE_TIMEOUT_MS", "100"}}))));
+  EXPECT_NO_THROW(LoadServiceConfig(From(With({{"HTTP_HEADER_TIMEOUT_MS", "500"},
+                                               {"DB_STATEMENT_TIMEOUT_MS", "0"},
+                                               {"DB_QUEUE_TIMEOUT_MS", "100"}}))));
 }
 
 }  // namespace

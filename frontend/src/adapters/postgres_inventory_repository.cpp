@@ -177,14 +177,16 @@ std::vector<ReservationOutcome> PostgresInventoryRepository::ReserveBatch(
   try {
     return Run([&](pqxx::connection& connection) {
       pqxx::nontransaction session(connection);
-      return OutcomesFromBatchRows(session.exec_prepared(statement::kReserveBatch, requests_json), requests.size());
+      return OutcomesFromBatchRows(session.exec_prepared(statement::kReserveBatch, requests_json),
+                                   requests.size());
     });
   } catch (const DomainError& error) {
     // Only a malformed whole call raises 22023: a batch larger than the database allows.
     if (error.kind() != ErrorKind::InvalidValue)
       throw;
-    throw DomainError(ErrorKind::Internal, std::string("inventory_reserve_batch refused the batch: ") + error.what() +
-                                               " (is RESERVATION_BATCH_MAX above inventory.max_batch_requests?)");
+    throw DomainError(ErrorKind::Internal,
+                      std::string("inventory_reserve_batch refused the batch: ") + error.what() +
+                          " (is RESERVATION_BATCH_MAX above inventory.max_batch_requests?)");
   }
 }
 

@@ -47,12 +47,13 @@ ReservationOutcome OutcomeFromRows(const pqxx::result& rows, pqxx::result::size_
   const auto code = head[2].is_null() ? std::string() : head[2].as<std::string>();
   const auto message = head[3].is_null() ? outcome : head[3].as<std::string>();
   if (outcome == "short") {
-    return ReservationOutcome::Refused(DomainError(ErrorKind::InsufficientStock, message,
-                                                   ShortagesFromJson(head[4].as<std::string>())));
+    return ReservationOutcome::Refused(
+        DomainError(ErrorKind::InsufficientStock, message, ShortagesFromJson(head[4].as<std::string>())));
   }
   if (outcome == "invalid")
     return ReservationOutcome::Refused(DomainError(KindOfSqlState(code), message));
-  throw DomainError(ErrorKind::Internal, "inventory_reserve_batch returned the unknown outcome \"" + outcome + "\"");
+  throw DomainError(ErrorKind::Internal,
+                    "inventory_reserve_batch returned the unknown outcome \"" + outcome + "\"");
 }
 
 }  // namespace
@@ -84,9 +85,9 @@ std::vector<ReservationOutcome> OutcomesFromBatchRows(const pqxx::result& rows, 
   while (first < rows.size()) {
     const auto index = rows[first][0].as<std::size_t>();
     if (index != outcomes.size()) {
-      throw DomainError(ErrorKind::Internal, "inventory_reserve_batch answered request " + std::to_string(index) +
-                                                 " where request " + std::to_string(outcomes.size()) +
-                                                 " was expected");
+      throw DomainError(ErrorKind::Internal, "inventory_reserve_batch answered request " +
+                                                 std::to_string(index) + " where request " +
+                                                 std::to_string(outcomes.size()) + " was expected");
     }
     auto last = first + 1;
     while (last < rows.size() && rows[last][0].as<std::size_t>() == index)
@@ -95,8 +96,9 @@ std::vector<ReservationOutcome> OutcomesFromBatchRows(const pqxx::result& rows, 
     first = last;
   }
   if (outcomes.size() != request_count) {
-    throw DomainError(ErrorKind::Internal, "inventory_reserve_batch answered " + std::to_string(outcomes.size()) +
-                                               " of " + std::to_string(request_count) + " requests");
+    throw DomainError(ErrorKind::Internal, "inventory_reserve_batch answered " +
+                                               std::to_string(outcomes.size()) + " of " +
+                                               std::to_string(request_count) + " requests");
   }
   return outcomes;
 }

@@ -1,13 +1,13 @@
 // service_config.cpp: parsing and range checks of the environment variables.
 #include "config/service_config.h"
 
-#include "config/security_settings.h"
-
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <limits>
 #include <utility>
+
+#include "config/security_settings.h"
 
 namespace inventory {
 namespace {
@@ -105,7 +105,8 @@ void ReadConcurrency(const EnvironmentLookup& environment, ServiceConfig& config
       std::chrono::milliseconds(ReadInteger(environment, "HTTP_BODY_TIMEOUT_MS", 30000, 100, 3600000));
   config.http_keepalive_timeout =
       std::chrono::milliseconds(ReadInteger(environment, "HTTP_KEEPALIVE_TIMEOUT_MS", 60000, 100, 3600000));
-  config.db_queue_size = static_cast<std::size_t>(ReadInteger(environment, "DB_QUEUE_SIZE", 1024, 1, 1000000));
+  config.db_queue_size =
+      static_cast<std::size_t>(ReadInteger(environment, "DB_QUEUE_SIZE", 1024, 1, 1000000));
   config.db_queue_timeout =
       std::chrono::milliseconds(ReadInteger(environment, "DB_QUEUE_TIMEOUT_MS", 2000, 1, 600000));
   config.reservation_lanes = static_cast<std::size_t>(ReadInteger(

@@ -13,7 +13,9 @@ namespace inventory {
 
 class ReservationOutcome {
  public:
-  static ReservationOutcome Granted(ReserveResult result) { return ReservationOutcome(std::move(result), {}); }
+  static ReservationOutcome Granted(ReserveResult result) {
+    return ReservationOutcome(std::move(result), {});
+  }
   static ReservationOutcome Refused(DomainError error) { return ReservationOutcome({}, std::move(error)); }
 
   bool granted() const { return !error_.has_value(); }

@@ -69,7 +69,8 @@ void BoundedExecutor::Work() {
     std::optional<Queued> queued;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      work_available_.wait(lock, [this] { return stopping_ || !reserved_queue_.empty() || !bounded_queue_.empty(); });
+      work_available_.wait(
+          lock, [this] { return stopping_ || !reserved_queue_.empty() || !bounded_queue_.empty(); });
       auto& queue = !reserved_queue_.empty() ? reserved_queue_ : bounded_queue_;
       if (queue.empty())
         return;

@@ -34,8 +34,8 @@ struct ExecutorSettings {
 
 struct ExecutorStats {
   int workers = 0;
-  int busy = 0;                 // workers running or refusing a job now
-  std::size_t queued = 0;       // jobs waiting
+  int busy = 0;            // workers running or refusing a job now
+  std::size_t queued = 0;  // jobs waiting
   std::size_t capacity = 0;
   std::uint64_t completed = 0;  // jobs run
   std::uint64_t refused_queue_full = 0;
@@ -80,7 +80,7 @@ class BoundedExecutor final : public JobRunner {
   std::deque<Queued> bounded_queue_;
   int busy_ = 0;
   std::atomic<bool> refusing_{false};  // shutting down: refuse what is queued
-  bool stopping_ = false;  // workers exit once the queue is empty
+  bool stopping_ = false;              // workers exit once the queue is empty
   ExecutorStats counters_;
   std::vector<std::thread> workers_;
 };

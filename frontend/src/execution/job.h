@@ -11,10 +11,10 @@
 namespace inventory {
 
 enum class Refusal {
-  QueueFull,      // the queue was at capacity when the job arrived
-  DeadlinePassed, // the job waited in the queue past its deadline
-  NobodyWaiting,  // the client went away while the job waited
-  ShuttingDown,   // the executor stopped before the job could run
+  QueueFull,       // the queue was at capacity when the job arrived
+  DeadlinePassed,  // the job waited in the queue past its deadline
+  NobodyWaiting,   // the client went away while the job waited
+  ShuttingDown,    // the executor stopped before the job could run
 };
 
 // Bounded jobs count against the queue's capacity. Reserved jobs are bounded by their submitter
@@ -22,10 +22,10 @@ enum class Refusal {
 enum class Admission { Bounded, Reserved };
 
 struct Job {
-  std::function<void()> run;                      // on a worker; must not throw
-  std::function<void(Refusal)> refuse;            // instead of run; must not throw
+  std::function<void()> run;                          // on a worker; must not throw
+  std::function<void(Refusal)> refuse;                // instead of run; must not throw
   std::optional<std::chrono::milliseconds> max_wait;  // waited longer in the queue: DeadlinePassed
-  std::function<bool()> still_wanted;             // optional; false: refuse with NobodyWaiting
+  std::function<bool()> still_wanted;                 // optional; false: refuse with NobodyWaiting
   Admission admission = Admission::Bounded;
 };
 

@@ -52,8 +52,9 @@ void ReservationCoalescer::Submit(ReservationSubmission submission) {
     }
   }
   if (shed) {
-    submission.done(Refused(ErrorKind::Overloaded, "too many reservations are waiting (" + std::to_string(settings_.queue_capacity) +
-                                "); retry shortly"));
+    submission.done(Refused(ErrorKind::Overloaded, "too many reservations are waiting (" +
+                                                       std::to_string(settings_.queue_capacity) +
+                                                       "); retry shortly"));
     return;
   }
   if (!batch.empty())
@@ -92,7 +93,8 @@ void ReservationCoalescer::Dispatch(std::size_t lane, Batch batch) {
         stats_.shed_shutdown += current.size();
       }
       for (auto& waiting : current)
-        waiting.submission.done(Refused(ErrorKind::Unavailable, "the service is shutting down; retry on another instance"));
+        waiting.submission.done(
+            Refused(ErrorKind::Unavailable, "the service is shutting down; retry on another instance"));
       current = FinishBatch(lane, current.size());
     }
   };
@@ -108,13 +110,15 @@ void ReservationCoalescer::RunBatch(std::size_t lane, Batch& batch) {
   for (auto& waiting : batch) {
     const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(now - waiting.arrived);
     if (waited > settings_.queue_timeout) {
-      dropped.emplace_back(&waiting, Refused(ErrorKind::Overloaded, "the request waited " + std::to_string(waited.count()) +
-                                                 " ms for the database, longer than the " +
-                                                 std::to_string(settings_.queue_timeout.count()) +
-                                                 " ms allowed; retry shortly"));
+      dropped.emplace_back(
+          &waiting, Refused(ErrorKind::Overloaded, "the request waited " + std::to_string(waited.count()) +
+                                                       " ms for the database, longer than the " +
+                                                       std::to_string(settings_.queue_timeout.count()) +
+                                                       " ms allowed; retry shortly"));
       ++expired;
     } else if (waiting.submission.still_wanted && !waiting.submission.still_wanted()) {
-      dropped.emplace_back(&waiting, Refused(ErrorKind::Unavailable, "the client went away before the request was sent"));
+      dropped.emplace_back(
+          &waiting, Refused(ErrorKind::Unavailable, "the client went away before the request was sent"));
     } else {
       requests.push_back(std::move(waiting.submission.request));
       sent.push_back(&waiting);

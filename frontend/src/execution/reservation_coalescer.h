@@ -43,12 +43,12 @@ struct CoalescerStats {
   // Upper bounds of the batch size histogram buckets (the last is +Inf).
   static constexpr std::array<std::size_t, 10> kBatchSizeBounds = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512};
 
-  std::size_t waiting = 0;  // requests queued in the lanes now
+  std::size_t waiting = 0;    // requests queued in the lanes now
   std::size_t in_flight = 0;  // requests in batches being decided now
   std::uint64_t batches = 0;
   std::uint64_t batched_requests = 0;  // requests sent to the database in batches
   std::array<std::uint64_t, kBatchSizeBounds.size()> batch_size_buckets{};  // cumulative, Prometheus style
-  std::uint64_t failed_batches = 0;   // batches that failed as a whole
+  std::uint64_t failed_batches = 0;                                         // batches that failed as a whole
   std::uint64_t refused_invalid = 0;  // refused before queueing: bad values
   std::uint64_t shed_queue_full = 0;
   std::uint64_t shed_deadline = 0;

@@ -11,8 +11,14 @@
 namespace inventory {
 
 void AddOperationsRoutes(Router& router, const OperationsContext& context) {
-  router.Add({"GET", "/health", BodyKind::None, {},
-              [](const HttpRequest&) { return JsonResponse(200, {{"status", "ok"}}); }, Placement::IoThread});
+  router.Add({"GET",
+              "/health",
+              BodyKind::None,
+              {},
+              [](const HttpRequest&) {
+                return JsonResponse(200, {{"status", "ok"}});
+              },
+              Placement::IoThread});
 
   router.Add({"GET", "/ready", BodyKind::None, {}, [context](const HttpRequest&) {
                 if (context.draining.load()) {
@@ -42,7 +48,11 @@ void AddOperationsRoutes(Router& router, const OperationsContext& context) {
                 return JsonResponse(200, {{"status", "ready"}, {"extension_version", *version}});
               }});
 
-  router.Add({"GET", "/metrics", BodyKind::None, {}, [context](const HttpRequest&) {
+  router.Add({"GET",
+              "/metrics",
+              BodyKind::None,
+              {},
+              [context](const HttpRequest&) {
                 HttpResponse response;
                 response.content_type = "text/plain; version=0.0.4";
                 response.body = context.metrics.RenderPrometheus();
@@ -50,7 +60,11 @@ void AddOperationsRoutes(Router& router, const OperationsContext& context) {
               },
               Placement::IoThread});
 
-  router.Add({"GET", "/openapi.json", BodyKind::None, {}, [](const HttpRequest&) {
+  router.Add({"GET",
+              "/openapi.json",
+              BodyKind::None,
+              {},
+              [](const HttpRequest&) {
                 HttpResponse response;
                 response.body = OpenApiDocument();
                 return response;

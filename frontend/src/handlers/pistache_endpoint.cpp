@@ -141,7 +141,8 @@ class ResponseOrder {
       writer.setMime(Http::Mime::MediaType::fromString(response.content_type));
     ++shared->unwritten;
     writer.send(CodeOf(response.status), response.body)
-        .then([shared](ssize_t) { --shared->unwritten; }, [shared](std::exception_ptr) { --shared->unwritten; });
+        .then([shared](ssize_t) { --shared->unwritten; },
+              [shared](std::exception_ptr) { --shared->unwritten; });
   }
 
   std::mutex mutex_;
@@ -150,11 +151,11 @@ class ResponseOrder {
 
 // The 503 a connection over the limit gets before it is closed.
 std::string TooManyConnectionsResponse(const PistacheEndpoint::Shared& shared) {
-  const auto problem = ProblemResponse(
-      DomainError(ErrorKind::Overloaded, "the service has its maximum of " +
-                                              std::to_string(shared.max_connections) +
-                                              " connections open; retry shortly"),
-      "", "", shared.retry_after_seconds);
+  const auto problem =
+      ProblemResponse(DomainError(ErrorKind::Overloaded, "the service has its maximum of " +
+                                                             std::to_string(shared.max_connections) +
+                                                             " connections open; retry shortly"),
+                      "", "", shared.retry_after_seconds);
   std::ostringstream text;
   text << "HTTP/1.1 503 Service Unavailable\r\nContent-Type: " << problem.content_type << "\r\n";
   for (const auto& [name, value] : problem.headers)
@@ -180,7 +181,8 @@ class PipelineHandler : public Http::Handler {
       ++shared_->refused;
       if (peer->ssl() == nullptr) {
         const std::string answer = TooManyConnectionsResponse(*shared_);
-        [[maybe_unused]] const auto sent = ::send(peer->fd(), answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        [[maybe_unused]] const auto sent =
+            ::send(peer->fd(), answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
       }
       ::shutdown(peer->fd(), SHUT_RDWR);
     }

@@ -5,11 +5,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <variant>
-
-#include <nlohmann/json.hpp>
 
 #include "auth/actor_context.h"
 #include "domain/domain_error.h"
@@ -115,11 +114,12 @@ void AddAuthenticationOffWarning(HttpResponse& response) {
 DomainError RefusalError(Refusal refusal, const PipelineSettings& settings) {
   switch (refusal) {
     case Refusal::QueueFull:
-      return DomainError(ErrorKind::Overloaded, "too many requests are waiting for the database; retry shortly");
+      return DomainError(ErrorKind::Overloaded,
+                         "too many requests are waiting for the database; retry shortly");
     case Refusal::DeadlinePassed:
       return DomainError(ErrorKind::Overloaded, "the request waited longer than " +
-                                                     std::to_string(settings.queue_timeout.count()) +
-                                                     " ms for the database; retry shortly");
+                                                    std::to_string(settings.queue_timeout.count()) +
+                                                    " ms for the database; retry shortly");
     case Refusal::NobodyWaiting:
       return DomainError(ErrorKind::Unavailable, "the client went away before the request was run");
     case Refusal::ShuttingDown:
@@ -227,7 +227,8 @@ void RequestPipeline::Dispatch(HttpRequest& request, const std::shared_ptr<Excha
   Start(*match.route, request, exchange, actor);
 }
 
-void RequestPipeline::Start(const Route& route, HttpRequest& request, const std::shared_ptr<Exchange>& exchange,
+void RequestPipeline::Start(const Route& route, HttpRequest& request,
+                            const std::shared_ptr<Exchange>& exchange,
                             const std::optional<std::string>& actor) {
   const ActorScope actor_scope(actor);
   if (route.deferred) {

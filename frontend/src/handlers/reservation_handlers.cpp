@@ -78,9 +78,15 @@ void AnswerReservation(const std::string& order_id, const ReservationOutcome& ou
 
 }  // namespace
 
-void AddReservationRoutes(Router& router, InventoryService& service, ReservationIntake& intake, Metrics& metrics) {
+void AddReservationRoutes(Router& router, InventoryService& service, ReservationIntake& intake,
+                          Metrics& metrics) {
   // Parsed and checked on the I/O thread, then queued for a batch; answered when its batch returns.
-  router.Add({"POST", "/v1/reservations", BodyKind::Json, {}, nullptr, Placement::IoThread,
+  router.Add({"POST",
+              "/v1/reservations",
+              BodyKind::Json,
+              {},
+              nullptr,
+              Placement::IoThread,
               [&intake, &metrics](const HttpRequest& request, Reply reply) {
                 ReservationRequest reservation;
                 try {

@@ -10,6 +10,7 @@ namespace inventory {
 
 // POST /v1/reservations goes to intake (decided in batches, answered when its batch returns); the
 // other routes use service on a database worker.
-void AddReservationRoutes(Router& router, InventoryService& service, ReservationIntake& intake, Metrics& metrics);
+void AddReservationRoutes(Router& router, InventoryService& service, ReservationIntake& intake,
+                          Metrics& metrics);
 
 }  // namespace inventory

@@ -52,7 +52,8 @@ std::string RenderCoalescerMetrics(const CoalescerStats& stats) {
       << "# TYPE inventory_reservation_requests_shed_total counter\n"
       << "inventory_reservation_requests_shed_total{reason=\"queue_full\"} " << stats.shed_queue_full << "\n"
       << "inventory_reservation_requests_shed_total{reason=\"deadline\"} " << stats.shed_deadline << "\n"
-      << "inventory_reservation_requests_shed_total{reason=\"client_gone\"} " << stats.shed_client_gone << "\n"
+      << "inventory_reservation_requests_shed_total{reason=\"client_gone\"} " << stats.shed_client_gone
+      << "\n"
       << "inventory_reservation_requests_shed_total{reason=\"shutdown\"} " << stats.shed_shutdown << "\n";
   return out.str();
 }
@@ -67,7 +68,8 @@ std::string RenderConnectionMetrics(const std::vector<std::pair<std::string, Con
          "HTTP_MAX_CONNECTIONS reached.\n"
       << "# TYPE inventory_http_connections_refused_total counter\n";
   for (const auto& [listener, stats] : listeners)
-    out << "inventory_http_connections_refused_total{listener=\"" << listener << "\"} " << stats.refused << "\n";
+    out << "inventory_http_connections_refused_total{listener=\"" << listener << "\"} " << stats.refused
+        << "\n";
   return out.str();
 }
 
