@@ -17,6 +17,9 @@ since the start). Subcommands:
                                           closed loop of new orders of 1 unit of PREFIX1..PREFIXN; a
                                           503 is retried with the same order_id after a short pause
                                           until a definitive answer.
+  vanish HOST PORT SECONDS CLIENTS PRODUCT
+                                          closed loop: connect, send an order of 1 unit of PRODUCT,
+                                          hang up after 0-5 ms without reading; prints the count.
   pipeline HOST PORT SLOW_BODY            one connection, the slow reservation and, before it is
                                           answered, GET /health; prints "status request-id" for
                                           each answer, in the order they arrived.
@@ -168,6 +171,33 @@ async def outage(host, port, seconds, clients, prefix, products, out):
     await asyncio.gather(*(client(i) for i in range(clients)))
 
 
+async def vanish(host, port, seconds, clients, product):
+    deadline = time.monotonic() + seconds
+    sent = 0
+
+    async def client(index):
+        nonlocal sent
+        rng = random.Random(2000 + index)
+        count = 0
+        while time.monotonic() < deadline:
+            count += 1
+            body = json.dumps({"order_id": f"gone-{index}-{count}",
+                               "lines": [{"product_id": product, "quantity": 1}]}).encode()
+            try:
+                reader, writer = await asyncio.open_connection(host, port)
+                writer.write(b"POST /v1/reservations HTTP/1.1\r\nHost: flash\r\nContent-Type: application/json\r\n"
+                             b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+                await writer.drain()
+                await asyncio.sleep(rng.random() * 0.005)
+                writer.transport.abort()
+                sent += 1
+            except OSError:
+                await asyncio.sleep(0.01)
+
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    print(sent)
+
+
 async def pipeline(host, port, slow_body):
     reader, writer = await asyncio.open_connection(host, port)
     body = slow_body.encode()
@@ -194,6 +224,8 @@ def main():
         asyncio.run(mixed(host, port, float(args[0]), int(args[1]), args[2], int(args[3]), args[4]))
     elif command == "outage":
         asyncio.run(outage(host, port, float(args[0]), int(args[1]), args[2], int(args[3]), args[4]))
+    elif command == "vanish":
+        asyncio.run(vanish(host, port, float(args[0]), int(args[1]), args[2]))
     elif command == "pipeline":
         asyncio.run(pipeline(host, port, args[0]))
     else:

@@ -6,6 +6,7 @@
 #     with the shortages the batch saw; the database agrees; reservations were coalesced;
 #   - a mix of one hot product, random products, orders spanning products and idempotent repeats
 #     under load: every answer matches the database, and the ledger and outbox invariants hold;
+#   - clients that hang up while their answers are being written: the service stays up;
 #   - /health and /metrics answer while every database worker waits on a lock, and queued work
 #     past DB_QUEUE_TIMEOUT_MS is answered 503 without running;
 #   - load shedding: a full reservation queue answers 503 at once; requests past their deadline, or
@@ -191,6 +192,18 @@ hot_granted=$(jq -s '[.[] | select(.status == 201 and .lines[0].product_id == "m
 check_equal "hot product: reserved equals the hot grants, never above its stock" \
     "$(sql "SELECT reserved FROM inventory.stock WHERE product_id = 'mixhot'")" "$hot_granted"
 invariants "mixed"
+
+# --- clients that hang up while their answers are being written ------------------------------------
+put_stock vanish 100000000
+vanished=$(python3 "$load" vanish 127.0.0.1 "$port" 5 128 vanish)
+if kill -0 "$service_pid" 2>/dev/null && [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/health")" = 200 ]; then
+    pass "$vanished requests whose clients hung up mid-answer: the service stays up"
+else
+    fail "clients hanging up mid-answer" "the service died: $(tail -3 "$log")"
+    echo "$passed passed, $failed failed"
+    exit 1
+fi
+invariants "hang-ups"
 
 # --- a slow database never stops /health and /metrics ------------------------------------------------
 put_stock locked 10

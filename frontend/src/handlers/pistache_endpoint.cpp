@@ -2,9 +2,14 @@
 // source, src/common/http.cc and transport.cc):
 // - ResponseWriter is movable and may send from any thread: send() formats the response in the
 //   writer and pushes it onto the transport's write queue (a multi-producer queue with an eventfd);
-//   the connection's I/O thread writes it. The writer holds the connection only weakly: once the
-//   client has gone, the connection is destroyed and a late send is refused, never misdelivered.
-//   send() also marks the connection idle (a plain flag Pistache's timer thread reads).
+//   the connection's I/O thread writes it. The writer holds the connection only weakly, and
+//   send() checks it racily (expired() then an unchecked lock()), so a worker holds the connection
+//   for the length of each send; once the client has gone the connection is destroyed and its
+//   answer is dropped. The write queue addresses connections by descriptor number only: a client
+//   that disconnects during those few microseconds while a new client is accepted on the same
+//   descriptor number could in principle receive the other's answer (Pistache queues its own
+//   handlers' answers the same way). send() also marks the connection idle (a plain flag Pistache's
+//   timer reads).
 // - onRequest's Request is reset when onRequest returns, so everything is copied out first.
 // - Pistache answers "Connection: Close" to an HTTP/1.1 request without a Connection header,
 //   although HTTP/1.1 defaults to keep-alive; we answer keep-alive instead, so such clients do not
@@ -129,6 +134,12 @@ class ResponseOrder {
  private:
   static void Write(OwedResponse& owed, const std::shared_ptr<PistacheEndpoint::Shared>& shared) {
     auto& writer = owed.writer;
+    // send() tests the connection with expired() and then uses lock() unchecked: from a worker the
+    // connection could vanish in between (a crash). Holding it for the length of the send closes
+    // that gap; a connection already gone gets nothing.
+    const auto connection = writer.getPeer();
+    if (!connection)
+      return;
     const HttpResponse& response = *owed.response;
     if (response.close_connection || owed.keep_alive_by_default) {
       writer.headers().remove<Http::Header::Connection>();
