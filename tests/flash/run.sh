@@ -174,7 +174,7 @@ invariants "race"
 # --- hot and random products, spanning orders and repeats under load ---------------------------------
 {
     echo "product_id,on_hand"
-    for i in $(seq 200); do echo "p-$i,40"; done
+    for i in $(seq 200); do echo "p-$i,150"; done
     echo "mixhot,300"
 } >"$work/stock.csv"
 curl -sf -o /dev/null -H 'Content-Type: text/csv' --data-binary @"$work/stock.csv" "$base/v1/stock/import"
@@ -213,7 +213,8 @@ for i in $(seq 16); do
         --data-binary '{"quantity": 1}' "$base/v1/stock/locked/main/restock" >"$work/restock-$i.status" 2>/dev/null &
     background+=($!)
 done
-sleep 0.7
+all_busy() { [ "$(metric 'inventory_db_workers{state="busy"}')" = 8 ]; }
+wait_until 3 all_busy
 read -r health_status health_time < <(curl -s -o /dev/null -w '%{http_code} %{time_total}\n' --max-time 5 "$base/health")
 if [ "$health_status" = 200 ] && awk -v t="$health_time" 'BEGIN { exit !(t < 1.0) }'; then pass "/health answers at once (${health_time}s) while every database worker waits"; else fail "/health while the database is busy" "$health_status in ${health_time}s"; fi
 check_equal "/metrics answers: all 8 database workers busy" "$(metric 'inventory_db_workers{state="busy"}')" 8
@@ -298,7 +299,7 @@ check_equal "and the database holds them" "$(sql "SELECT count(*) FROM inventory
 
 # --- load shedding: a full queue, deadlines and clients that hang up ---------------------------------
 start_service shedding DB_POOL_SIZE=2 RESERVATION_LANES=1 RESERVATION_BATCH_MAX=2 RESERVATION_QUEUE_SIZE=5 \
-    DB_QUEUE_SIZE=2 DB_QUEUE_TIMEOUT_MS=1000
+    DB_QUEUE_SIZE=2 DB_QUEUE_TIMEOUT_MS=1500
 put_stock shed 100
 hold_lock shed 3
 for i in $(seq 12); do
@@ -314,10 +315,14 @@ check_equal "waiting requests past DB_QUEUE_TIMEOUT_MS never reached the databas
     "$(sql "SELECT count(*) FROM inventory.reservations WHERE order_id LIKE 'shed-%'")" 1
 check_equal "metrics: 6 shed for a full queue" "$(metric 'inventory_reservation_requests_shed_total{reason="queue_full"}')" 6
 check_equal "metrics: 5 shed past their deadline" "$(metric 'inventory_reservation_requests_shed_total{reason="deadline"}')" 5
-hold_lock shed 0.8
+hold_lock shed 1
 reserve shed-blocker shed 1 >"$work/shed-blocker.status" &
 background+=($!)
-sleep 0.2
+# The blocker's batch waits on the lock in the database: the lane is busy, later requests queue.
+blocked_in_database() {
+    [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%inventory_reserve_batch%'")" -ge 1 ]
+}
+wait_until 5 blocked_in_database
 python3 - "$port" <<'PYTHON'
 import socket, sys
 body = b'{"order_id": "shed-gone", "lines": [{"product_id": "shed", "quantity": 1}]}'
