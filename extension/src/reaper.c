@@ -28,7 +28,7 @@ PG_FUNCTION_INFO_V1(inventory_expire_reservations);
 
 #define MAX_EXPIRE_BATCH 100000
 /* Changes or rows after which the job writes what it has and frees the rows it wrote. */
-#define REAPER_FLUSH_EVERY 1000
+#define REAPER_FLUSH_EVERY 250
 /* Candidate rows read from the cursor at a time. */
 #define REAPER_FETCH 256
 /* Busy rows a run waits for; later busy rows wait for the next run. */
