@@ -86,6 +86,9 @@ run_suite install install tests/install/run.sh
 echo "== stress"
 run_suite stress stress tests/stress/run.sh
 
+echo "== hot rows (reaper under load, reads after a burst, notifications, reaper memory)"
+run_suite "hot rows" hot_rows tests/hot_rows/run.sh
+
 echo "== service unit tests"
 ctest --test-dir build/frontend --output-on-failure >"$work/ctest.log" 2>&1
 status=$?

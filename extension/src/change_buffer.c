@@ -383,7 +383,10 @@ static void
 AppendEvent(ChangeBuffer *buffer, const StockRow *row, const StockChange *change, const char *topic,
 			const char *type, int64 previous)
 {
-	AppendUuid(buffer, SLOT_EVENT_ID, NewRandomUuid());
+	pg_uuid_t	event_id;
+
+	RandomUuid(&event_id);
+	AppendUuid(buffer, SLOT_EVENT_ID, &event_id);
 	AppendText(buffer, SLOT_EVENT_TOPIC, topic);
 	AppendText(buffer, SLOT_EVENT_TYPE, type);
 	AppendText(buffer, SLOT_EVENT_PRODUCT, row->product_id);

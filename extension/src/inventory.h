@@ -210,7 +210,7 @@ extern void ReadReservationRow(int tuple, ReservationRow *row);
 extern HeapTuple FormReservationTuple(TupleDesc tupdesc, const ReservationRow *row);
 extern void EmitReservationRows(ReturnSetInfo *rsinfo, const ReservationRow *rows, int nrows);
 extern const char *UuidText(const pg_uuid_t *id);
-extern pg_uuid_t *NewRandomUuid(void);
+extern void RandomUuid(pg_uuid_t *id);
 
 /* One line of an order: quantity of a product, from a warehouse or (NULL) from any. */
 typedef struct ReserveLine

@@ -567,7 +567,7 @@ ApplyRequest(Engine *engine, ReserveRequest *request, Allocation *allocations, i
 
 		if (allocations[i].quantity == 0)
 			continue;
-		row.id = *NewRandomUuid();
+		RandomUuid(&row.id);
 		row.order_id = (char *) request->order_id;
 		row.product_id = allocations[i].row->product_id;
 		row.warehouse = allocations[i].row->warehouse;

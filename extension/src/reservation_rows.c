@@ -87,16 +87,13 @@ UuidText(const pg_uuid_t *id)
 	return DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(id)));
 }
 
-/* NewRandomUuid returns a random (version 4) uuid, for reservation and event ids. */
-pg_uuid_t *
-NewRandomUuid(void)
+/* RandomUuid makes a random (version 4) uuid, for reservation and event ids. */
+void
+RandomUuid(pg_uuid_t *id)
 {
-	pg_uuid_t  *id = palloc(sizeof(pg_uuid_t));
-
 	if (!pg_strong_random(id->data, UUID_LEN))
 		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
 						errmsg("could not generate a random uuid")));
 	id->data[6] = (id->data[6] & 0x0f) | 0x40;
 	id->data[8] = (id->data[8] & 0x3f) | 0x80;
-	return id;
 }
