@@ -21,6 +21,7 @@
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/fmgroids.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
@@ -135,58 +136,132 @@ static const SlotDefinition Slots[FLUSH_NSLOTS] = {
 /*
  * The flush statement: independent data-modifying CTEs, one per table, each reading its own
  * arrays (no CTE reads another's output), and counts that prove every stock row and every
- * reservation move was written. The "= ANY" conditions keep both joins on the primary keys
- * whatever the planner thinks of the tables' sizes.
+ * reservation move was written. Each CTE reads its rows from a row source built for its size:
+ * one row comes from scalar parameters (an UPDATE addresses it directly, an INSERT reads a VALUES
+ * row), so the plan of a single reservation has no function scan, no join and no array to build;
+ * more rows come from unnest() of array parameters, with
+ * "= ANY" conditions that keep the joins on the primary keys whatever the planner thinks of the
+ * tables' sizes. A table with nothing to write has no CTE. Every combination is prepared once per
+ * backend, on first use.
  */
-static const char FlushTemplate[] =
-"WITH stock_rows AS ("
-"  UPDATE inventory.stock s"
-"     SET on_hand = u.on_hand, reserved = u.reserved, version = u.version,"
-"         next_expiry = u.next_expiry, name = coalesce(u.name, s.name),"
-"         low_stock_threshold = u.threshold,"
-"         updated_at = CASE WHEN u.version = s.version THEN s.updated_at ELSE now() END"
-"    FROM unnest({stock_product}, {stock_warehouse}, {stock_on_hand}, {stock_reserved},"
-"                {stock_version}, {stock_next_expiry}, {stock_name}, {stock_threshold})"
-"         AS u(product_id, warehouse, on_hand, reserved, version, next_expiry, name, threshold)"
-"   WHERE s.product_id = ANY ({stock_product})"
-"     AND s.product_id = u.product_id AND s.warehouse = u.warehouse"
-"  RETURNING 1),"
-" new_reservations AS ("
-"  INSERT INTO inventory.reservations (id, order_id, product_id, warehouse, quantity, expires_at)"
-"  SELECT * FROM unnest({reservation_id}, {reservation_order}, {reservation_product},"
-"                       {reservation_warehouse}, {reservation_quantity}, {reservation_expires_at})),"
-" moved_reservations AS ("
-"  UPDATE inventory.reservations r"
-"     SET status = m.status,"
-"         expires_at = CASE WHEN m.status = 'confirmed' THEN NULL ELSE r.expires_at END,"
-"         updated_at = now()"
-"    FROM unnest({move_id}, {move_product}, {move_from}, {move_to})"
-"         AS m(id, product_id, from_status, status)"
-"   WHERE r.id = ANY ({move_id})"
-"     AND r.id = m.id AND r.product_id = m.product_id AND r.status = m.from_status"
-"  RETURNING 1),"
-" ledger_rows AS ("
-"  INSERT INTO inventory.ledger (product_id, warehouse, version, on_hand_delta, reserved_delta,"
-"         on_hand_after, reserved_after, reason, note, order_id, reservation_id, actor)"
-"  SELECT * FROM unnest({ledger_product}, {ledger_warehouse}, {ledger_version},"
-"                       {ledger_on_hand_delta}, {ledger_reserved_delta}, {ledger_on_hand_after},"
-"                       {ledger_reserved_after}, {ledger_reason}, {ledger_note}, {ledger_order},"
-"                       {ledger_reservation}, {ledger_actor})),"
-" event_rows AS ("
-"  INSERT INTO inventory.outbox (id, aggregatetype, aggregateid, type, warehouse, version, payload)"
-"  SELECT e.id, e.topic, e.product_id, e.type, e.warehouse, e.version,"
-"         jsonb_build_object('eventId', e.id, 'type', e.type, 'productId', e.product_id,"
-"             'warehouse', e.warehouse, 'version', e.version, 'reason', e.reason,"
-"             'previousQuantity', e.previous, 'newQuantity', e.available, 'onHand', e.on_hand,"
-"             'reserved', e.reserved, 'available', e.available, 'lowStockThreshold', e.threshold,"
-"             'orderId', e.order_id, 'reservationId', e.reservation_id, 'timestamp', {event_time})"
-"    FROM unnest({event_id}, {event_topic}, {event_type}, {event_product}, {event_warehouse},"
-"                {event_version}, {event_reason}, {event_previous}, {event_available},"
-"                {event_on_hand}, {event_reserved}, {event_threshold}, {event_order},"
-"                {event_reservation})"
-"         AS e(id, topic, type, product_id, warehouse, version, reason, previous, available,"
-"              on_hand, reserved, threshold, order_id, reservation_id))"
-" SELECT (SELECT count(*) FROM stock_rows), (SELECT count(*) FROM moved_reservations)";
+typedef struct FlushPart
+{
+	const char *one_row;		/* the whole CTE for exactly one row, when it is simpler, or NULL */
+	const char *before;			/* SQL up to the row source */
+	const char *columns;		/* alias and column names of the row source */
+	const char *condition;		/* SQL after the row source */
+	const char *many_condition; /* added when the rows come from unnest() */
+	const char *after;
+	FlushSlot	first;			/* the part's array slots, first .. last, in column order */
+	FlushSlot	last;
+} FlushPart;
+
+typedef enum FlushPartKind
+{
+	PART_STOCK,
+	PART_RESERVATIONS,
+	PART_MOVES,
+	PART_LEDGER,
+	PART_EVENTS,
+	FLUSH_NPARTS
+} FlushPartKind;
+
+static const FlushPart Parts[FLUSH_NPARTS] = {
+	[PART_STOCK] = {
+		"WITH stock_rows AS ("
+		"  UPDATE inventory.stock s"
+		"     SET on_hand = {stock_on_hand}, reserved = {stock_reserved}, version = {stock_version},"
+		"         next_expiry = {stock_next_expiry}, name = coalesce({stock_name}, s.name),"
+		"         low_stock_threshold = {stock_threshold},"
+		"         updated_at = CASE WHEN {stock_version} = s.version THEN s.updated_at ELSE now() END"
+		"   WHERE s.product_id = {stock_product} AND s.warehouse = {stock_warehouse}"
+		"  RETURNING 1)",
+		"WITH stock_rows AS ("
+		"  UPDATE inventory.stock s"
+		"     SET on_hand = u.on_hand, reserved = u.reserved, version = u.version,"
+		"         next_expiry = u.next_expiry, name = coalesce(u.name, s.name),"
+		"         low_stock_threshold = u.threshold,"
+		"         updated_at = CASE WHEN u.version = s.version THEN s.updated_at ELSE now() END"
+		"    FROM ",
+		" AS u(product_id, warehouse, on_hand, reserved, version, next_expiry, name, threshold)",
+		" WHERE s.product_id = u.product_id AND s.warehouse = u.warehouse",
+		" AND s.product_id = ANY ({stock_product})",
+		" RETURNING 1)",
+		SLOT_STOCK_PRODUCT, SLOT_STOCK_THRESHOLD},
+	[PART_RESERVATIONS] = {
+		NULL,
+		", new_reservations AS ("
+		"  INSERT INTO inventory.reservations (id, order_id, product_id, warehouse, quantity, expires_at)"
+		"  SELECT * FROM ",
+		" AS r(id, order_id, product_id, warehouse, quantity, expires_at)", "", "", ")",
+		SLOT_RESERVATION_ID, SLOT_RESERVATION_EXPIRES_AT},
+	[PART_MOVES] = {
+		", moved_reservations AS ("
+		"  UPDATE inventory.reservations r"
+		"     SET status = {move_to},"
+		"         expires_at = CASE WHEN {move_to} = 'confirmed' THEN NULL ELSE r.expires_at END,"
+		"         updated_at = now()"
+		"   WHERE r.id = {move_id} AND r.product_id = {move_product} AND r.status = {move_from}"
+		"  RETURNING 1)",
+		", moved_reservations AS ("
+		"  UPDATE inventory.reservations r"
+		"     SET status = m.status,"
+		"         expires_at = CASE WHEN m.status = 'confirmed' THEN NULL ELSE r.expires_at END,"
+		"         updated_at = now()"
+		"    FROM ",
+		" AS m(id, product_id, from_status, status)",
+		" WHERE r.id = m.id AND r.product_id = m.product_id AND r.status = m.from_status",
+		" AND r.id = ANY ({move_id})",
+		" RETURNING 1)",
+		SLOT_MOVE_ID, SLOT_MOVE_TO},
+	[PART_LEDGER] = {
+		NULL,
+		", ledger_rows AS ("
+		"  INSERT INTO inventory.ledger (product_id, warehouse, version, on_hand_delta, reserved_delta,"
+		"         on_hand_after, reserved_after, reason, note, order_id, reservation_id, actor)"
+		"  SELECT * FROM ",
+		" AS l(product_id, warehouse, version, on_hand_delta, reserved_delta, on_hand_after,"
+		"      reserved_after, reason, note, order_id, reservation_id, actor)", "", "", ")",
+		SLOT_LEDGER_PRODUCT, SLOT_LEDGER_ACTOR},
+	[PART_EVENTS] = {
+		NULL,
+		", event_rows AS ("
+		"  INSERT INTO inventory.outbox (id, aggregatetype, aggregateid, type, warehouse, version, payload)"
+		"  SELECT e.id, e.topic, e.product_id, e.type, e.warehouse, e.version,"
+		"         jsonb_build_object('eventId', e.id, 'type', e.type, 'productId', e.product_id,"
+		"             'warehouse', e.warehouse, 'version', e.version, 'reason', e.reason,"
+		"             'previousQuantity', e.previous, 'newQuantity', e.available, 'onHand', e.on_hand,"
+		"             'reserved', e.reserved, 'available', e.available, 'lowStockThreshold', e.threshold,"
+		"             'orderId', e.order_id, 'reservationId', e.reservation_id, 'timestamp', {event_time})"
+		"    FROM ",
+		" AS e(id, topic, type, product_id, warehouse, version, reason, previous, available,"
+		"      on_hand, reserved, threshold, order_id, reservation_id)", "", "", ")",
+		SLOT_EVENT_ID, SLOT_EVENT_RESERVATION},
+};
+
+/* Parts of this many rows or more read arrays through unnest(); a single row reads scalars. */
+#define FLUSH_MANY_ROWS 2
+
+/*
+ * The statement's parameters: slot s is $(s + 1) as an array of its rows and
+ * $(FLUSH_NSLOTS + s + 1) as the scalar of a part's only row.
+ */
+#define FLUSH_NARGS (2 * FLUSH_NSLOTS)
+
+/* A prepared variant of the flush statement, by its parts' size classes (none, one, many). */
+typedef struct FlushPlanEntry
+{
+	uint32		key;
+	SavedPlan	plan;
+} FlushPlanEntry;
+
+/* Storage of a slot's element type, looked up once per backend. */
+typedef struct SlotStorage
+{
+	int16		length;
+	bool		by_value;
+	char		align;
+} SlotStorage;
 
 /* The values queued for one array parameter. */
 typedef struct Column
@@ -207,9 +282,13 @@ struct ChangeBuffer
 	int			nchanges;
 };
 
-static SavedPlan FlushPlan;
+static HTAB *FlushPlans;
 
-static SavedPlan *PrepareFlushPlan(void);
+static SavedPlan *PrepareFlushPlan(const int *rows);
+static void AppendNumberedSlots(StringInfo sql, const char *part, bool scalars);
+static void AppendRowSource(StringInfo sql, const FlushPart *part, int rows);
+static FlushPartKind PartOfSlot(int slot);
+static const SlotStorage *StorageOfSlots(void);
 static void QueueValue(ChangeBuffer *buffer, FlushSlot slot, Datum value, bool isnull);
 static void AppendText(ChangeBuffer *buffer, FlushSlot slot, const char *value);
 static void AppendUuid(ChangeBuffer *buffer, FlushSlot slot, const pg_uuid_t *value);
@@ -441,45 +520,141 @@ EventTimestamp(void)
 	return text;
 }
 
-/* PrepareFlushPlan builds the flush statement once per backend, numbering its named slots. */
-static SavedPlan *
-PrepareFlushPlan(void)
+/*
+ * AppendNumberedSlots appends part of the flush statement with each {name} replaced by its
+ * parameter: the scalar of a single row, or the array of many.
+ */
+static void
+AppendNumberedSlots(StringInfo sql, const char *part, bool scalars)
 {
-	MemoryContext caller;
-	StringInfoData sql;
 	const char *cursor;
-	int			slot;
 
-	if (FlushPlan.sql != NULL)
-		return &FlushPlan;
-	caller = MemoryContextSwitchTo(TopMemoryContext);
-	initStringInfo(&sql);
-	for (cursor = FlushTemplate; *cursor != '\0'; cursor++)
+	for (cursor = part; *cursor != '\0'; cursor++)
 	{
 		const char *end;
+		int			slot;
 
 		if (*cursor != '{')
 		{
-			appendStringInfoChar(&sql, *cursor);
+			appendStringInfoChar(sql, *cursor);
 			continue;
 		}
 		end = strchr(cursor, '}');
-		for (slot = 0; slot < FLUSH_NSLOTS; slot++)
+		for (slot = 0; end != NULL && slot < FLUSH_NSLOTS; slot++)
 			if (strlen(Slots[slot].name) == (size_t) (end - cursor - 1) &&
 				strncmp(Slots[slot].name, cursor + 1, end - cursor - 1) == 0)
 				break;
 		if (end == NULL || slot == FLUSH_NSLOTS)
 			elog(ERROR, "pg_inventory flush statement names an unknown slot");
-		appendStringInfo(&sql, "$%d", slot + 1);
+		appendStringInfo(sql, "$%d", (scalars && slot != SLOT_EVENT_TIME ? FLUSH_NSLOTS : 0) + slot + 1);
 		cursor = end;
 	}
+}
+
+/* AppendRowSource appends a part's row source: a VALUES row of scalars, or unnest() of arrays. */
+static void
+AppendRowSource(StringInfo sql, const FlushPart *part, int rows)
+{
+	bool		many = rows >= FLUSH_MANY_ROWS;
+	int			slot;
+
+	appendStringInfoString(sql, many ? "unnest(" : "(VALUES (");
+	for (slot = (int) part->first; slot <= (int) part->last; slot++)
+		appendStringInfo(sql, "%s$%d", slot > (int) part->first ? ", " : "",
+						 (many ? 0 : FLUSH_NSLOTS) + slot + 1);
+	appendStringInfoString(sql, many ? ")" : "))");
+}
+
+/* PartOfSlot names the part a slot belongs to (SLOT_EVENT_TIME belongs to the events). */
+static FlushPartKind
+PartOfSlot(int slot)
+{
+	int			kind;
+
+	for (kind = 0; kind < FLUSH_NPARTS; kind++)
+		if (slot >= (int) Parts[kind].first && slot <= (int) Parts[kind].last)
+			return (FlushPartKind) kind;
+	return PART_EVENTS;
+}
+
+/* StorageOfSlots returns the element storage of every slot, looked up on first use. */
+static const SlotStorage *
+StorageOfSlots(void)
+{
+	static SlotStorage storage[FLUSH_NSLOTS];
+	static bool known = false;
+	int			slot;
+
+	if (known)
+		return storage;
 	for (slot = 0; slot < FLUSH_NSLOTS; slot++)
-		FlushPlan.argtypes[slot] = slot == SLOT_EVENT_TIME ? TEXTOID :
-			get_array_type(Slots[slot].element_type);
-	FlushPlan.nargs = FLUSH_NSLOTS;
-	FlushPlan.sql = sql.data;
+		get_typlenbyvalalign(Slots[slot].element_type, &storage[slot].length, &storage[slot].by_value,
+							 &storage[slot].align);
+	known = true;
+	return storage;
+}
+
+/* PrepareFlushPlan builds the flush statement for the parts' row counts, once per backend. */
+static SavedPlan *
+PrepareFlushPlan(const int *rows)
+{
+	uint32		key = 0;
+	int			kind;
+	bool		found;
+	FlushPlanEntry *entry;
+	MemoryContext caller;
+	StringInfoData sql;
+	int			slot;
+
+	for (kind = FLUSH_NPARTS - 1; kind >= 0; kind--)
+		key = key * (FLUSH_MANY_ROWS + 1) + Min(rows[kind], FLUSH_MANY_ROWS);
+	if (FlushPlans == NULL)
+	{
+		HASHCTL		hash = {0};
+
+		hash.keysize = sizeof(uint32);
+		hash.entrysize = sizeof(FlushPlanEntry);
+		FlushPlans = hash_create("pg_inventory flush plans", 64, &hash, HASH_ELEM | HASH_BLOBS);
+	}
+	entry = hash_search(FlushPlans, &key, HASH_ENTER, &found);
+	if (found)
+		return &entry->plan;
+
+	memset(&entry->plan, 0, sizeof(SavedPlan));
+	caller = MemoryContextSwitchTo(TopMemoryContext);
+	initStringInfo(&sql);
+	for (kind = 0; kind < FLUSH_NPARTS; kind++)
+	{
+		const FlushPart *part = &Parts[kind];
+		bool		many = rows[kind] >= FLUSH_MANY_ROWS;
+
+		if (rows[kind] == 0)
+			continue;
+		if (!many && part->one_row != NULL)
+		{
+			AppendNumberedSlots(&sql, part->one_row, true);
+			continue;
+		}
+		AppendNumberedSlots(&sql, part->before, !many);
+		AppendRowSource(&sql, part, rows[kind]);
+		appendStringInfoString(&sql, part->columns);
+		AppendNumberedSlots(&sql, part->condition, !many);
+		if (many)
+			AppendNumberedSlots(&sql, part->many_condition, false);
+		appendStringInfoString(&sql, part->after);
+	}
+	appendStringInfoString(&sql, rows[PART_MOVES] > 0 ?
+						   " SELECT (SELECT count(*) FROM stock_rows), (SELECT count(*) FROM moved_reservations)" :
+						   " SELECT (SELECT count(*) FROM stock_rows), 0::bigint");
+	for (slot = 0; slot < FLUSH_NSLOTS; slot++)
+	{
+		entry->plan.argtypes[slot] = slot == SLOT_EVENT_TIME ? TEXTOID : get_array_type(Slots[slot].element_type);
+		entry->plan.argtypes[FLUSH_NSLOTS + slot] = Slots[slot].element_type;
+	}
+	entry->plan.nargs = FLUSH_NARGS;
+	entry->plan.sql = sql.data;
 	MemoryContextSwitchTo(caller);
-	return &FlushPlan;
+	return &entry->plan;
 }
 
 /*
@@ -491,7 +666,10 @@ void
 FlushChanges(ChangeBuffer *buffer)
 {
 	SavedPlan  *plan;
-	Datum		values[FLUSH_NSLOTS];
+	Datum		values[FLUSH_NARGS];
+	char		nulls[FLUSH_NARGS];
+	const SlotStorage *storage = StorageOfSlots();
+	int			rows[FLUSH_NPARTS];
 	int			nmoves = buffer->columns[SLOT_MOVE_ID].count;
 	bool		any_event = buffer->columns[SLOT_EVENT_ID].count > 0;
 	MemoryContext caller;
@@ -500,7 +678,12 @@ FlushChanges(ChangeBuffer *buffer)
 
 	if (buffer->ndirty == 0)
 		return;
-	plan = PrepareFlushPlan();
+	rows[PART_STOCK] = buffer->ndirty;
+	rows[PART_RESERVATIONS] = buffer->columns[SLOT_RESERVATION_ID].count;
+	rows[PART_MOVES] = nmoves;
+	rows[PART_LEDGER] = buffer->columns[SLOT_LEDGER_PRODUCT].count;
+	rows[PART_EVENTS] = buffer->columns[SLOT_EVENT_ID].count;
+	plan = PrepareFlushPlan(rows);
 	caller = MemoryContextSwitchTo(buffer->context);
 	for (i = 0; i < buffer->ndirty; i++)
 	{
@@ -515,29 +698,37 @@ FlushChanges(ChangeBuffer *buffer)
 		AppendText(buffer, SLOT_STOCK_NAME, row->new_name);
 		QueueValue(buffer, SLOT_STOCK_THRESHOLD, Int64GetDatum(row->threshold), !row->has_threshold);
 	}
+	memset(nulls, 'n', sizeof(nulls));
 	for (slot = 0; slot < FLUSH_NSLOTS; slot++)
 	{
 		Column	   *column = &buffer->columns[slot];
-		int16		length;
-		bool		by_value;
-		char		align;
+		int			part_rows = rows[PartOfSlot(slot)];
 		int			dims[1];
 		int			lower_bounds[1] = {1};
 
 		if (slot == SLOT_EVENT_TIME)
 		{
 			values[slot] = CStringGetTextDatum(EventTimestamp());
-			continue;
+			nulls[slot] = ' ';
 		}
-		get_typlenbyvalalign(Slots[slot].element_type, &length, &by_value, &align);
-		dims[0] = column->count;
-		values[slot] = PointerGetDatum(construct_md_array(column->values, column->nulls, 1, dims,
-														  lower_bounds, Slots[slot].element_type,
-														  length, by_value, align));
+		else if (part_rows == 1)
+		{
+			values[FLUSH_NSLOTS + slot] = column->values[0];
+			nulls[FLUSH_NSLOTS + slot] = column->nulls[0] ? 'n' : ' ';
+		}
+		else if (part_rows >= FLUSH_MANY_ROWS)
+		{
+			dims[0] = column->count;
+			values[slot] = PointerGetDatum(construct_md_array(column->values, column->nulls, 1, dims,
+															  lower_bounds, Slots[slot].element_type,
+															  storage[slot].length, storage[slot].by_value,
+															  storage[slot].align));
+			nulls[slot] = ' ';
+		}
 	}
 	MemoryContextSwitchTo(caller);
 
-	ExecuteSavedPlan(plan, values, NULL, 1);
+	ExecuteSavedPlan(plan, values, nulls, 1);
 	RequireRowCount(1, "result row of the change statement");
 	if (ColumnInt64(0, 1) != buffer->ndirty || ColumnInt64(0, 2) != nmoves)
 		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),

@@ -142,7 +142,7 @@ extern void FlushChanges(ChangeBuffer *buffer);
 /* stock_rows.c: locking and reading stock rows */
 extern bool LockStockRow(const char *product_id, const char *warehouse, bool skip_locked, StockRow *row);
 extern bool LockStockRowWithin(const char *product_id, const char *warehouse, int timeout_ms, StockRow *row);
-extern StockRow *LockStockRowsOfProducts(Datum product_ids, int *nrows);
+extern StockRow *LockStockRowsOfProducts(const char **product_ids, int nproducts, int *nrows);
 extern StockRow *LockStockRowsOfOrder(const char *order_id, int *nrows);
 extern StockRow *FindStockRow(StockRow *rows, int nrows, const char *product_id, const char *warehouse);
 extern HeapTuple ReadStockTuple(const char *product_id, const char *warehouse, TupleDesc *tupdesc);
@@ -155,7 +155,7 @@ extern void ExpireOverdueReservation(ChangeBuffer *buffer, StockRow *row, const 
 extern void RefreshNextExpiry(StockRow *row);
 
 /* spi_plans.c: a statement prepared once per backend */
-#define SAVED_PLAN_MAX_ARGS 64
+#define SAVED_PLAN_MAX_ARGS 100
 typedef struct SavedPlan
 {
 	SPIPlanPtr	plan;

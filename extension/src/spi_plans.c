@@ -1,16 +1,20 @@
 /*
  * spi_plans.c
  *    Saved SPI plans and typed access to the rows they return. Each statement is prepared once per
- *    backend, on first use, and kept with SPI_keepplan; values always travel as $n parameters.
+ *    backend, on first use, with a generic plan kept with SPI_keepplan; values always travel as $n
+ *    parameters.
  */
 #include "postgres.h"
 
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/plancache.h"
 
 #include "inventory.h"
 
 static int	RunSavedPlan(SavedPlan *saved, Datum *values, const char *nulls, bool read_only, long max_rows);
+static bool NeedsPlanning(SPIPlanPtr plan);
 
 /*
  * RequireMatchingSchema refuses to run this library against the objects of another extension
@@ -60,7 +64,12 @@ PreparedPlan(SavedPlan *saved)
 
 	if (saved->plan != NULL)
 		return saved->plan;
-	plan = SPI_prepare(saved->sql, saved->nargs, saved->argtypes);
+	/*
+	 * Always the generic plan: every statement is shaped to be an index lookup whatever its
+	 * parameters, and a custom plan would be made again on every call (the plan cache prefers
+	 * custom plans when array parameters make them look cheaper).
+	 */
+	plan = SPI_prepare_cursor(saved->sql, saved->nargs, saved->argtypes, CURSOR_OPT_GENERIC_PLAN);
 	if (plan == NULL)
 		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
 						errmsg("pg_inventory could not prepare a statement: %s",
@@ -74,11 +83,46 @@ PreparedPlan(SavedPlan *saved)
 	return plan;
 }
 
-/* RunSavedPlan runs a statement, preparing and saving its plan the first time. */
+/* NeedsPlanning says whether the next execution of a plan builds (or rebuilds) its generic plan. */
+static bool
+NeedsPlanning(SPIPlanPtr plan)
+{
+	ListCell   *cell;
+
+	foreach(cell, SPI_plan_get_plan_sources(plan))
+	{
+		CachedPlanSource *source = (CachedPlanSource *) lfirst(cell);
+
+		if (!source->is_valid || source->gplan == NULL || !source->gplan->is_valid)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * RunSavedPlan runs a statement, preparing and saving its plan the first time. A generic plan is
+ * built with sequential scans disabled: it is kept for the session, and a plan made while the
+ * tables are small (a new database, before autovacuum has analyzed them) would otherwise scan a
+ * whole table on every call once the table has grown. Every statement here has an index for its
+ * conditions.
+ */
 static int
 RunSavedPlan(SavedPlan *saved, Datum *values, const char *nulls, bool read_only, long max_rows)
 {
-	int			rc = SPI_execute_plan(PreparedPlan(saved), values, nulls, read_only, max_rows);
+	SPIPlanPtr	plan = PreparedPlan(saved);
+	int			rc;
+
+	if (NeedsPlanning(plan))
+	{
+		int			guc_level = NewGUCNestLevel();
+
+		(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		rc = SPI_execute_plan(plan, values, nulls, read_only, max_rows);
+		AtEOXact_GUC(true, guc_level);
+	}
+	else
+		rc = SPI_execute_plan(plan, values, nulls, read_only, max_rows);
 
 	if (rc < 0)
 		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),

@@ -13,6 +13,7 @@
 #include "access/xact.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
@@ -37,6 +38,13 @@ static SavedPlan LockRowSkipLockedPlan = {
 	" WHERE product_id = $1 AND warehouse = $2 FOR UPDATE SKIP LOCKED",
 	.nargs = 2,
 	.argtypes = {TEXTOID, TEXTOID},
+};
+
+static SavedPlan LockProductPlan = {
+	.sql = "SELECT " STOCK_ROW_COLUMNS " FROM inventory.stock"
+	" WHERE product_id = $1 ORDER BY warehouse FOR UPDATE",
+	.nargs = 1,
+	.argtypes = {TEXTOID},
 };
 
 static SavedPlan LockProductsPlan = {
@@ -159,13 +167,30 @@ LockStockRowWithin(const char *product_id, const char *warehouse, int timeout_ms
 }
 
 /*
- * LockStockRowsOfProducts locks every stock row of the given products (a text[] Datum, any order,
- * repeats allowed) in the global order and returns them in that order.
+ * LockStockRowsOfProducts locks every stock row of the given products (any order, repeats
+ * allowed) in the global order and returns them in that order. One product is locked by the
+ * cheaper statement that needs no sort.
  */
 StockRow *
-LockStockRowsOfProducts(Datum product_ids, int *nrows)
+LockStockRowsOfProducts(const char **product_ids, int nproducts, int *nrows)
 {
-	ExecuteSavedPlan(&LockProductsPlan, &product_ids, NULL, 0);
+	Datum	   *products = palloc(sizeof(Datum) * nproducts);
+	Datum		argument;
+	bool		one_product = true;
+	int			i;
+
+	for (i = 0; i < nproducts; i++)
+	{
+		products[i] = CStringGetTextDatum(product_ids[i]);
+		one_product = one_product && strcmp(product_ids[i], product_ids[0]) == 0;
+	}
+	if (one_product)
+		ExecuteSavedPlan(&LockProductPlan, products, NULL, 0);
+	else
+	{
+		argument = PointerGetDatum(construct_array(products, nproducts, TEXTOID, -1, false, TYPALIGN_INT));
+		ExecuteSavedPlan(&LockProductsPlan, &argument, NULL, 0);
+	}
 	return ReadStockRows(nrows);
 }
 
