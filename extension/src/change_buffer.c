@@ -137,9 +137,9 @@ static const SlotDefinition Slots[FLUSH_NSLOTS] = {
  * The flush statement: independent data-modifying CTEs, one per table, each reading its own
  * arrays (no CTE reads another's output), and counts that prove every stock row and every
  * reservation move was written. Each CTE reads its rows from a row source built for its size:
- * one row comes from scalar parameters (an UPDATE addresses it directly, an INSERT reads a VALUES
- * row), so the plan of a single reservation has no function scan, no join and no array to build;
- * more rows come from unnest() of array parameters, with
+ * up to FLUSH_SCALAR_ROWS rows come from scalar parameters in a VALUES list (one row of an
+ * UPDATE is addressed directly), so the plan of an ordinary call has no function scan and no array
+ * to build; more rows come from unnest() of array parameters, with
  * "= ANY" conditions that keep the joins on the primary keys whatever the planner thinks of the
  * tables' sizes. A table with nothing to write has no CTE. Every combination is prepared once per
  * backend, on first use.
@@ -239,16 +239,16 @@ static const FlushPart Parts[FLUSH_NPARTS] = {
 		SLOT_EVENT_ID, SLOT_EVENT_RESERVATION},
 };
 
-/* Parts of this many rows or more read arrays through unnest(); a single row reads scalars. */
-#define FLUSH_MANY_ROWS 2
+/* A part of up to this many rows reads scalars in a VALUES list; more rows read arrays. */
+#define FLUSH_SCALAR_ROWS 4
 
 /*
- * The statement's parameters: slot s is $(s + 1) as an array of its rows and
- * $(FLUSH_NSLOTS + s + 1) as the scalar of a part's only row.
+ * The statement's parameters: slot s is $(s + 1) as an array of all its rows, and
+ * $(r * FLUSH_NSLOTS + s + 1) as the scalar of its row r (1 .. FLUSH_SCALAR_ROWS).
  */
-#define FLUSH_NARGS (2 * FLUSH_NSLOTS)
+#define FLUSH_NARGS ((FLUSH_SCALAR_ROWS + 1) * FLUSH_NSLOTS)
 
-/* A prepared variant of the flush statement, by its parts' size classes (none, one, many). */
+/* A prepared variant of the flush statement, by its parts' row counts (or "many"). */
 typedef struct FlushPlanEntry
 {
 	uint32		key;
@@ -285,7 +285,7 @@ struct ChangeBuffer
 static HTAB *FlushPlans;
 
 static SavedPlan *PrepareFlushPlan(const int *rows);
-static void AppendNumberedSlots(StringInfo sql, const char *part, bool scalars);
+static void AppendNumberedSlots(StringInfo sql, const char *part, int row);
 static void AppendRowSource(StringInfo sql, const FlushPart *part, int rows);
 static FlushPartKind PartOfSlot(int slot);
 static const SlotStorage *StorageOfSlots(void);
@@ -522,10 +522,10 @@ EventTimestamp(void)
 
 /*
  * AppendNumberedSlots appends part of the flush statement with each {name} replaced by its
- * parameter: the scalar of a single row, or the array of many.
+ * parameter: the scalar of the given row (1-based), or with row 0 the array of all rows.
  */
 static void
-AppendNumberedSlots(StringInfo sql, const char *part, bool scalars)
+AppendNumberedSlots(StringInfo sql, const char *part, int row)
 {
 	const char *cursor;
 
@@ -546,23 +546,35 @@ AppendNumberedSlots(StringInfo sql, const char *part, bool scalars)
 				break;
 		if (end == NULL || slot == FLUSH_NSLOTS)
 			elog(ERROR, "pg_inventory flush statement names an unknown slot");
-		appendStringInfo(sql, "$%d", (scalars && slot != SLOT_EVENT_TIME ? FLUSH_NSLOTS : 0) + slot + 1);
+		appendStringInfo(sql, "$%d", (slot == SLOT_EVENT_TIME ? 0 : row * FLUSH_NSLOTS) + slot + 1);
 		cursor = end;
 	}
 }
 
-/* AppendRowSource appends a part's row source: a VALUES row of scalars, or unnest() of arrays. */
+/* AppendRowSource appends a part's row source: a VALUES list of scalars, or unnest() of arrays. */
 static void
 AppendRowSource(StringInfo sql, const FlushPart *part, int rows)
 {
-	bool		many = rows >= FLUSH_MANY_ROWS;
 	int			slot;
+	int			row;
 
-	appendStringInfoString(sql, many ? "unnest(" : "(VALUES (");
-	for (slot = (int) part->first; slot <= (int) part->last; slot++)
-		appendStringInfo(sql, "%s$%d", slot > (int) part->first ? ", " : "",
-						 (many ? 0 : FLUSH_NSLOTS) + slot + 1);
-	appendStringInfoString(sql, many ? ")" : "))");
+	if (rows > FLUSH_SCALAR_ROWS)
+	{
+		appendStringInfoString(sql, "unnest(");
+		for (slot = (int) part->first; slot <= (int) part->last; slot++)
+			appendStringInfo(sql, "%s$%d", slot > (int) part->first ? ", " : "", slot + 1);
+		appendStringInfoChar(sql, ')');
+		return;
+	}
+	appendStringInfoString(sql, "(VALUES ");
+	for (row = 1; row <= rows; row++)
+	{
+		appendStringInfoString(sql, row > 1 ? ", (" : "(");
+		for (slot = (int) part->first; slot <= (int) part->last; slot++)
+			appendStringInfo(sql, "%s$%d", slot > (int) part->first ? ", " : "", row * FLUSH_NSLOTS + slot + 1);
+		appendStringInfoChar(sql, ')');
+	}
+	appendStringInfoChar(sql, ')');
 }
 
 /* PartOfSlot names the part a slot belongs to (SLOT_EVENT_TIME belongs to the events). */
@@ -607,7 +619,7 @@ PrepareFlushPlan(const int *rows)
 	int			slot;
 
 	for (kind = FLUSH_NPARTS - 1; kind >= 0; kind--)
-		key = key * (FLUSH_MANY_ROWS + 1) + Min(rows[kind], FLUSH_MANY_ROWS);
+		key = key * (FLUSH_SCALAR_ROWS + 2) + Min(rows[kind], FLUSH_SCALAR_ROWS + 1);
 	if (FlushPlans == NULL)
 	{
 		HASHCTL		hash = {0};
@@ -626,21 +638,21 @@ PrepareFlushPlan(const int *rows)
 	for (kind = 0; kind < FLUSH_NPARTS; kind++)
 	{
 		const FlushPart *part = &Parts[kind];
-		bool		many = rows[kind] >= FLUSH_MANY_ROWS;
+		bool		many = rows[kind] > FLUSH_SCALAR_ROWS;
 
 		if (rows[kind] == 0)
 			continue;
-		if (!many && part->one_row != NULL)
+		if (rows[kind] == 1 && part->one_row != NULL)
 		{
-			AppendNumberedSlots(&sql, part->one_row, true);
+			AppendNumberedSlots(&sql, part->one_row, 1);
 			continue;
 		}
-		AppendNumberedSlots(&sql, part->before, !many);
+		AppendNumberedSlots(&sql, part->before, 0);
 		AppendRowSource(&sql, part, rows[kind]);
 		appendStringInfoString(&sql, part->columns);
-		AppendNumberedSlots(&sql, part->condition, !many);
+		AppendNumberedSlots(&sql, part->condition, 0);
 		if (many)
-			AppendNumberedSlots(&sql, part->many_condition, false);
+			AppendNumberedSlots(&sql, part->many_condition, 0);
 		appendStringInfoString(&sql, part->after);
 	}
 	appendStringInfoString(&sql, rows[PART_MOVES] > 0 ?
@@ -648,8 +660,11 @@ PrepareFlushPlan(const int *rows)
 						   " SELECT (SELECT count(*) FROM stock_rows), 0::bigint");
 	for (slot = 0; slot < FLUSH_NSLOTS; slot++)
 	{
+		int			row;
+
 		entry->plan.argtypes[slot] = slot == SLOT_EVENT_TIME ? TEXTOID : get_array_type(Slots[slot].element_type);
-		entry->plan.argtypes[FLUSH_NSLOTS + slot] = Slots[slot].element_type;
+		for (row = 1; row <= FLUSH_SCALAR_ROWS; row++)
+			entry->plan.argtypes[row * FLUSH_NSLOTS + slot] = Slots[slot].element_type;
 	}
 	entry->plan.nargs = FLUSH_NARGS;
 	entry->plan.sql = sql.data;
@@ -711,12 +726,17 @@ FlushChanges(ChangeBuffer *buffer)
 			values[slot] = CStringGetTextDatum(EventTimestamp());
 			nulls[slot] = ' ';
 		}
-		else if (part_rows == 1)
+		else if (part_rows <= FLUSH_SCALAR_ROWS)
 		{
-			values[FLUSH_NSLOTS + slot] = column->values[0];
-			nulls[FLUSH_NSLOTS + slot] = column->nulls[0] ? 'n' : ' ';
+			int			row;
+
+			for (row = 1; row <= part_rows; row++)
+			{
+				values[row * FLUSH_NSLOTS + slot] = column->values[row - 1];
+				nulls[row * FLUSH_NSLOTS + slot] = column->nulls[row - 1] ? 'n' : ' ';
+			}
 		}
-		else if (part_rows >= FLUSH_MANY_ROWS)
+		else
 		{
 			dims[0] = column->count;
 			values[slot] = PointerGetDatum(construct_md_array(column->values, column->nulls, 1, dims,

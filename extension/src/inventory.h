@@ -155,7 +155,7 @@ extern void ExpireOverdueReservation(ChangeBuffer *buffer, StockRow *row, const 
 extern void RefreshNextExpiry(StockRow *row);
 
 /* spi_plans.c: a statement prepared once per backend */
-#define SAVED_PLAN_MAX_ARGS 100
+#define SAVED_PLAN_MAX_ARGS 256
 typedef struct SavedPlan
 {
 	SPIPlanPtr	plan;
