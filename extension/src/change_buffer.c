@@ -19,7 +19,6 @@
 #include "lib/stringinfo.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/datetime.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
@@ -62,23 +61,15 @@ typedef enum FlushSlot
 	SLOT_LEDGER_ACTOR,
 	SLOT_EVENT_ID,
 	SLOT_EVENT_TOPIC,
-	SLOT_EVENT_TYPE,
 	SLOT_EVENT_PRODUCT,
+	SLOT_EVENT_TYPE,
 	SLOT_EVENT_WAREHOUSE,
 	SLOT_EVENT_VERSION,
-	SLOT_EVENT_REASON,
-	SLOT_EVENT_PREVIOUS,
-	SLOT_EVENT_AVAILABLE,
-	SLOT_EVENT_ON_HAND,
-	SLOT_EVENT_RESERVED,
-	SLOT_EVENT_THRESHOLD,
-	SLOT_EVENT_ORDER,
-	SLOT_EVENT_RESERVATION,
-	SLOT_EVENT_TIME,			/* a scalar: the transaction's start as ISO-8601 UTC text */
+	SLOT_EVENT_PAYLOAD,
 	FLUSH_NSLOTS
 } FlushSlot;
 
-/* A slot's name in the SQL and the type of the array (or, for SLOT_EVENT_TIME, scalar) it takes. */
+/* A slot's name in the SQL and the type of its values. */
 typedef struct SlotDefinition
 {
 	const char *name;
@@ -118,19 +109,11 @@ static const SlotDefinition Slots[FLUSH_NSLOTS] = {
 	[SLOT_LEDGER_ACTOR] = {"ledger_actor", TEXTOID},
 	[SLOT_EVENT_ID] = {"event_id", UUIDOID},
 	[SLOT_EVENT_TOPIC] = {"event_topic", TEXTOID},
-	[SLOT_EVENT_TYPE] = {"event_type", TEXTOID},
 	[SLOT_EVENT_PRODUCT] = {"event_product", TEXTOID},
+	[SLOT_EVENT_TYPE] = {"event_type", TEXTOID},
 	[SLOT_EVENT_WAREHOUSE] = {"event_warehouse", TEXTOID},
 	[SLOT_EVENT_VERSION] = {"event_version", INT8OID},
-	[SLOT_EVENT_REASON] = {"event_reason", TEXTOID},
-	[SLOT_EVENT_PREVIOUS] = {"event_previous", INT8OID},
-	[SLOT_EVENT_AVAILABLE] = {"event_available", INT8OID},
-	[SLOT_EVENT_ON_HAND] = {"event_on_hand", INT8OID},
-	[SLOT_EVENT_RESERVED] = {"event_reserved", INT8OID},
-	[SLOT_EVENT_THRESHOLD] = {"event_threshold", INT8OID},
-	[SLOT_EVENT_ORDER] = {"event_order", TEXTOID},
-	[SLOT_EVENT_RESERVATION] = {"event_reservation", UUIDOID},
-	[SLOT_EVENT_TIME] = {"event_time", TEXTOID},
+	[SLOT_EVENT_PAYLOAD] = {"event_payload", JSONBOID},
 };
 
 /*
@@ -227,16 +210,9 @@ static const FlushPart Parts[FLUSH_NPARTS] = {
 		NULL,
 		", event_rows AS ("
 		"  INSERT INTO inventory.outbox (id, aggregatetype, aggregateid, type, warehouse, version, payload)"
-		"  SELECT e.id, e.topic, e.product_id, e.type, e.warehouse, e.version,"
-		"         jsonb_build_object('eventId', e.id, 'type', e.type, 'productId', e.product_id,"
-		"             'warehouse', e.warehouse, 'version', e.version, 'reason', e.reason,"
-		"             'previousQuantity', e.previous, 'newQuantity', e.available, 'onHand', e.on_hand,"
-		"             'reserved', e.reserved, 'available', e.available, 'lowStockThreshold', e.threshold,"
-		"             'orderId', e.order_id, 'reservationId', e.reservation_id, 'timestamp', {event_time})"
-		"    FROM ",
-		" AS e(id, topic, type, product_id, warehouse, version, reason, previous, available,"
-		"      on_hand, reserved, threshold, order_id, reservation_id)", "", "", ")",
-		SLOT_EVENT_ID, SLOT_EVENT_RESERVATION},
+		"  SELECT * FROM ",
+		" AS e(id, topic, product_id, type, warehouse, version, payload)", "", "", ")",
+		SLOT_EVENT_ID, SLOT_EVENT_PAYLOAD},
 };
 
 /* A part of up to this many rows reads scalars in a VALUES list; more rows read arrays. */
@@ -295,7 +271,6 @@ static void AppendUuid(ChangeBuffer *buffer, FlushSlot slot, const pg_uuid_t *va
 static void AppendEvent(ChangeBuffer *buffer, const StockRow *row, const StockChange *change,
 						const char *topic, const char *type, int64 previous);
 static const char *AlertType(int64 was, const StockRow *after);
-static const char *EventTimestamp(void);
 static void NotifyRelay(void);
 
 /* ChangeBufferCreate makes an empty buffer whose memory lives under the current context. */
@@ -463,22 +438,18 @@ AppendEvent(ChangeBuffer *buffer, const StockRow *row, const StockChange *change
 			const char *type, int64 previous)
 {
 	pg_uuid_t	event_id;
+	MemoryContext caller;
 
 	RandomUuid(&event_id);
 	AppendUuid(buffer, SLOT_EVENT_ID, &event_id);
 	AppendText(buffer, SLOT_EVENT_TOPIC, topic);
-	AppendText(buffer, SLOT_EVENT_TYPE, type);
 	AppendText(buffer, SLOT_EVENT_PRODUCT, row->product_id);
+	AppendText(buffer, SLOT_EVENT_TYPE, type);
 	AppendText(buffer, SLOT_EVENT_WAREHOUSE, row->warehouse);
 	QueueValue(buffer, SLOT_EVENT_VERSION, Int64GetDatum(row->version), false);
-	AppendText(buffer, SLOT_EVENT_REASON, change->reason);
-	QueueValue(buffer, SLOT_EVENT_PREVIOUS, Int64GetDatum(previous), false);
-	QueueValue(buffer, SLOT_EVENT_AVAILABLE, Int64GetDatum(StockRowAvailable(row)), false);
-	QueueValue(buffer, SLOT_EVENT_ON_HAND, Int64GetDatum(row->on_hand), false);
-	QueueValue(buffer, SLOT_EVENT_RESERVED, Int64GetDatum(row->reserved), false);
-	QueueValue(buffer, SLOT_EVENT_THRESHOLD, Int64GetDatum(row->threshold), !row->has_threshold);
-	AppendText(buffer, SLOT_EVENT_ORDER, change->order_id);
-	AppendUuid(buffer, SLOT_EVENT_RESERVATION, change->reservation_id);
+	caller = MemoryContextSwitchTo(buffer->context);
+	QueueValue(buffer, SLOT_EVENT_PAYLOAD, JsonbPGetDatum(EventPayload(&event_id, type, row, change, previous)), false);
+	MemoryContextSwitchTo(caller);
 }
 
 /*
@@ -498,26 +469,6 @@ AlertType(int64 was, const StockRow *after)
 	if (after->has_threshold && now <= after->threshold && was > after->threshold)
 		return "low_stock";
 	return NULL;
-}
-
-/* EventTimestamp formats the transaction's start time as ISO-8601 UTC, once per transaction. */
-static const char *
-EventTimestamp(void)
-{
-	static TimestampTz formatted_for = 0;
-	static char text[40];
-	TimestampTz start = GetCurrentTransactionStartTimestamp();
-	struct pg_tm tm;
-	fsec_t		fsec;
-
-	if (start == formatted_for && text[0] != '\0')
-		return text;
-	if (timestamp2tm(start, NULL, &tm, &fsec, NULL, NULL) != 0)
-		ereport(ERROR, (errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE), errmsg("timestamp out of range")));
-	snprintf(text, sizeof(text), "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year, tm.tm_mon,
-			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int) fsec);
-	formatted_for = start;
-	return text;
 }
 
 /*
@@ -546,7 +497,7 @@ AppendNumberedSlots(StringInfo sql, const char *part, int row)
 				break;
 		if (end == NULL || slot == FLUSH_NSLOTS)
 			elog(ERROR, "pg_inventory flush statement names an unknown slot");
-		appendStringInfo(sql, "$%d", (slot == SLOT_EVENT_TIME ? 0 : row * FLUSH_NSLOTS) + slot + 1);
+		appendStringInfo(sql, "$%d", row * FLUSH_NSLOTS + slot + 1);
 		cursor = end;
 	}
 }
@@ -577,13 +528,13 @@ AppendRowSource(StringInfo sql, const FlushPart *part, int rows)
 	appendStringInfoChar(sql, ')');
 }
 
-/* PartOfSlot names the part a slot belongs to (SLOT_EVENT_TIME belongs to the events). */
+/* PartOfSlot names the part a slot belongs to. */
 static FlushPartKind
 PartOfSlot(int slot)
 {
 	int			kind;
 
-	for (kind = 0; kind < FLUSH_NPARTS; kind++)
+	for (kind = 0; kind < FLUSH_NPARTS - 1; kind++)
 		if (slot >= (int) Parts[kind].first && slot <= (int) Parts[kind].last)
 			return (FlushPartKind) kind;
 	return PART_EVENTS;
@@ -662,7 +613,7 @@ PrepareFlushPlan(const int *rows)
 	{
 		int			row;
 
-		entry->plan.argtypes[slot] = slot == SLOT_EVENT_TIME ? TEXTOID : get_array_type(Slots[slot].element_type);
+		entry->plan.argtypes[slot] = get_array_type(Slots[slot].element_type);
 		for (row = 1; row <= FLUSH_SCALAR_ROWS; row++)
 			entry->plan.argtypes[row * FLUSH_NSLOTS + slot] = Slots[slot].element_type;
 	}
@@ -721,12 +672,7 @@ FlushChanges(ChangeBuffer *buffer)
 		int			dims[1];
 		int			lower_bounds[1] = {1};
 
-		if (slot == SLOT_EVENT_TIME)
-		{
-			values[slot] = CStringGetTextDatum(EventTimestamp());
-			nulls[slot] = ' ';
-		}
-		else if (part_rows <= FLUSH_SCALAR_ROWS)
+		if (part_rows <= FLUSH_SCALAR_ROWS)
 		{
 			int			row;
 

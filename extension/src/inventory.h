@@ -130,6 +130,10 @@ typedef struct StockChange
 	const char *status;			/* RESERVATION_SET_STATUS */
 } StockChange;
 
+/* event_payload.c */
+extern Jsonb *EventPayload(const pg_uuid_t *event_id, const char *type, const StockRow *row,
+						   const StockChange *change, int64 previous);
+
 /* change_buffer.c */
 typedef struct ChangeBuffer ChangeBuffer;
 
