@@ -215,6 +215,27 @@ static const FlushPart Parts[FLUSH_NPARTS] = {
 		SLOT_EVENT_ID, SLOT_EVENT_PAYLOAD},
 };
 
+/* The stock part for the previous version's tables, which have no next_expiry. */
+static const FlushPart PreviousStockPart = {
+	"WITH stock_rows AS ("
+	"  UPDATE inventory.stock s"
+	"     SET on_hand = {stock_on_hand}, reserved = {stock_reserved}, version = {stock_version},"
+	"         name = coalesce({stock_name}, s.name), low_stock_threshold = {stock_threshold},"
+	"         updated_at = CASE WHEN {stock_version} = s.version THEN s.updated_at ELSE now() END"
+	"   WHERE s.product_id = {stock_product} AND s.warehouse = {stock_warehouse}"
+	"  RETURNING 1)",
+	"WITH stock_rows AS ("
+	"  UPDATE inventory.stock s"
+	"     SET on_hand = u.on_hand, reserved = u.reserved, version = u.version,"
+	"         name = coalesce(u.name, s.name), low_stock_threshold = u.threshold,"
+	"         updated_at = CASE WHEN u.version = s.version THEN s.updated_at ELSE now() END"
+	"    FROM ",
+	" AS u(product_id, warehouse, on_hand, reserved, version, next_expiry, name, threshold)",
+	" WHERE s.product_id = u.product_id AND s.warehouse = u.warehouse",
+	" AND s.product_id = ANY ({stock_product})",
+	" RETURNING 1)",
+	SLOT_STOCK_PRODUCT, SLOT_STOCK_THRESHOLD};
+
 /* A part of up to this many rows reads scalars in a VALUES list; more rows read arrays. */
 #define FLUSH_SCALAR_ROWS 4
 
@@ -557,7 +578,10 @@ StorageOfSlots(void)
 	return storage;
 }
 
-/* PrepareFlushPlan builds the flush statement for the parts' row counts, once per backend. */
+/*
+ * PrepareFlushPlan builds the flush statement for the parts' row counts and the installed tables,
+ * once per backend.
+ */
 static SavedPlan *
 PrepareFlushPlan(const int *rows)
 {
@@ -571,6 +595,7 @@ PrepareFlushPlan(const int *rows)
 
 	for (kind = FLUSH_NPARTS - 1; kind >= 0; kind--)
 		key = key * (FLUSH_SCALAR_ROWS + 2) + Min(rows[kind], FLUSH_SCALAR_ROWS + 1);
+	key = key * INVENTORY_NSCHEMAS + InstalledSchema;
 	if (FlushPlans == NULL)
 	{
 		HASHCTL		hash = {0};
@@ -588,7 +613,8 @@ PrepareFlushPlan(const int *rows)
 	initStringInfo(&sql);
 	for (kind = 0; kind < FLUSH_NPARTS; kind++)
 	{
-		const FlushPart *part = &Parts[kind];
+		const FlushPart *part = kind == PART_STOCK && InstalledSchema == SCHEMA_PREVIOUS ?
+			&PreviousStockPart : &Parts[kind];
 		bool		many = rows[kind] > FLUSH_SCALAR_ROWS;
 
 		if (rows[kind] == 0)

@@ -168,6 +168,19 @@ typedef struct SavedPlan
 	Oid			argtypes[SAVED_PLAN_MAX_ARGS];
 } SavedPlan;
 
+/*
+ * The version of the extension's tables in this database: the library serves the previous
+ * version's tables too, until ALTER EXTENSION UPDATE (they lack inventory.stock.next_expiry).
+ */
+typedef enum InventorySchema
+{
+	SCHEMA_CURRENT,
+	SCHEMA_PREVIOUS,
+	INVENTORY_NSCHEMAS
+} InventorySchema;
+
+extern InventorySchema InstalledSchema;
+
 extern SPIPlanPtr PreparedPlan(SavedPlan *saved);
 extern int	ExecuteSavedPlan(SavedPlan *saved, Datum *values, const char *nulls, long max_rows);
 extern int	ExecuteSavedPlanReadOnly(SavedPlan *saved, Datum *values, const char *nulls, long max_rows);

@@ -6,44 +6,38 @@
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/plancache.h"
 
 #include "inventory.h"
+
+InventorySchema InstalledSchema = SCHEMA_CURRENT;
 
 static int	RunSavedPlan(SavedPlan *saved, Datum *values, const char *nulls, bool read_only, long max_rows);
 static bool NeedsPlanning(SPIPlanPtr plan);
 
 /*
- * RequireMatchingSchema refuses to run this library against the objects of another extension
- * version (a new package installed, ALTER EXTENSION UPDATE not yet run): the statements here
- * need this version's tables. Checked once per backend, until it passes.
+ * FindInstalledSchema tells which version's tables this database has, on every call: a new
+ * library is loaded by new sessions as soon as its package is installed, and must keep serving
+ * the previous version's tables until ALTER EXTENSION UPDATE has run (docs/operations.md).
  */
-static void
-RequireMatchingSchema(void)
+static InventorySchema
+FindInstalledSchema(void)
 {
-	static bool matched = false;
-	char	   *installed;
+	Oid			namespace = get_namespace_oid("inventory", true);
+	Oid			stock = OidIsValid(namespace) ? get_relname_relid("stock", namespace) : InvalidOid;
 
-	if (matched)
-		return;
-	if (SPI_execute("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pg_inventory'", true, 1) !=
-		SPI_OK_SELECT || SPI_processed != 1)
+	if (!OidIsValid(stock))
 		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 						errmsg("extension pg_inventory is not installed in this database")));
-	installed = ColumnText(0, 1);
-	SPI_freetuptable(SPI_tuptable);
-	if (strcmp(installed, PG_INVENTORY_VERSION) != 0)
-		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-						errmsg("the pg_inventory library is version %s but this database has extension version %s",
-							   PG_INVENTORY_VERSION, installed),
-						errhint("Run ALTER EXTENSION pg_inventory UPDATE in this database.")));
-	matched = true;
+	return get_attnum(stock, "next_expiry") == InvalidAttrNumber ? SCHEMA_PREVIOUS : SCHEMA_CURRENT;
 }
 
-/* ConnectSpi opens SPI for one SQL-callable function, checking the result and the schema version. */
+/* ConnectSpi opens SPI for one SQL-callable function and finds the version of the tables. */
 void
 ConnectSpi(void)
 {
@@ -52,7 +46,7 @@ ConnectSpi(void)
 	if (rc != SPI_OK_CONNECT)
 		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
 						errmsg("pg_inventory could not connect to SPI: %s", SPI_result_code_string(rc))));
-	RequireMatchingSchema();
+	InstalledSchema = FindInstalledSchema();
 }
 
 /* PreparedPlan returns a statement's plan, preparing and saving it the first time. */
