@@ -38,8 +38,10 @@ kafka_pid=""
 # Writes to a closed pipe fail with EPIPE instead of killing this shell (the trap replaces the
 # default action of SIGPIPE here only; programs started from here get the default back).
 trap : PIPE
-say() { printf '\033[1m==> %s\033[0m\n' "$*" 2>/dev/null || true; }
-show() { printf '%s\n' "$*" 2>/dev/null || true; }
+# show TEXT prints a line on standard output or, when that write fails (`make run | tee` after tee
+# has gone), on standard error; a write that fails there too is dropped. say TEXT prints a step.
+show() { printf '%s\n' "$*" 2>/dev/null || printf '%s\n' "$*" >&2 2>/dev/null || true; }
+say() { show "$(printf '\033[1m==> %s\033[0m' "$*")"; }
 
 # runs_program PID BINARY: PID is a live process executing BINARY (after a rebuild replaced the
 # file, the kernel names it "BINARY (deleted)").

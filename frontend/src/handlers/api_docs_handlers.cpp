@@ -18,6 +18,7 @@ constexpr const char* kPageContentSecurityPolicy =
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+// AssetResponse serves one embedded file with its media type and cache rule.
 HttpResponse AssetResponse(const ApiDocsAsset& asset) {
   HttpResponse response;
   response.content_type = std::string(asset.content_type);

@@ -7,6 +7,7 @@
 
 namespace inventory {
 
+// AddApiDocsRoutes registers GET /docs and GET /docs/{asset}.
 void AddApiDocsRoutes(Router& router);
 
 }  // namespace inventory
