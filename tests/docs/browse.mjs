@@ -41,8 +41,10 @@ function check(name, ok, reason) {
 // The operations the document lists, each as "METHOD /path", and those that need a token (an
 // operation's own security wins over the document's).
 async function documentedOperations() {
-  const response = await fetch(new URL("openapi.json", pageUrl));
-  const document = await response.json();
+  const documentUrl = new URL("openapi.json", pageUrl);
+  const response = await fetch(documentUrl);
+  const document = response.ok ? await response.json() : {};
+  if (!document.paths) throw new Error(`GET ${documentUrl} answered HTTP ${response.status} without an OpenAPI document`);
   const methods = ["get", "put", "post", "delete", "patch", "head", "options", "trace"];
   const all = [];
   const protectedOperations = new Set();
