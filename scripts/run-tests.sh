@@ -120,6 +120,12 @@ run_suite fuzz fuzz env FUZZ_SECONDS=10 frontend/fuzz/run.sh
 echo "== delivery (Dockerfiles, Kubernetes manifests, observability kit)"
 run_suite delivery delivery tests/delivery/run.sh
 
+echo "== API page /docs in headless Chromium"
+run_suite "API page" docs tests/docs/run.sh
+
+echo "== make run after bad exits (kill -9, closed pipes, Ctrl-C, SIGTERM, SIGHUP)"
+run_suite "make run" run-local tests/run-local/run.sh
+
 echo "== pg_cron job"
 wait "$cron_pid"
 status=$?

@@ -130,6 +130,10 @@ typedef struct StockChange
 	const char *status;			/* RESERVATION_SET_STATUS */
 } StockChange;
 
+/* event_payload.c */
+extern Jsonb *EventPayload(const pg_uuid_t *event_id, const char *type, const StockRow *row,
+						   const StockChange *change, int64 previous);
+
 /* change_buffer.c */
 typedef struct ChangeBuffer ChangeBuffer;
 
@@ -142,7 +146,7 @@ extern void FlushChanges(ChangeBuffer *buffer);
 /* stock_rows.c: locking and reading stock rows */
 extern bool LockStockRow(const char *product_id, const char *warehouse, bool skip_locked, StockRow *row);
 extern bool LockStockRowWithin(const char *product_id, const char *warehouse, int timeout_ms, StockRow *row);
-extern StockRow *LockStockRowsOfProducts(Datum product_ids, int *nrows);
+extern StockRow *LockStockRowsOfProducts(const char **product_ids, int nproducts, int *nrows);
 extern StockRow *LockStockRowsOfOrder(const char *order_id, int *nrows);
 extern StockRow *FindStockRow(StockRow *rows, int nrows, const char *product_id, const char *warehouse);
 extern HeapTuple ReadStockTuple(const char *product_id, const char *warehouse, TupleDesc *tupdesc);
@@ -155,7 +159,7 @@ extern void ExpireOverdueReservation(ChangeBuffer *buffer, StockRow *row, const 
 extern void RefreshNextExpiry(StockRow *row);
 
 /* spi_plans.c: a statement prepared once per backend */
-#define SAVED_PLAN_MAX_ARGS 64
+#define SAVED_PLAN_MAX_ARGS 256
 typedef struct SavedPlan
 {
 	SPIPlanPtr	plan;
@@ -163,6 +167,19 @@ typedef struct SavedPlan
 	int			nargs;
 	Oid			argtypes[SAVED_PLAN_MAX_ARGS];
 } SavedPlan;
+
+/*
+ * The version of the extension's tables in this database: the library serves the previous
+ * version's tables too, until ALTER EXTENSION UPDATE (they lack inventory.stock.next_expiry).
+ */
+typedef enum InventorySchema
+{
+	SCHEMA_CURRENT,
+	SCHEMA_PREVIOUS,
+	INVENTORY_NSCHEMAS
+} InventorySchema;
+
+extern InventorySchema InstalledSchema;
 
 extern SPIPlanPtr PreparedPlan(SavedPlan *saved);
 extern int	ExecuteSavedPlan(SavedPlan *saved, Datum *values, const char *nulls, long max_rows);

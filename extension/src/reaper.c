@@ -34,10 +34,17 @@ PG_FUNCTION_INFO_V1(inventory_expire_reservations);
 /* Busy rows a run waits for; later busy rows wait for the next run. */
 #define REAPER_MAX_WAITS 100
 
-static SavedPlan CandidateRowsPlan = {
-	.sql = "SELECT product_id, warehouse FROM inventory.stock WHERE next_expiry < now()"
-	" ORDER BY product_id, warehouse",
-	.nargs = 0,
+/* The previous version's tables have no next_expiry: candidates come from the reservations. */
+static SavedPlan CandidateRowsPlans[INVENTORY_NSCHEMAS] = {
+	[SCHEMA_CURRENT] = {
+		.sql = "SELECT product_id, warehouse FROM inventory.stock WHERE next_expiry < now()"
+		" ORDER BY product_id, warehouse",
+	},
+	[SCHEMA_PREVIOUS] = {
+		.sql = "SELECT product_id, warehouse FROM inventory.reservations"
+		" WHERE status = 'active' AND expires_at < now()"
+		" GROUP BY product_id, warehouse ORDER BY product_id, warehouse",
+	},
 };
 
 /* The job's state while it runs. */
@@ -84,7 +91,8 @@ inventory_expire_reservations(PG_FUNCTION_ARGS)
 static void
 ReapCandidates(Reaper *reaper)
 {
-	Portal		candidates = SPI_cursor_open(NULL, PreparedPlan(&CandidateRowsPlan), NULL, NULL, true);
+	Portal		candidates = SPI_cursor_open(NULL, PreparedPlan(&CandidateRowsPlans[InstalledSchema]),
+										 NULL, NULL, true);
 
 	while (reaper->expired < reaper->max_rows)
 	{
@@ -158,7 +166,8 @@ ReapRow(Reaper *reaper, StockRow *row)
 		}
 	}
 	RefreshNextExpiry(row);
-	if (row->has_next_expiry != had_next_expiry || row->next_expiry != next_expiry)
+	if (InstalledSchema == SCHEMA_CURRENT &&
+		(row->has_next_expiry != had_next_expiry || row->next_expiry != next_expiry))
 		MarkStockRowDirty(reaper->buffer, row);
 	OverdueScanEnd(row->overdue);
 	row->overdue = NULL;

@@ -5,6 +5,7 @@
 
 #include "domain/domain_error.h"
 #include "domain/extension_version.h"
+#include "handlers/api_docs_handlers.h"
 #include "handlers/openapi_document.h"
 #include "handlers/request_values.h"
 
@@ -70,6 +71,8 @@ void AddOperationsRoutes(Router& router, const OperationsContext& context) {
                 return response;
               },
               Placement::IoThread});
+
+  AddApiDocsRoutes(router);
 }
 
 }  // namespace inventory
