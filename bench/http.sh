@@ -6,11 +6,13 @@
 #   GET /health (the HTTP floor of the run), GET /v1/stock/{id} on random products,
 #   POST /v1/reservations on random products and on the hot product,
 #   and GET /v1/stock/hot while the hot product is being reserved: two wrk runs at once, the
-#   reservations with the connection count, the reads with BENCH_READ_CONNECTIONS (8) connections,
+#   reservations with the connection count, the reads by BENCH_READ_CONNECTIONS (8) shoppers who
+#   each pause BENCH_READ_PAUSE_MS (2) between reads (a paced load, a few thousand reads/s, rather
+#   than readers that take every cycle the reservations leave),
 # and prints requests/s, p50 and p99 with the ratio to /health at the same connection count, then
 # how the reservations were batched. Bounded: about 2 minutes.
 #   env: INVENTORY_SVC_BIN, BENCH_SECONDS (5), BENCH_CONNECTIONS ("32 256"), BENCH_THREADS (2),
-#        BENCH_READ_CONNECTIONS (8), BENCH_SERVICE_THREADS (4), BENCH_POOL_SIZE (8),
+#        BENCH_READ_CONNECTIONS (8), BENCH_READ_PAUSE_MS (2), BENCH_SERVICE_THREADS (4), BENCH_POOL_SIZE (8),
 #        BENCH_HTTP_PG_PORT (55475); other service settings (RESERVATION_LANES, ...) pass through.
 set -euo pipefail
 
@@ -20,6 +22,7 @@ seconds=${BENCH_SECONDS:-5}
 read -r -a connection_counts <<<"${BENCH_CONNECTIONS:-32 256}"
 threads=${BENCH_THREADS:-2}
 read_connections=${BENCH_READ_CONNECTIONS:-8}
+read_pause_ms=${BENCH_READ_PAUSE_MS:-2}
 work=${BENCH_SCRATCH_DIR:-$repo/.bench}/http
 pg_dir=${BENCH_SCRATCH_DIR:-$repo/.bench}/http-pg
 pg_port=${BENCH_HTTP_PG_PORT:-55475}
@@ -67,6 +70,15 @@ cat >"$work/get_random.lua" <<LUA
 math.randomseed(os.time())
 request = function()
   return wrk.format("GET", "/v1/stock/bench-" .. math.random(1, $products))
+end
+LUA
+cat >"$work/get_paced.lua" <<LUA
+-- A shopper: reads the hot product, pauses, reads again.
+request = function()
+  return wrk.format("GET", "/v1/stock/hot")
+end
+delay = function()
+  return $read_pause_ms
 end
 LUA
 cat >"$work/post.lua" <<'LUA'
@@ -120,10 +132,10 @@ for connections in "${connection_counts[@]}"; do
         "$(measure "$connections" / -s "$work/post.lua" -- hot "h$$-$connections")" >>"$results"
     measure "$connections" / -s "$work/post.lua" -- hot "hr$$-$connections" >"$work/hot-under-reads.txt" &
     writer=$!
-    reads=$(wrk -t1 -c"$read_connections" -d"${seconds}s" --timeout 10s --latency "$base/v1/stock/hot" 2>&1)
+    reads=$(wrk -t1 -c"$read_connections" -d"${seconds}s" --timeout 10s --latency -s "$work/get_paced.lua" "$base/" 2>&1)
     wait "$writer"
     summarize "POST_/v1/reservations_hot_(with_readers)" "$connections" "$(cat "$work/hot-under-reads.txt")" >>"$results"
-    summarize "GET_/v1/stock/hot_(${read_connections}_conns,_during_hot_reserve)" "$connections" "$reads" >>"$results"
+    summarize "GET_/v1/stock/hot_(${read_connections}_shoppers,_during_hot_reserve)" "$connections" "$reads" >>"$results"
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 metrics=$(curl -s "$base/metrics")
