@@ -103,14 +103,15 @@ end
 LUA
 sed -i "s/PRODUCTS/$products/" "$work/post.lua"
 
-# summarize NAME CONNECTIONS WRK_OUTPUT: prints "CONNECTIONS NAME rps p50 p99 non2xx".
+# summarize NAME CONNECTIONS WRK_OUTPUT: prints "CONNECTIONS NAME rps p50 p99 non2xx load", load
+# being the 1-minute load average when the run ended (other work on the machine shows there).
 summarize() {
     local rps p50 p99 errors
     rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$3")
     p50=$(awk '$1 == "50%" {print $2}' <<<"$3")
     p99=$(awk '$1 == "99%" {print $2}' <<<"$3")
     errors=$(awk '/Non-2xx/ {print $NF}' <<<"$3")
-    echo "$2 $1 ${rps:-0} ${p50:-?} ${p99:-?} ${errors:-0}"
+    echo "$2 $1 ${rps:-0} ${p50:-?} ${p99:-?} ${errors:-0} $(cut -d' ' -f1 /proc/loadavg)"
 }
 # measure CONNECTIONS PATH [wrk args...]: one wrk run.
 measure() {
@@ -149,12 +150,12 @@ echo "service HTTP_THREADS=${BENCH_SERVICE_THREADS:-4} DB_POOL_SIZE=${BENCH_POOL
 awk '
     { if ($2 == "GET_/health") floor[$1] = $3; rows[NR] = $0 }
     END {
-        printf "%5s %-52s %12s %10s %10s %9s %8s\n", "conns", "route", "requests/s", "p50", "p99", "vs health", "non-2xx"
+        printf "%5s %-52s %12s %10s %10s %9s %8s %6s\n", "conns", "route", "requests/s", "p50", "p99", "vs health", "non-2xx", "load"
         for (i = 1; i <= NR; i++) {
             split(rows[i], f, " ")
             name = f[2]; gsub("_", " ", name)
             ratio = floor[f[1]] > 0 ? f[3] / floor[f[1]] : 0
-            printf "%5s %-52s %12.0f %10s %10s %8.2fx %8s\n", f[1], name, f[3], f[4], f[5], ratio, f[6]
+            printf "%5s %-52s %12.0f %10s %10s %8.2fx %8s %6s\n", f[1], name, f[3], f[4], f[5], ratio, f[6], f[7]
         }
     }' "$results"
 if [ -n "$batches" ] && [ "$batches" != 0 ]; then
