@@ -11,6 +11,7 @@
 #include "auth/request_authorizer.h"
 #include "domain/inventory_service.h"
 #include "fake_inventory_repository.h"
+#include "handlers/dead_letter_handlers.h"
 #include "handlers/operations_handlers.h"
 #include "handlers/request_pipeline.h"
 #include "handlers/reservation_handlers.h"
@@ -18,6 +19,11 @@
 
 namespace inventory {
 namespace {
+
+class NoDeadLetters : public DeadLetterRepository {
+ public:
+  RedriveResult Redrive(std::int64_t) override { return {}; }
+};
 
 TEST(AccessPolicy, EveryRegisteredRouteHasAnExplicitRule) {
   testing::FakeInventoryRepository repository;
@@ -28,6 +34,9 @@ TEST(AccessPolicy, EveryRegisteredRouteHasAnExplicitRule) {
   AddOperationsRoutes(router, OperationsContext{repository, metrics, "1.0", draining});
   AddStockRoutes(router, service);
   AddReservationRoutes(router, service, metrics);
+  NoDeadLetters dead_letters;
+  AddDeadLetterRoutes(router, dead_letters);
+  EXPECT_EQ(RequiredAccess("POST", "/v1/admin/dead-letters/{dead_letter_id}/retry", {}), Access::Admin);
   for (const auto& route : router.routes()) {
     const Access access = RequiredAccess(route.method, route.pattern, AccessPolicySettings{});
     if (route.method == "GET") {

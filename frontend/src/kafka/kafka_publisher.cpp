@@ -1,6 +1,6 @@
 // kafka_publisher.cpp: the idempotent producer and its delivery reports. Every produced message
-// carries a pointer to its result slot; librdkafka reports each message exactly once, at the
-// latest after message.timeout.ms, so PublishAndWait returns only when every slot is filled.
+// carries its ticket and index; librdkafka reports each message exactly once (at the latest after
+// message.timeout.ms, or at once when purged), on the thread that polls.
 #include "kafka/kafka_publisher.h"
 
 #include <librdkafka/rdkafkacpp.h>
@@ -12,9 +12,10 @@
 namespace inventory {
 namespace {
 
+// Where one message's delivery report goes.
 struct DeliverySlot {
-  bool done = false;
-  std::string error;
+  std::shared_ptr<PublishTicket> ticket;
+  std::size_t index = 0;
 };
 
 }  // namespace
@@ -22,15 +23,10 @@ struct DeliverySlot {
 class KafkaPublisher::DeliveryReports : public RdKafka::DeliveryReportCb {
  public:
   void dr_cb(RdKafka::Message& message) override {
-    auto* slot = static_cast<DeliverySlot*>(message.msg_opaque());
-    if (slot == nullptr)
-      return;
-    slot->error = message.err() == RdKafka::ERR_NO_ERROR ? std::string() : message.errstr();
-    slot->done = true;
-    ++reported;
+    std::unique_ptr<DeliverySlot> slot(static_cast<DeliverySlot*>(message.msg_opaque()));
+    if (slot)
+      slot->ticket->Report(slot->index, message.err() == RdKafka::ERR_NO_ERROR ? std::string() : message.errstr());
   }
-
-  std::size_t reported = 0;
 };
 
 KafkaPublisher::KafkaPublisher(const KafkaClientSettings& settings) : reports_(std::make_unique<DeliveryReports>()) {
@@ -41,6 +37,9 @@ KafkaPublisher::KafkaPublisher(const KafkaClientSettings& settings) : reports_(s
       {"acks", "all"},
       {"linger.ms", "1"},
       {"message.timeout.ms", std::to_string(settings.delivery_timeout.count())},
+      // A topic that is missing or refused is looked up again soon, so publishing resumes within
+      // seconds once it can be written.
+      {"topic.metadata.refresh.interval.ms", "5000"},
   };
   properties.insert(properties.end(), settings.extra_properties.begin(), settings.extra_properties.end());
   auto conf = BuildKafkaConf(properties);
@@ -57,12 +56,11 @@ KafkaPublisher::~KafkaPublisher() {
     producer_->flush(5000);
 }
 
-std::vector<std::string> KafkaPublisher::PublishAndWait(const std::vector<OutboundMessage>& messages) {
-  std::vector<DeliverySlot> slots(messages.size());
-  std::size_t pending = 0;
-  reports_->reported = 0;
+std::shared_ptr<PublishTicket> KafkaPublisher::Publish(const std::vector<OutboundMessage>& messages) {
+  auto ticket = std::make_shared<PublishTicket>(messages.size());
   for (std::size_t i = 0; i < messages.size(); ++i) {
     const auto& message = messages[i];
+    auto slot = std::make_unique<DeliverySlot>(DeliverySlot{ticket, i});
     for (;;) {
       RdKafka::Headers* headers = RdKafka::Headers::create();
       for (const auto& [name, value] : message.headers)
@@ -70,9 +68,9 @@ std::vector<std::string> KafkaPublisher::PublishAndWait(const std::vector<Outbou
       const RdKafka::ErrorCode result = producer_->produce(
           message.topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
           const_cast<char*>(message.payload.data()), message.payload.size(), message.key.data(), message.key.size(),
-          0, headers, &slots[i]);
+          0, headers, slot.get());
       if (result == RdKafka::ERR_NO_ERROR) {
-        ++pending;
+        slot.release();  // the delivery report owns it now
         break;
       }
       delete headers;  // librdkafka owns the headers only when produce succeeded
@@ -80,18 +78,20 @@ std::vector<std::string> KafkaPublisher::PublishAndWait(const std::vector<Outbou
         producer_->poll(10);
         continue;
       }
-      slots[i].done = true;
-      slots[i].error = RdKafka::err2str(result);
+      ticket->Report(i, RdKafka::err2str(result));
       break;
     }
   }
-  while (reports_->reported < pending)
-    producer_->poll(5);
-  std::vector<std::string> results;
-  results.reserve(slots.size());
-  for (auto& slot : slots)
-    results.push_back(std::move(slot.error));
-  return results;
+  return ticket;
+}
+
+void KafkaPublisher::Poll(std::chrono::milliseconds timeout) {
+  producer_->poll(static_cast<int>(timeout.count()));
+}
+
+void KafkaPublisher::Purge() {
+  producer_->purge(RdKafka::Producer::PURGE_QUEUE | RdKafka::Producer::PURGE_INFLIGHT);
+  producer_->poll(0);
 }
 
 int KafkaPublisher::Flush(std::chrono::milliseconds timeout) {
