@@ -13,14 +13,26 @@ std::chrono::milliseconds CallLimit(const SessionSettings& settings) {
 
 }  // namespace
 
-WorkerSession::WorkerSession(const std::string& conninfo, const SessionSettings& settings, CallWatchdog& watchdog)
-    : conninfo_(SessionConnInfo(conninfo, settings)), call_limit_(CallLimit(settings)), watchdog_(watchdog) {}
+WorkerSession::WorkerSession(const std::string& conninfo, const SessionSettings& settings, CallWatchdog& watchdog,
+                             Reopen reopen)
+    : conninfo_(SessionConnInfo(conninfo, settings)),
+      call_limit_(CallLimit(settings)),
+      watchdog_(watchdog),
+      reopen_(reopen) {}
 
 pqxx::connection& WorkerSession::Connection() {
-  if (!connection_ || !connection_->is_open()) {
-    connection_.reset();
-    connection_ = std::make_unique<pqxx::connection>(conninfo_);
-  }
+  if (connection_)
+    return *connection_;
+  if (opened_before_ && reopen_ == Reopen::No)
+    throw pqxx::broken_connection("the database session has ended, and with it what it held");
+  connection_ = std::make_unique<pqxx::connection>(conninfo_);
+  opened_before_ = true;
+  // libpqxx 6 would otherwise reconnect by itself at the next transaction after a lost
+  // connection, silently: a relay would go on as if it still held its lock.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  connection_->inhibit_reactivation(true);
+#pragma GCC diagnostic pop
   return *connection_;
 }
 

@@ -34,7 +34,7 @@ class PostgresOutboxSession::Listener : public pqxx::notification_receiver {
 };
 
 PostgresOutboxSession::PostgresOutboxSession(const OutboxSessionSettings& settings, CallWatchdog& watchdog)
-    : settings_(settings), session_(settings.conninfo, settings.session, watchdog) {}
+    : settings_(settings), session_(settings.conninfo, settings.session, watchdog, WorkerSession::Reopen::No) {}
 
 PostgresOutboxSession::~PostgresOutboxSession() {
   listener_.reset();

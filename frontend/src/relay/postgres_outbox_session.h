@@ -1,7 +1,8 @@
 // postgres_outbox_session.h: OutboxSession on a dedicated connection (application_name
 // ...-relay) with the worker session settings: statement_timeout, idle limits that end a frozen or
 // cut-off leader's session (and its advisory lock), keepalives, and the call watchdog. It LISTENs on
-// the notify channel when one is configured; polling is the guarantee either way.
+// the notify channel when one is configured; polling is the guarantee either way. The session is
+// never reopened: once it ends, every call fails and the relay starts over as a standby.
 #pragma once
 
 #include <cstdint>
