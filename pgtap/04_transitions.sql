@@ -134,7 +134,7 @@ SELECT results_eq($$SELECT on_hand, reserved FROM inventory.stock WHERE product_
 DO $$
 BEGIN
     PERFORM inventory_reserve('tap-04-o4', 'tap-04-a', 1);
-    UPDATE inventory.reservations SET expires_at = now() - interval '1 minute' WHERE order_id = 'tap-04-o4';
+    PERFORM pg_temp.tap_make_overdue('tap-04-o4');
     PERFORM inventory_expire_reservations();
 END
 $$;

@@ -15,7 +15,7 @@ SELECT plan(55);
 
 -- Makes every reservation of an order overdue.
 CREATE FUNCTION pg_temp.tap_overdue(order_id text) RETURNS void LANGUAGE sql AS $$
-UPDATE inventory.reservations r SET expires_at = now() - interval '1 minute' WHERE r.order_id = $1
+SELECT pg_temp.tap_make_overdue(order_id)
 $$;
 
 -- The status of an order's (only) reservation.

@@ -13,6 +13,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SELECT plan(46);
+\ir include/helpers.sql
 
 SELECT is((SELECT count(*) FROM inventory.stock WHERE product_id LIKE 'tap-07-%')
         + (SELECT count(*) FROM inventory.ledger WHERE product_id LIKE 'tap-07-%')
@@ -46,7 +47,7 @@ BEGIN
     PERFORM inventory_reserve_order('tap-07-o3', '[{"product_id": "tap-07-a", "quantity": 2},
                                                    {"product_id": "tap-07-b", "quantity": 1}]');  -- a/main v9, b v2
     PERFORM inventory_reserve('tap-07-o4', 'tap-07-a', 1, 'tap-07-w2');     -- a/w2 v2
-    UPDATE inventory.reservations SET expires_at = now() - interval '1 minute' WHERE order_id = 'tap-07-o4';
+    PERFORM pg_temp.tap_make_overdue('tap-07-o4');
     PERFORM inventory_expire_reservations();                                -- a/w2 v3
     PERFORM inventory_reserve('tap-07-o5', 'tap-07-c', 2);                  -- c v2: out_of_stock
     PERFORM inventory_restock('tap-07-c', 1);                               -- c v3: back_in_stock

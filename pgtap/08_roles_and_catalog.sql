@@ -6,13 +6,14 @@
 -- (a writer reserves through the functions but cannot write a table, a reader cannot read the
 -- outbox, a relay reads the outbox only through its functions).
 -- Catalog: the extension's functions are exactly the documented API, each has a COMMENT, runs
--- SECURITY DEFINER with a pinned search_path (except the pg_cron helpers), reads are STABLE;
+-- SECURITY DEFINER with a pinned search_path (except the reads and the pg_cron helpers), reads
+-- are STABLE;
 -- tables, keys (all containing product_id), constraints, no triggers, and the inventory.*
 -- settings with their documented defaults.
 -- Runs in one transaction that is rolled back; uses only products named 'tap-08-*'.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(67);
+SELECT plan(68);
 
 -- The extension's functions as name(argument types).
 CREATE FUNCTION pg_temp.tap_functions() RETURNS TABLE (signature text, oid oid) LANGUAGE sql AS $$
@@ -64,10 +65,12 @@ SELECT ok(NOT pg_has_role('inventory_relay', 'inventory_reader', 'MEMBER')
 -- Function privileges ---------------------------------------------------------------------------
 
 SELECT set_eq($$SELECT * FROM pg_temp.tap_executable_by('inventory_reader')$$,
-    ARRAY['inventory_available(text, text)', 'inventory_check(text, bigint, text)'],
-    'inventory_reader may execute exactly inventory_available and inventory_check');
+    ARRAY['inventory_available(text, text)', 'inventory_check(text, bigint, text)',
+          'inventory_overdue_quantity(text, text)'],
+    'inventory_reader may execute exactly the reads inventory_available, inventory_check and inventory_overdue_quantity');
 SELECT set_eq($$SELECT * FROM pg_temp.tap_executable_by('inventory_writer')$$,
     ARRAY['inventory_available(text, text)', 'inventory_check(text, bigint, text)',
+          'inventory_overdue_quantity(text, text)', 'inventory_reserve_batch(jsonb)',
           'inventory_reserve(text, text, bigint, text, interval)', 'inventory_reserve_order(text, jsonb, interval)',
           'inventory_confirm(uuid)', 'inventory_confirm_order(text)', 'inventory_release(uuid)',
           'inventory_release_order(text)', 'inventory_ship(uuid)', 'inventory_ship_order(text)',
@@ -79,6 +82,7 @@ SELECT set_eq($$SELECT * FROM pg_temp.tap_executable_by('inventory_writer')$$,
     'inventory_writer may execute the reads, the reservation and the Kafka consumer functions, nothing else');
 SELECT set_eq($$SELECT * FROM pg_temp.tap_executable_by('inventory_admin')$$,
     ARRAY['inventory_available(text, text)', 'inventory_check(text, bigint, text)',
+          'inventory_overdue_quantity(text, text)', 'inventory_reserve_batch(jsonb)',
           'inventory_reserve(text, text, bigint, text, interval)', 'inventory_reserve_order(text, jsonb, interval)',
           'inventory_confirm(uuid)', 'inventory_confirm_order(text)', 'inventory_release(uuid)',
           'inventory_release_order(text)', 'inventory_ship(uuid)', 'inventory_ship_order(text)',
@@ -196,6 +200,7 @@ SELECT results_eq($$SELECT db_user::text FROM inventory.ledger WHERE product_id 
 
 SELECT set_eq($$SELECT signature FROM pg_temp.tap_functions()$$,
     ARRAY['inventory_reserve(text, text, bigint, text, interval)', 'inventory_reserve_order(text, jsonb, interval)',
+          'inventory_reserve_batch(jsonb)', 'inventory_overdue_quantity(text, text)',
           'inventory_confirm(uuid)', 'inventory_confirm_order(text)', 'inventory_release(uuid)',
           'inventory_release_order(text)', 'inventory_ship(uuid)', 'inventory_ship_order(text)',
           'inventory_expire_reservations(integer)', 'inventory_restock(text, bigint, text, text)',
@@ -229,8 +234,15 @@ SELECT set_eq(
     $$SELECT f.signature FROM pg_temp.tap_functions() f JOIN pg_proc p ON p.oid = f.oid
        WHERE p.prosecdef AND 'search_path=pg_catalog, pg_temp' = ANY (p.proconfig)$$,
     $$SELECT signature FROM pg_temp.tap_functions()
-       WHERE signature NOT IN ('inventory_schedule_reaper(text)', 'inventory_unschedule_reaper()')$$,
-    'every function but the pg_cron helpers is SECURITY DEFINER with search_path pinned to pg_catalog, pg_temp');
+       WHERE signature NOT IN ('inventory_schedule_reaper(text)', 'inventory_unschedule_reaper()',
+                               'inventory_available(text, text)', 'inventory_check(text, bigint, text)',
+                               'inventory_overdue_quantity(text, text)')$$,
+    'every function but the reads and the pg_cron helpers is SECURITY DEFINER with search_path pinned to pg_catalog, pg_temp');
+SELECT is_empty(
+    $$SELECT f.signature FROM pg_temp.tap_functions() f JOIN pg_proc p ON p.oid = f.oid
+       WHERE f.signature IN ('inventory_available(text, text)', 'inventory_check(text, bigint, text)',
+                             'inventory_overdue_quantity(text, text)') AND p.prosecdef$$,
+    'the reads run with the caller''s rights (a reader''s grants suffice)');
 SELECT is_empty(
     $$SELECT f.signature FROM pg_temp.tap_functions() f JOIN pg_proc p ON p.oid = f.oid
        WHERE f.signature IN ('inventory_schedule_reaper(text)', 'inventory_unschedule_reaper()')
@@ -239,7 +251,8 @@ SELECT is_empty(
 SELECT set_eq(
     $$SELECT f.signature FROM pg_temp.tap_functions() f JOIN pg_proc p ON p.oid = f.oid WHERE p.provolatile = 's'$$,
     ARRAY['inventory_available(text, text)', 'inventory_check(text, bigint, text)', 'inventory_outbox_fetch(integer)',
-          'inventory_consumer_offsets(text)', 'inventory_outbox_fetch_after(bigint, integer)', 'kafka_order_state(text)'],
+          'inventory_consumer_offsets(text)', 'inventory_overdue_quantity(text, text)',
+          'inventory_outbox_fetch_after(bigint, integer)', 'kafka_order_state(text)'],
     'the reads are STABLE; the two pure kafka_* rules IMMUTABLE; every other function is VOLATILE');
 SELECT is_empty(
     $$SELECT f.signature FROM pg_temp.tap_functions() f JOIN pg_proc p ON p.oid = f.oid
@@ -250,7 +263,8 @@ SELECT tables_are('inventory', ARRAY['stock', 'reservations', 'ledger', 'outbox'
                                      'consumed_messages', 'parked_events'],
                   'schema inventory holds the four product tables and the four Kafka consumer tables');
 SELECT col_is_pk('inventory', 'stock', ARRAY['product_id', 'warehouse'], 'stock is keyed by (product_id, warehouse)');
-SELECT col_is_pk('inventory', 'reservations', ARRAY['product_id', 'id'], 'reservations are keyed by (product_id, id)');
+SELECT col_is_pk('inventory', 'reservations', ARRAY['id', 'product_id'],
+                 'reservations are keyed by (id, product_id): lookups by id use it, and it holds the distribution column');
 SELECT col_is_pk('inventory', 'ledger', ARRAY['product_id', 'warehouse', 'version'],
                  'the ledger is keyed by (product_id, warehouse, version)');
 SELECT col_is_pk('inventory', 'outbox', ARRAY['aggregateid', 'id'], 'the outbox is keyed by (aggregateid, id)');
@@ -289,7 +303,10 @@ SELECT set_eq(
              ('inventory.max_order_lines', '1000', '', 'superuser'),
              ('inventory.updated_topic', 'inventory.updated', '', 'superuser'),
              ('inventory.alerts_topic', 'inventory.alerts', '', 'superuser'),
-             ('inventory.notify_channel', 'inventory_outbox', '', 'superuser'),
+             ('inventory.max_batch_requests', '500', '', 'superuser'),
+             ('inventory.reaper_lock_timeout', '200', 'ms', 'superuser'),
+             ('inventory.notify_channel', '', '', 'superuser'),
+             ('inventory.notify_queue_limit', '0.5', '', 'superuser'),
              ('inventory.actor', '', '', 'user')$$,
     'the inventory.* settings have the documented defaults and who may set them');
 SELECT throws_ok($$SET LOCAL inventory.reservation_tll = '1min'$$, '42602', NULL,

@@ -1,7 +1,9 @@
 /*
  * availability.c
- *    inventory_available and inventory_check: reads that take no locks. Overdue active
- *    reservations do not count against availability, even before the reaper has expired them.
+ *    inventory_available and inventory_check: reads that take no locks and run read-only.
+ *    Overdue active reservations do not count against availability, even before they are
+ *    expired; a row's next_expiry says whether it can have any, so a read touches reservations
+ *    only in the short window between a deadline passing and the reaper's next run.
  */
 #include "postgres.h"
 
@@ -14,12 +16,9 @@
 PG_FUNCTION_INFO_V1(inventory_available);
 PG_FUNCTION_INFO_V1(inventory_check);
 
-static SavedPlan AvailablePlan = {
-	.sql = "SELECT count(*), coalesce(sum(s.available + (SELECT coalesce(sum(r.quantity), 0)"
-	"         FROM inventory.reservations r"
-	"        WHERE r.product_id = s.product_id AND r.warehouse = s.warehouse"
-	"          AND r.status = 'active' AND r.expires_at < now())), 0)::bigint"
-	"  FROM inventory.stock s WHERE s.product_id = $1 AND ($2::text IS NULL OR s.warehouse = $2)",
+static SavedPlan StockOfProductPlan = {
+	.sql = "SELECT warehouse, available, next_expiry < now() FROM inventory.stock"
+	" WHERE product_id = $1 AND ($2::text IS NULL OR warehouse = $2)",
 	.nargs = 2,
 	.argtypes = {TEXTOID, TEXTOID},
 };
@@ -53,21 +52,31 @@ AvailableQuantity(const char *product_id, const char *warehouse)
 {
 	Datum		values[2];
 	char		nulls[2] = {' ', warehouse == NULL ? 'n' : ' '};
-	int64		rows;
-	int64		available;
+	uint64		rows;
+	uint64		i;
+	int64		available = 0;
 
 	values[0] = CStringGetTextDatum(product_id);
 	values[1] = warehouse == NULL ? (Datum) 0 : CStringGetTextDatum(warehouse);
 	ConnectSpi();
-	ExecuteSavedPlan(&AvailablePlan, values, nulls, 1);
-	rows = ColumnInt64(0, 1);
-	available = ColumnInt64(0, 2);
+	ExecuteSavedPlanReadOnly(&StockOfProductPlan, values, nulls, 0);
+	rows = SPI_processed;
+	for (i = 0; i < rows; i++)
+	{
+		bool		isnull;
+		bool		may_have_overdue = DatumGetBool(ColumnDatum(i, 3, &isnull)) && !isnull;
+
+		available += ColumnInt64(i, 2);
+		if (may_have_overdue)
+			available += OverdueQuantity(product_id, ColumnText(i, 1));
+	}
 	SPI_finish();
-	if (rows == 0 && warehouse != NULL)
-		ereport(ERROR, (errcode(ERRCODE_INVENTORY_UNKNOWN_PRODUCT),
-						errmsg("product \"%s\" is not stocked in warehouse \"%s\"", product_id, warehouse)));
 	if (rows == 0)
-		ereport(ERROR, (errcode(ERRCODE_INVENTORY_UNKNOWN_PRODUCT),
-						errmsg("product \"%s\" is not stocked", product_id)));
+	{
+		RequestError error = {0};
+
+		UnknownStockError(&error, product_id, warehouse);
+		RaiseRequestError(&error);
+	}
 	return available;
 }

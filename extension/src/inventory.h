@@ -1,16 +1,17 @@
 /*
  * inventory.h
- *    What the pg_inventory C files share: settings, the in-memory image of a locked stock row,
- *    the one routine that changes stock (with its ledger and outbox rows), saved SPI plans,
- *    argument checks and the reservation result rows.
+ *    What the pg_inventory C files share: settings, the in-memory image of a locked stock row, the
+ *    change buffer that writes stock changes (with their ledger and outbox rows), the scan of a
+ *    row's overdue reservations, saved SPI plans, argument checks and request errors.
+ *    Every file includes postgres.h first; this header relies on it.
  *
  * Locking rule for every caller: stock rows are locked before the reservation rows that belong to
- * them, and several stock rows are locked in (product_id, warehouse) order. A function that holds a
- * stock row lock may change that row and its reservations; nothing else may.
+ * them, and several stock rows are locked in (product_id, warehouse) order under the database's
+ * default collation. A function that holds a stock row lock may change that row and its
+ * reservations; nothing else may.
  */
-#pragma once
-
-#include "postgres.h"
+#ifndef INVENTORY_H
+#define INVENTORY_H
 
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -24,17 +25,46 @@ extern int	InventoryReservationTtlSeconds;
 extern int	InventoryMaxReservationTtlSeconds;
 extern int	InventoryMaxQuantity;
 extern int	InventoryMaxOrderLines;
+extern int	InventoryMaxBatchRequests;
+extern int	InventoryReaperLockTimeoutMs;
 extern char *InventoryUpdatedTopic;
 extern char *InventoryAlertsTopic;
 extern char *InventoryNotifyChannel;
+extern double InventoryNotifyQueueLimit;
 extern char *InventoryActor;
 
 /* Longest product, warehouse or order id accepted, in bytes. */
 #define INVENTORY_MAX_ID_BYTES 200
-/* Longest name, note or reason accepted, in bytes. */
+/* Longest name, note, reason or actor accepted, in bytes. */
 #define INVENTORY_MAX_TEXT_BYTES 1000
 
-/* A stock row this transaction holds locked, as this transaction last changed it. */
+/* request_error.c: an error that belongs to one request, reported or raised by the caller */
+typedef struct RequestError
+{
+	int			sqlstate;		/* 0 while there is no error */
+	char	   *message;
+	char	   *detail;			/* or NULL */
+	char	   *hint;			/* or NULL */
+} RequestError;
+
+extern void SetRequestError(RequestError *error, int sqlstate, const char *format,...) pg_attribute_printf(3, 4);
+extern void SetRequestErrorDetail(RequestError *error, const char *format,...) pg_attribute_printf(2, 3);
+extern void SetRequestErrorHint(RequestError *error, const char *format,...) pg_attribute_printf(2, 3);
+extern void RaiseRequestError(const RequestError *error) pg_attribute_noreturn();
+extern void UnknownStockError(RequestError *error, const char *product_id, const char *warehouse);
+
+/* overdue.c: a row's overdue active reservations, oldest deadline first */
+typedef struct OverdueReservation
+{
+	pg_uuid_t	id;
+	char	   *order_id;
+	int64		quantity;
+	TimestampTz expires_at;
+} OverdueReservation;
+
+typedef struct OverdueScan OverdueScan;
+
+/* A stock row this call holds locked, as this call last changed it. */
 typedef struct StockRow
 {
 	char	   *product_id;
@@ -44,11 +74,19 @@ typedef struct StockRow
 	int64		version;
 	bool		has_threshold;
 	int64		threshold;		/* low_stock_threshold, when has_threshold */
-	bool		overdue_expired;	/* this call already expired the row's overdue reservations */
+	bool		has_next_expiry;
+	TimestampTz next_expiry;	/* no active reservation of the row expires before this */
+	bool		has_inserted_expiry;
+	TimestampTz inserted_expiry;	/* earliest deadline of reservations this call inserted */
+	const char *new_name;		/* name to write, or NULL to keep */
+	bool		dirty;			/* the change buffer writes this row */
+	OverdueScan *overdue;		/* opened on first need */
+	int64		overdue_expired;	/* leading overdue reservations this call expired */
+	/* per-request planning state of the reservation engine */
+	int64		planned;		/* quantity the current request takes from the row */
+	int64		tentative_expired;	/* overdue reservations the current request would expire */
+	int64		tentative_freed;	/* their quantity */
 } StockRow;
-
-/* Columns every stock-locking statement selects, in this order. */
-#define STOCK_ROW_COLUMNS "product_id, warehouse, on_hand, reserved, version, low_stock_threshold"
 
 static inline int64
 StockRowAvailable(const StockRow *row)
@@ -56,58 +94,84 @@ StockRowAvailable(const StockRow *row)
 	return row->on_hand - row->reserved;
 }
 
+extern OverdueScan *OverdueScanBegin(const char *product_id, const char *warehouse);
+extern const OverdueReservation *OverdueScanGet(OverdueScan *scan, int64 position);
+extern bool OverdueScanNextExpiry(OverdueScan *scan, int64 position, TimestampTz *next_expiry);
+extern void OverdueScanForget(OverdueScan *scan, int64 position);
+extern void OverdueScanEnd(OverdueScan *scan);
+extern void EndOverdueScans(StockRow *rows, int nrows);
+extern int64 OverdueQuantity(const char *product_id, const char *warehouse);
+
 /* What a stock change does to a reservation, in the same statement. */
 typedef enum ReservationWrite
 {
 	RESERVATION_UNTOUCHED,
-	RESERVATION_INSERT,			/* a new active reservation of quantity, expiring after ttl */
-	RESERVATION_SET_STATUS		/* the reservation moves to status */
+	RESERVATION_INSERT,			/* a new active reservation of quantity, expiring at expires_at */
+	RESERVATION_SET_STATUS		/* the reservation moves from from_status to status */
 } ReservationWrite;
 
-/*
- * One change of one stock row; ApplyStockChange writes it with its ledger and outbox rows and,
- * optionally, the reservation it is about (whose row is then the last SPI result).
- */
+/* One change of one locked stock row, as the change buffer records it. */
 typedef struct StockChange
 {
 	const char *reason;			/* reserve, confirm, release, ship, expire, restock, adjust, set, remove */
 	int64		on_hand_delta;
 	int64		reserved_delta;
 	const char *order_id;		/* NULL when not about an order */
-	pg_uuid_t  *reservation_id; /* NULL when not about a reservation */
+	const pg_uuid_t *reservation_id;	/* NULL when not about a reservation */
 	const char *note;			/* free text kept in the ledger, or NULL */
 	const char *name;			/* new product name, or NULL to keep */
 	bool		has_threshold;	/* set low_stock_threshold to threshold */
 	int64		threshold;
+	const char *actor;			/* NULL: the inventory.actor setting */
 	ReservationWrite reservation_write;
 	int64		quantity;		/* RESERVATION_INSERT */
-	Interval   *ttl;			/* RESERVATION_INSERT */
+	TimestampTz expires_at;		/* RESERVATION_INSERT */
+	const char *from_status;	/* RESERVATION_SET_STATUS */
 	const char *status;			/* RESERVATION_SET_STATUS */
 } StockChange;
 
+/* change_buffer.c */
+typedef struct ChangeBuffer ChangeBuffer;
+
+extern ChangeBuffer *ChangeBufferCreate(void);
+extern void RecordStockChange(ChangeBuffer *buffer, StockRow *row, const StockChange *change);
+extern void MarkStockRowDirty(ChangeBuffer *buffer, StockRow *row);
+extern int	ChangeBufferSize(const ChangeBuffer *buffer);
+extern void FlushChanges(ChangeBuffer *buffer);
+
+/* stock_rows.c: locking and reading stock rows */
+extern bool LockStockRow(const char *product_id, const char *warehouse, bool skip_locked, StockRow *row);
+extern bool LockStockRowWithin(const char *product_id, const char *warehouse, int timeout_ms, StockRow *row);
+extern StockRow *LockStockRowsOfProducts(Datum product_ids, int *nrows);
+extern StockRow *LockStockRowsOfOrder(const char *order_id, int *nrows);
+extern StockRow *FindStockRow(StockRow *rows, int nrows, const char *product_id, const char *warehouse);
+extern HeapTuple ReadStockTuple(const char *product_id, const char *warehouse, TupleDesc *tupdesc);
+extern int	CompareIds(const char *left, const char *right);
+
+/* expiry.c: expiring overdue reservations of locked rows */
+extern bool PlanOverdueExpiry(StockRow *row, int64 needed);
+extern void ExpirePlannedOverdue(ChangeBuffer *buffer, StockRow *row);
+extern void ExpireOverdueReservation(ChangeBuffer *buffer, StockRow *row, const OverdueReservation *overdue);
+extern void RefreshNextExpiry(StockRow *row);
+
 /* spi_plans.c: a statement prepared once per backend */
+#define SAVED_PLAN_MAX_ARGS 64
 typedef struct SavedPlan
 {
 	SPIPlanPtr	plan;
 	const char *sql;
 	int			nargs;
-	Oid			argtypes[32];
+	Oid			argtypes[SAVED_PLAN_MAX_ARGS];
 } SavedPlan;
 
-/* stock_change.c */
-extern void ApplyStockChange(StockRow *row, const StockChange *change);
-extern bool LockStockRow(const char *product_id, const char *warehouse, bool skip_locked, StockRow *row);
-extern StockRow *LockStockRowsOfProducts(const char **product_ids, int nproducts, int *nrows);
-extern void SortProductIds(const char **product_ids, int *nproducts);
-extern StockRow *LockStockRows(SavedPlan *plan, Datum *args, int *nrows);
-extern HeapTuple ReadStockTuple(const char *product_id, const char *warehouse);
-
-/* spi_plans.c */
+extern SPIPlanPtr PreparedPlan(SavedPlan *saved);
 extern int	ExecuteSavedPlan(SavedPlan *saved, Datum *values, const char *nulls, long max_rows);
+extern int	ExecuteSavedPlanReadOnly(SavedPlan *saved, Datum *values, const char *nulls, long max_rows);
 extern char *ColumnText(int row, int column);
 extern int64 ColumnInt64(int row, int column);
 extern Datum ColumnDatum(int row, int column, bool *isnull);
 extern void ConnectSpi(void);
+extern void RequireRowCount(uint64 expected, const char *what);
 
 /* arguments.c */
 extern const char *RequireId(FunctionCallInfo fcinfo, int argno, const char *argname);
@@ -115,14 +179,38 @@ extern const char *OptionalId(FunctionCallInfo fcinfo, int argno, const char *ar
 extern int64 RequireQuantity(FunctionCallInfo fcinfo, int argno, const char *argname);
 extern pg_uuid_t *RequireUuid(FunctionCallInfo fcinfo, int argno, const char *argname);
 extern void CheckId(const char *value, const char *argname);
-extern void CheckText(const char *value, const char *argname, size_t max_bytes);
+extern bool CheckIdSoft(const char *value, const char *argname, RequestError *error);
+extern bool CheckTextSoft(const char *value, const char *argname, size_t max_bytes, RequestError *error);
 extern const char *OptionalText(FunctionCallInfo fcinfo, int argno, const char *argname, size_t max_bytes);
 extern void CheckQuantity(int64 quantity, const char *argname);
+extern bool CheckQuantitySoft(int64 quantity, const char *argname, RequestError *error);
+extern bool TtlExpiry(const Interval *ttl, TimestampTz *expires_at, RequestError *error);
+extern Interval *DefaultTtl(void);
 
-/* reservation_rows.c: statements returning inventory_reservation rows select these, then "created" */
+/* reservation_rows.c: reservations as the functions return them (type inventory_reservation) */
+typedef struct ReservationRow
+{
+	pg_uuid_t	id;
+	char	   *order_id;
+	char	   *product_id;
+	char	   *warehouse;
+	int64		quantity;
+	const char *status;
+	bool		has_expires_at;
+	TimestampTz expires_at;
+	TimestampTz created_at;
+	TimestampTz updated_at;
+	bool		created;		/* this call made it */
+} ReservationRow;
+
+/* Statements that read reservations select these columns, in this order. */
 #define RESERVATION_COLUMNS \
 	"id, order_id, product_id, warehouse, quantity, status, expires_at, created_at, updated_at"
-extern void EmitSpiRows(ReturnSetInfo *rsinfo);
+extern void ReadReservationRow(int tuple, ReservationRow *row);
+extern HeapTuple FormReservationTuple(TupleDesc tupdesc, const ReservationRow *row);
+extern void EmitReservationRows(ReturnSetInfo *rsinfo, const ReservationRow *rows, int nrows);
+extern const char *UuidText(const pg_uuid_t *id);
+extern pg_uuid_t *NewRandomUuid(void);
 
 /* One line of an order: quantity of a product, from a warehouse or (NULL) from any. */
 typedef struct ReserveLine
@@ -133,8 +221,45 @@ typedef struct ReserveLine
 } ReserveLine;
 
 /* order_lines.c */
-extern ReserveLine *ParseOrderLines(Jsonb *lines, int *nlines);
+extern bool ParseOrderLines(Jsonb *lines, ReserveLine **result, int *nlines, RequestError *error);
 
-/* reaper.c */
-extern pg_uuid_t *NewRandomUuid(void);
-extern int64 ExpireOverdueOnStockRow(StockRow *row, int64 max_rows);
+/* What the reservation engine decided for one request. */
+typedef enum ReserveOutcome
+{
+	OUTCOME_RESERVED,			/* at least one new reservation */
+	OUTCOME_REPEATED,			/* an idempotent repeat: nothing changed */
+	OUTCOME_SHORT,				/* IN001: some line lacks stock */
+	OUTCOME_INVALID				/* any other error of the request alone */
+} ReserveOutcome;
+
+/* A short line: lines of the same product and warehouse summed. */
+typedef struct Shortage
+{
+	const char *product_id;
+	const char *warehouse;		/* NULL when the line named none */
+	int64		requested;
+	int64		available;
+} Shortage;
+
+/* One reservation request: an order's lines, all or nothing. */
+typedef struct ReserveRequest
+{
+	/* input; a request whose error is set on input is invalid and never planned */
+	const char *order_id;
+	ReserveLine *lines;
+	int			nlines;
+	TimestampTz expires_at;
+	const char *actor;			/* NULL: the inventory.actor setting */
+	RequestError error;
+	/* output */
+	ReserveOutcome outcome;
+	ReservationRow *rows;		/* reserved/repeated: existing rows first, then new ones */
+	int			nrows;
+	Shortage   *shortages;
+	int			nshortages;
+} ReserveRequest;
+
+/* reservation_engine.c */
+extern void ReserveRequests(ReserveRequest *requests, int nrequests);
+
+#endif							/* INVENTORY_H */

@@ -1,8 +1,8 @@
 /*
  * order_lines.c
- *    Parses the lines argument of inventory_reserve_order: a JSON array of objects with
- *    "product_id" (string), "quantity" (whole number) and optional "warehouse" (string or null).
- *    Anything else raises 22023 naming the offending line, before anything is locked.
+ *    Parses the lines of a reservation request: a JSON array of objects with "product_id"
+ *    (string), "quantity" (whole number) and optional "warehouse" (string or null). Anything else
+ *    is a 22023 error naming the offending line, found before anything is locked.
  */
 #include "postgres.h"
 
@@ -12,52 +12,62 @@
 
 #include "inventory.h"
 
-static void ParseLine(JsonbContainer *object, int index, ReserveLine *line);
-static int64 LineQuantity(const JsonbValue *value, int index);
-static const char *LineString(const JsonbValue *value, int index, const char *key);
+static bool ParseLine(JsonbContainer *object, int index, ReserveLine *line, RequestError *error);
+static bool LineQuantity(const JsonbValue *value, int index, int64 *quantity, RequestError *error);
+static bool LineString(const JsonbValue *value, int index, const char *key, const char **text,
+					   RequestError *error);
 
-/* ParseOrderLines turns the lines array into ReserveLines, refusing malformed input. */
-ReserveLine *
-ParseOrderLines(Jsonb *lines, int *nlines)
+/* ParseOrderLines turns the lines array into ReserveLines; false after recording what is wrong. */
+bool
+ParseOrderLines(Jsonb *lines, ReserveLine **result, int *nlines, RequestError *error)
 {
 	JsonbIterator *iterator;
 	JsonbValue	value;
 	JsonbIteratorToken token;
-	ReserveLine *result;
 	int			count;
 	int			index = 0;
 
 	if (!JB_ROOT_IS_ARRAY(lines) || JB_ROOT_IS_SCALAR(lines))
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("lines must be a JSON array of objects")));
+	{
+		SetRequestError(error, ERRCODE_INVALID_PARAMETER_VALUE, "lines must be a JSON array of objects");
+		return false;
+	}
 	count = JB_ROOT_COUNT(lines);
 	if (count == 0)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("lines must not be empty")));
+	{
+		SetRequestError(error, ERRCODE_INVALID_PARAMETER_VALUE, "lines must not be empty");
+		return false;
+	}
 	if (count > InventoryMaxOrderLines)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("lines has %d entries, more than inventory.max_order_lines (%d)",
-							   count, InventoryMaxOrderLines)));
+	{
+		SetRequestError(error, ERRCODE_INVALID_PARAMETER_VALUE,
+						"lines has %d entries, more than inventory.max_order_lines (%d)",
+						count, InventoryMaxOrderLines);
+		return false;
+	}
 
-	result = palloc0(sizeof(ReserveLine) * count);
+	*result = palloc0(sizeof(ReserveLine) * count);
 	iterator = JsonbIteratorInit(&lines->root);
 	while ((token = JsonbIteratorNext(&iterator, &value, true)) != WJB_DONE)
 	{
 		if (token != WJB_ELEM)
 			continue;
 		if (value.type != jbvBinary || !JsonContainerIsObject(value.val.binary.data))
-			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							errmsg("lines[%d] must be a JSON object", index)));
-		ParseLine(value.val.binary.data, index, &result[index]);
+		{
+			SetRequestError(error, ERRCODE_INVALID_PARAMETER_VALUE, "lines[%d] must be a JSON object", index);
+			return false;
+		}
+		if (!ParseLine(value.val.binary.data, index, &(*result)[index], error))
+			return false;
 		index++;
 	}
 	*nlines = count;
-	return result;
+	return true;
 }
 
 /* ParseLine reads one {"product_id", "quantity", "warehouse"?} object. */
-static void
-ParseLine(JsonbContainer *object, int index, ReserveLine *line)
+static bool
+ParseLine(JsonbContainer *object, int index, ReserveLine *line, RequestError *error)
 {
 	JsonbIterator *iterator = JsonbIteratorInit(object);
 	JsonbValue	value;
@@ -75,72 +85,98 @@ ParseLine(JsonbContainer *object, int index, ReserveLine *line)
 		if (token != WJB_VALUE)
 			continue;
 		if (strcmp(key, "product_id") == 0)
-			line->product_id = LineString(&value, index, key);
+		{
+			if (!LineString(&value, index, key, &line->product_id, error))
+				return false;
+		}
 		else if (strcmp(key, "warehouse") == 0)
-			line->warehouse = value.type == jbvNull ? NULL : LineString(&value, index, key);
+		{
+			line->warehouse = NULL;
+			if (value.type != jbvNull && !LineString(&value, index, key, &line->warehouse, error))
+				return false;
+		}
 		else if (strcmp(key, "quantity") == 0)
 		{
-			line->quantity = LineQuantity(&value, index);
+			if (!LineQuantity(&value, index, &line->quantity, error))
+				return false;
 			has_quantity = true;
 		}
 		else
-			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							errmsg("lines[%d] has an unknown key \"%s\"", index, key),
-							errhint("A line has \"product_id\", \"quantity\" and optionally \"warehouse\".")));
+		{
+			SetRequestError(error, ERRCODE_INVALID_PARAMETER_VALUE, "lines[%d] has an unknown key \"%s\"",
+							index, key);
+			SetRequestErrorHint(error, "A line has \"product_id\", \"quantity\" and optionally \"warehouse\".");
+			return false;
+		}
 	}
 	if (line->product_id == NULL)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("lines[%d] has no \"product_id\"", index)));
+	{
+		SetRequestError(error, ERRCODE_INVALID_PARAMETER_VALUE, "lines[%d] has no \"product_id\"", index);
+		return false;
+	}
 	if (!has_quantity)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("lines[%d] has no \"quantity\"", index)));
+	{
+		SetRequestError(error, ERRCODE_INVALID_PARAMETER_VALUE, "lines[%d] has no \"quantity\"", index);
+		return false;
+	}
+	return true;
 }
 
 /* LineString reads a string member and checks it as an id. */
-static const char *
-LineString(const JsonbValue *value, int index, const char *key)
+static bool
+LineString(const JsonbValue *value, int index, const char *key, const char **text, RequestError *error)
 {
-	char	   *text;
-	char	   *argname;
+	char	   *argname = psprintf("lines[%d].%s", index, key);
+	char	   *string;
 
-	argname = psprintf("lines[%d].%s", index, key);
 	if (value->type != jbvString)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("%s must be a string", argname)));
-	text = pnstrdup(value->val.string.val, value->val.string.len);
-	CheckId(text, argname);
-	return text;
+	{
+		SetRequestError(error, ERRCODE_INVALID_PARAMETER_VALUE, "%s must be a string", argname);
+		return false;
+	}
+	string = pnstrdup(value->val.string.val, value->val.string.len);
+	if (!CheckIdSoft(string, argname, error))
+		return false;
+	*text = string;
+	return true;
 }
 
 /* LineQuantity reads a whole, positive quantity within inventory.max_quantity. */
-static int64
-LineQuantity(const JsonbValue *value, int index)
+static bool
+LineQuantity(const JsonbValue *value, int index, int64 *quantity, RequestError *error)
 {
 	char	   *argname = psprintf("lines[%d].quantity", index);
 	char	   *digits;
 	char	   *point;
-	int64		quantity;
 
 	if (value->type != jbvNumeric)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("%s must be a number", argname)));
+	{
+		SetRequestError(error, ERRCODE_INVALID_PARAMETER_VALUE, "%s must be a number", argname);
+		return false;
+	}
 	digits = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(value->val.numeric)));
 	point = strchr(digits, '.');
 	if (point != NULL)
 	{
 		if (strspn(point + 1, "0") != strlen(point + 1))
-			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							errmsg("%s must be a whole number, not %s", argname, digits)));
+		{
+			SetRequestError(error, ERRCODE_INVALID_PARAMETER_VALUE, "%s must be a whole number, not %s",
+							argname, digits);
+			return false;
+		}
 		*point = '\0';
 	}
 	if (digits[0] == '-')
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("%s must be positive, not %s", argname, digits)));
+	{
+		SetRequestError(error, ERRCODE_INVALID_PARAMETER_VALUE, "%s must be positive, not %s", argname, digits);
+		return false;
+	}
 	if (strlen(digits) > 18)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("%s of %s exceeds inventory.max_quantity (%d)", argname, digits,
-							   InventoryMaxQuantity)));
-	quantity = strtoll(digits, NULL, 10);
-	CheckQuantity(quantity, argname);
-	return quantity;
+	{
+		SetRequestError(error, ERRCODE_INVALID_PARAMETER_VALUE, "%s of %s exceeds inventory.max_quantity (%d)",
+						argname, digits, InventoryMaxQuantity);
+		return false;
+	}
+	*quantity = strtoll(digits, NULL, 10);
+	return CheckQuantitySoft(*quantity, argname, error);
 }

@@ -2,8 +2,12 @@
  * stock_admin.c
  *    Stock changes made by people and systems that own the goods: inventory_restock,
  *    inventory_adjust, inventory_set_stock (upsert) and inventory_remove. Each locks one stock row,
- *    refuses a change that would leave on_hand below reserved (IN006), and writes the change through
- *    ApplyStockChange.
+ *    refuses a change that would leave on_hand below reserved (IN006) after expiring as many
+ *    overdue reservations as the change needs, and writes the change through the change buffer.
+ *
+ * Locking: one stock row, locked before anything is read from it. A row that set_stock creates
+ * takes its version from the ledger under its lock, after any concurrent remove of the same row
+ * has committed, so a re-created row never reuses a version.
  */
 #include "postgres.h"
 
@@ -18,12 +22,19 @@ PG_FUNCTION_INFO_V1(inventory_adjust);
 PG_FUNCTION_INFO_V1(inventory_set_stock);
 PG_FUNCTION_INFO_V1(inventory_remove);
 
-/* A new row starts at the version its ledger reached, so a removed product's versions keep rising. */
+/* How often set_stock retries when a concurrent remove deletes the row it was about to lock. */
+#define SET_STOCK_ATTEMPTS 3
+
 static SavedPlan CreateRowPlan = {
-	.sql = "INSERT INTO inventory.stock (product_id, warehouse, version)"
-	" VALUES ($1, $2, coalesce((SELECT max(version) FROM inventory.ledger"
-	"                           WHERE product_id = $1 AND warehouse = $2), 0))"
-	" ON CONFLICT (product_id, warehouse) DO NOTHING",
+	.sql = "INSERT INTO inventory.stock (product_id, warehouse) VALUES ($1, $2)"
+	" ON CONFLICT (product_id, warehouse) DO NOTHING RETURNING 1",
+	.nargs = 2,
+	.argtypes = {TEXTOID, TEXTOID},
+};
+
+/* A re-created row continues from the version its ledger reached. */
+static SavedPlan LedgerVersionPlan = {
+	.sql = "SELECT coalesce(max(version), 0) FROM inventory.ledger WHERE product_id = $1 AND warehouse = $2",
 	.nargs = 2,
 	.argtypes = {TEXTOID, TEXTOID},
 };
@@ -35,8 +46,9 @@ static SavedPlan DeleteRowPlan = {
 };
 
 static void LockExistingRow(const char *product_id, const char *warehouse, StockRow *row);
-static void RefuseBelowReserved(StockRow *row, int64 on_hand, const char *action);
-static Datum ReturnStockRow(const StockRow *row);
+static void LockOrCreateRow(const char *product_id, const char *warehouse, StockRow *row);
+static void RefuseBelowReserved(ChangeBuffer *buffer, StockRow *row, int64 on_hand, const char *action);
+static Datum WriteAndReturn(ChangeBuffer *buffer, StockRow *row);
 
 /* inventory_restock adds goods to an existing stock row. */
 Datum
@@ -47,14 +59,16 @@ inventory_restock(PG_FUNCTION_ARGS)
 	const char *warehouse = RequireId(fcinfo, 2, "warehouse");
 	StockChange change = {0};
 	StockRow	row;
+	ChangeBuffer *buffer;
 
 	change.note = OptionalText(fcinfo, 3, "note", INVENTORY_MAX_TEXT_BYTES);
 	change.reason = "restock";
 	change.on_hand_delta = quantity;
 	ConnectSpi();
+	buffer = ChangeBufferCreate();
 	LockExistingRow(product_id, warehouse, &row);
-	ApplyStockChange(&row, &change);
-	return ReturnStockRow(&row);
+	RecordStockChange(buffer, &row, &change);
+	return WriteAndReturn(buffer, &row);
 }
 
 /* inventory_adjust corrects on_hand by a signed delta, with a reason. */
@@ -65,6 +79,7 @@ inventory_adjust(PG_FUNCTION_ARGS)
 	const char *warehouse = RequireId(fcinfo, 3, "warehouse");
 	StockChange change = {0};
 	StockRow	row;
+	ChangeBuffer *buffer;
 	int64		delta;
 
 	if (PG_ARGISNULL(1))
@@ -83,11 +98,12 @@ inventory_adjust(PG_FUNCTION_ARGS)
 	change.on_hand_delta = delta;
 
 	ConnectSpi();
+	buffer = ChangeBufferCreate();
 	LockExistingRow(product_id, warehouse, &row);
 	if (delta < 0)
-		RefuseBelowReserved(&row, row.on_hand + delta, "adjusting");
-	ApplyStockChange(&row, &change);
-	return ReturnStockRow(&row);
+		RefuseBelowReserved(buffer, &row, row.on_hand + delta, "adjusting");
+	RecordStockChange(buffer, &row, &change);
+	return WriteAndReturn(buffer, &row);
 }
 
 /* inventory_set_stock creates a stock row or sets its on_hand, name and threshold. */
@@ -98,7 +114,7 @@ inventory_set_stock(PG_FUNCTION_ARGS)
 	const char *warehouse = RequireId(fcinfo, 2, "warehouse");
 	StockChange change = {0};
 	StockRow	row;
-	Datum		key[2];
+	ChangeBuffer *buffer;
 	int64		on_hand;
 
 	if (PG_ARGISNULL(1))
@@ -122,14 +138,12 @@ inventory_set_stock(PG_FUNCTION_ARGS)
 	change.reason = "set";
 
 	ConnectSpi();
-	key[0] = CStringGetTextDatum(product_id);
-	key[1] = CStringGetTextDatum(warehouse);
-	ExecuteSavedPlan(&CreateRowPlan, key, NULL, 0);
-	LockExistingRow(product_id, warehouse, &row);
-	RefuseBelowReserved(&row, on_hand, "setting");
+	buffer = ChangeBufferCreate();
+	LockOrCreateRow(product_id, warehouse, &row);
+	RefuseBelowReserved(buffer, &row, on_hand, "setting");
 	change.on_hand_delta = on_hand - row.on_hand;
-	ApplyStockChange(&row, &change);
-	return ReturnStockRow(&row);
+	RecordStockChange(buffer, &row, &change);
+	return WriteAndReturn(buffer, &row);
 }
 
 /* inventory_remove deletes a stock row that holds no reservations. */
@@ -140,23 +154,28 @@ inventory_remove(PG_FUNCTION_ARGS)
 	const char *warehouse = RequireId(fcinfo, 1, "warehouse");
 	StockChange change = {0};
 	StockRow	row;
+	ChangeBuffer *buffer;
 	Datum		key[2];
 
 	ConnectSpi();
+	buffer = ChangeBufferCreate();
 	LockExistingRow(product_id, warehouse, &row);
-	if (row.reserved > 0)
-		ExpireOverdueOnStockRow(&row, PG_INT64_MAX);
+	if (row.reserved > 0 && PlanOverdueExpiry(&row, row.reserved))
+		ExpirePlannedOverdue(buffer, &row);
 	if (row.reserved > 0)
 		ereport(ERROR, (errcode(ERRCODE_INVENTORY_BELOW_RESERVED),
 						errmsg("cannot remove product \"%s\" from warehouse \"%s\": " INT64_FORMAT
-							   " of it is reserved", product_id, warehouse, row.reserved),
+							   " of it is reserved", product_id, warehouse, row.reserved - row.tentative_freed),
 						errhint("Release or ship its reservations first.")));
 	change.reason = "remove";
 	change.on_hand_delta = -row.on_hand;
-	ApplyStockChange(&row, &change);
+	RecordStockChange(buffer, &row, &change);
+	FlushChanges(buffer);
+	EndOverdueScans(&row, 1);
 	key[0] = CStringGetTextDatum(product_id);
 	key[1] = CStringGetTextDatum(warehouse);
 	ExecuteSavedPlan(&DeleteRowPlan, key, NULL, 0);
+	RequireRowCount(1, "stock row deleted");
 	SPI_finish();
 	PG_RETURN_VOID();
 }
@@ -165,40 +184,91 @@ inventory_remove(PG_FUNCTION_ARGS)
 static void
 LockExistingRow(const char *product_id, const char *warehouse, StockRow *row)
 {
-	if (!LockStockRow(product_id, warehouse, false, row))
-		ereport(ERROR, (errcode(ERRCODE_INVENTORY_UNKNOWN_PRODUCT),
-						errmsg("product \"%s\" is not stocked in warehouse \"%s\"", product_id, warehouse),
-						errhint("Create the stock row with inventory_set_stock.")));
+	RequestError error = {0};
+
+	if (LockStockRow(product_id, warehouse, false, row))
+		return;
+	UnknownStockError(&error, product_id, warehouse);
+	SetRequestErrorHint(&error, "Create the stock row with inventory_set_stock.");
+	RaiseRequestError(&error);
 }
 
 /*
- * RefuseBelowReserved raises IN006 when on_hand would fall below what is reserved, after expiring
- * the row's overdue reservations (they must not block a stock correction).
+ * LockOrCreateRow locks a stock row, creating it first when it does not exist. A created row's
+ * version is read from the ledger under its lock, so it follows a concurrent remove's last version.
  */
 static void
-RefuseBelowReserved(StockRow *row, int64 on_hand, const char *action)
+LockOrCreateRow(const char *product_id, const char *warehouse, StockRow *row)
 {
-	if (on_hand < row->reserved)
-		ExpireOverdueOnStockRow(row, PG_INT64_MAX);
+	Datum		key[2] = {CStringGetTextDatum(product_id), CStringGetTextDatum(warehouse)};
+	int			attempt;
+
+	for (attempt = 0; attempt < SET_STOCK_ATTEMPTS; attempt++)
+	{
+		bool		created;
+
+		ExecuteSavedPlan(&CreateRowPlan, key, NULL, 0);
+		created = SPI_processed == 1;
+		SPI_freetuptable(SPI_tuptable);
+		if (!LockStockRow(product_id, warehouse, false, row))
+			continue;			/* removed by a concurrent call after our insert found it: again */
+		if (created)
+		{
+			ExecuteSavedPlan(&LedgerVersionPlan, key, NULL, 1);
+			RequireRowCount(1, "ledger version");
+			row->version = ColumnInt64(0, 1);
+			SPI_freetuptable(SPI_tuptable);
+		}
+		return;
+	}
+	ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					errmsg("stock row of product \"%s\" in warehouse \"%s\" was removed concurrently %d times",
+						   product_id, warehouse, SET_STOCK_ATTEMPTS),
+					errhint("Retry the call.")));
+}
+
+/*
+ * RefuseBelowReserved raises IN006 when on_hand would fall below what is reserved. Overdue
+ * reservations must not block a stock correction: as many as the change needs are expired first,
+ * oldest first, and none when even all of them would not be enough.
+ */
+static void
+RefuseBelowReserved(ChangeBuffer *buffer, StockRow *row, int64 on_hand, const char *action)
+{
 	if (on_hand < 0)
 		ereport(ERROR, (errcode(ERRCODE_INVENTORY_BELOW_RESERVED),
 						errmsg("%s product \"%s\" in warehouse \"%s\" would make on_hand negative ("
 							   INT64_FORMAT ")", action, row->product_id, row->warehouse, on_hand)));
-	if (on_hand < row->reserved)
-		ereport(ERROR, (errcode(ERRCODE_INVENTORY_BELOW_RESERVED),
-						errmsg("%s product \"%s\" in warehouse \"%s\" to on_hand " INT64_FORMAT
-							   " would leave it below the " INT64_FORMAT " reserved",
-							   action, row->product_id, row->warehouse, on_hand, row->reserved),
-						errhint("Release reservations first, or change on_hand by less.")));
+	if (on_hand >= row->reserved)
+		return;
+	if (PlanOverdueExpiry(row, row->reserved - on_hand))
+	{
+		ExpirePlannedOverdue(buffer, row);
+		return;
+	}
+	ereport(ERROR, (errcode(ERRCODE_INVENTORY_BELOW_RESERVED),
+					errmsg("%s product \"%s\" in warehouse \"%s\" to on_hand " INT64_FORMAT
+						   " would leave it below the " INT64_FORMAT " reserved",
+						   action, row->product_id, row->warehouse, on_hand, row->reserved - row->tentative_freed),
+					errhint("Release reservations first, or change on_hand by less.")));
 }
 
-/* ReturnStockRow returns the row as inventory.stock and closes SPI. */
+/* WriteAndReturn writes the recorded changes and returns the row as inventory.stock, closing SPI. */
 static Datum
-ReturnStockRow(const StockRow *row)
+WriteAndReturn(ChangeBuffer *buffer, StockRow *row)
 {
-	HeapTuple	tuple = ReadStockTuple(row->product_id, row->warehouse);
-	HeapTupleHeader result = SPI_returntuple(tuple, SPI_tuptable->tupdesc);
+	TupleDesc	tupdesc;
+	HeapTuple	tuple;
+	HeapTupleHeader result;
 
+	FlushChanges(buffer);
+	EndOverdueScans(row, 1);
+	tuple = ReadStockTuple(row->product_id, row->warehouse, &tupdesc);
+	if (tuple == NULL)
+		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+						errmsg("stock row of product \"%s\" in warehouse \"%s\" vanished while locked",
+							   row->product_id, row->warehouse)));
+	result = SPI_returntuple(tuple, tupdesc);
 	SPI_finish();
 	return PointerGetDatum(result);
 }

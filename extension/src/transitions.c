@@ -11,10 +11,12 @@
  *    from the current state is refused with IN004. Per-order variants are all or nothing.
  *
  * Locking: the reservation's stock row is locked first, then the reservation is read again; all
- * stock rows of an order are locked in (product_id, warehouse) order.
+ * stock rows of an order are locked in (product_id, warehouse) order. The moves are written
+ * through the change buffer once every decision is made.
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
 #include "utils/uuid.h"
@@ -41,12 +43,12 @@ typedef struct Transition
 	const char *hint;
 } Transition;
 
-typedef enum Outcome
+typedef enum MoveDecision
 {
-	OUTCOME_CHANGE,
-	OUTCOME_UNCHANGED,
-	OUTCOME_REFUSED
-} Outcome;
+	MOVE_CHANGES,
+	MOVE_UNCHANGED,
+	MOVE_REFUSED
+} MoveDecision;
 
 static const char *const ConfirmFrom[] = {"active", NULL};
 static const char *const ConfirmDone[] = {"confirmed", NULL};
@@ -62,17 +64,6 @@ static const Transition Release = {"release", "released", ReleaseFrom, ReleaseDo
 static const Transition Ship = {"ship", "shipped", ShipFrom, ShipDone, true, true,
 "Only a confirmed reservation can be shipped; confirm it first."};
 
-/* One reservation of an order, as read under its stock row lock. */
-typedef struct OrderReservation
-{
-	pg_uuid_t  *id;
-	char	   *product_id;
-	char	   *warehouse;
-	char	   *status;
-	int64		quantity;
-	HeapTuple	tuple;
-} OrderReservation;
-
 static SavedPlan FindReservationPlan = {
 	.sql = "SELECT product_id, warehouse FROM inventory.reservations WHERE id = $1",
 	.nargs = 1,
@@ -80,24 +71,14 @@ static SavedPlan FindReservationPlan = {
 };
 
 static SavedPlan ReadReservationPlan = {
-	.sql = "SELECT " RESERVATION_COLUMNS ", false FROM inventory.reservations"
+	.sql = "SELECT " RESERVATION_COLUMNS " FROM inventory.reservations"
 	" WHERE product_id = $1 AND id = $2",
 	.nargs = 2,
 	.argtypes = {TEXTOID, UUIDOID},
 };
 
-static SavedPlan LockOrderStockPlan = {
-	.sql = "SELECT s.product_id, s.warehouse, s.on_hand, s.reserved, s.version, s.low_stock_threshold"
-	"  FROM inventory.stock s"
-	" WHERE (s.product_id, s.warehouse) IN (SELECT r.product_id, r.warehouse"
-	"   FROM inventory.reservations r WHERE r.order_id = $1 AND r.status IN ('active', 'confirmed'))"
-	" ORDER BY s.product_id, s.warehouse FOR UPDATE OF s",
-	.nargs = 1,
-	.argtypes = {TEXTOID},
-};
-
 static SavedPlan ReadOrderPlan = {
-	.sql = "SELECT " RESERVATION_COLUMNS ", false FROM inventory.reservations"
+	.sql = "SELECT " RESERVATION_COLUMNS " FROM inventory.reservations"
 	" WHERE order_id = $1 ORDER BY product_id, warehouse, created_at",
 	.nargs = 1,
 	.argtypes = {TEXTOID},
@@ -107,13 +88,12 @@ static Datum TransitionOneCall(FunctionCallInfo fcinfo, const Transition *transi
 static Datum TransitionOrderCall(FunctionCallInfo fcinfo, const Transition *transition);
 static void TransitionOne(pg_uuid_t *id, const Transition *transition, ReturnSetInfo *rsinfo);
 static void TransitionOrder(const char *order_id, const Transition *transition, ReturnSetInfo *rsinfo);
-static Outcome Decide(const Transition *transition, const char *status);
+static MoveDecision Decide(const Transition *transition, const char *status);
 static bool StatusIn(const char *status, const char *const *states);
-static void ApplyTransition(StockRow *row, const Transition *transition, const char *order_id,
-							pg_uuid_t *id, int64 quantity);
-static StockRow *FindLockedRow(StockRow *rows, int nrows, const char *product_id, const char *warehouse);
-static OrderReservation *ReadOrderUnderLocks(Datum order, StockRow **rows, int *nrows, int *nreservations);
-static const char *UuidText(pg_uuid_t *id);
+static void ApplyTransition(ChangeBuffer *buffer, StockRow *row, const Transition *transition,
+							ReservationRow *reservation);
+static ReservationRow *ReadOrderUnderLocks(const char *order_id, StockRow **rows, int *nrows,
+										   int *nreservations);
 
 /* inventory_confirm confirms one reservation. */
 Datum
@@ -190,9 +170,7 @@ TransitionOne(pg_uuid_t *id, const Transition *transition, ReturnSetInfo *rsinfo
 	Datum		values[2];
 	char	   *product_id;
 	char	   *warehouse;
-	char	   *order_id;
-	char	   *status;
-	int64		quantity;
+	ReservationRow reservation;
 	StockRow	row;
 	bool		locked;
 
@@ -203,34 +181,40 @@ TransitionOne(pg_uuid_t *id, const Transition *transition, ReturnSetInfo *rsinfo
 						errmsg("reservation %s does not exist", UuidText(id))));
 	product_id = ColumnText(0, 1);
 	warehouse = ColumnText(0, 2);
+	SPI_freetuptable(SPI_tuptable);
 
 	locked = LockStockRow(product_id, warehouse, false, &row);
 
 	values[0] = CStringGetTextDatum(product_id);
 	values[1] = UUIDPGetDatum(id);
 	ExecuteSavedPlan(&ReadReservationPlan, values, NULL, 1);
-	order_id = ColumnText(0, 2);
-	quantity = ColumnInt64(0, 5);
-	status = ColumnText(0, 6);
+	RequireRowCount(1, "reservation read again under its stock row lock");
+	ReadReservationRow(0, &reservation);
+	SPI_freetuptable(SPI_tuptable);
 
-	switch (Decide(transition, status))
+	switch (Decide(transition, reservation.status))
 	{
-		case OUTCOME_UNCHANGED:
+		case MOVE_UNCHANGED:
 			break;
-		case OUTCOME_REFUSED:
+		case MOVE_REFUSED:
 			ereport(ERROR, (errcode(ERRCODE_INVENTORY_INVALID_TRANSITION),
 							errmsg("cannot %s reservation %s of product \"%s\" in warehouse \"%s\": it is %s",
-								   transition->verb, UuidText(id), product_id, warehouse, status),
+								   transition->verb, UuidText(id), product_id, warehouse, reservation.status),
 							errhint("%s", transition->hint)));
 			break;
-		case OUTCOME_CHANGE:
-			if (!locked)
-				ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
-								errmsg("live reservation %s has no stock row", UuidText(id))));
-			ApplyTransition(&row, transition, order_id, id, quantity);
+		case MOVE_CHANGES:
+			{
+				ChangeBuffer *buffer = ChangeBufferCreate();
+
+				if (!locked)
+					ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+									errmsg("live reservation %s has no stock row", UuidText(id))));
+				ApplyTransition(buffer, &row, transition, &reservation);
+				FlushChanges(buffer);
+			}
 			break;
 	}
-	EmitSpiRows(rsinfo);
+	EmitReservationRows(rsinfo, &reservation, 1);
 }
 
 /*
@@ -239,33 +223,26 @@ TransitionOne(pg_uuid_t *id, const Transition *transition, ReturnSetInfo *rsinfo
  * locked: that row is locked now (out of the global order; PostgreSQL's deadlock detector covers
  * that rare case) and the order is read again, so no status is ever used from before its lock.
  */
-static OrderReservation *
-ReadOrderUnderLocks(Datum order, StockRow **rows, int *nrows, int *nreservations)
+static ReservationRow *
+ReadOrderUnderLocks(const char *order_id, StockRow **rows, int *nrows, int *nreservations)
 {
+	Datum		order = CStringGetTextDatum(order_id);
+
 	for (;;)
 	{
-		OrderReservation *reservations;
+		ReservationRow *reservations;
 		bool		locked_more = false;
 		int			i;
 
 		ExecuteSavedPlan(&ReadOrderPlan, &order, NULL, 0);
 		*nreservations = (int) SPI_processed;
-		reservations = palloc(sizeof(OrderReservation) * Max(*nreservations, 1));
+		reservations = palloc(sizeof(ReservationRow) * Max(*nreservations, 1));
 		for (i = 0; i < *nreservations; i++)
-		{
-			bool		isnull;
-			OrderReservation *r = &reservations[i];
-
-			r->id = DatumGetUUIDP(ColumnDatum(i, 1, &isnull));
-			r->product_id = ColumnText(i, 3);
-			r->warehouse = ColumnText(i, 4);
-			r->quantity = ColumnInt64(i, 5);
-			r->status = ColumnText(i, 6);
-			r->tuple = SPI_tuptable->vals[i];
-		}
+			ReadReservationRow(i, &reservations[i]);
+		SPI_freetuptable(SPI_tuptable);
 		for (i = 0; i < *nreservations; i++)
 			if (StatusIn(reservations[i].status, ReleaseFrom) &&
-				FindLockedRow(*rows, *nrows, reservations[i].product_id, reservations[i].warehouse) == NULL)
+				FindStockRow(*rows, *nrows, reservations[i].product_id, reservations[i].warehouse) == NULL)
 			{
 				*rows = repalloc(*rows, sizeof(StockRow) * (*nrows + 1));
 				if (!LockStockRow(reservations[i].product_id, reservations[i].warehouse, false,
@@ -285,24 +262,24 @@ ReadOrderUnderLocks(Datum order, StockRow **rows, int *nrows, int *nreservations
 static void
 TransitionOrder(const char *order_id, const Transition *transition, ReturnSetInfo *rsinfo)
 {
-	Datum		order = CStringGetTextDatum(order_id);
 	StockRow   *rows;
 	int			nrows;
-	OrderReservation *reservations;
+	ReservationRow *reservations;
 	int			nreservations;
 	int			nlive = 0;
 	bool		any_done = false;
+	ChangeBuffer *buffer;
 	int			i;
 
-	rows = LockStockRows(&LockOrderStockPlan, &order, &nrows);
-	reservations = ReadOrderUnderLocks(order, &rows, &nrows, &nreservations);
+	rows = LockStockRowsOfOrder(order_id, &nrows);
+	reservations = ReadOrderUnderLocks(order_id, &rows, &nrows, &nreservations);
 	if (nreservations == 0)
 		ereport(ERROR, (errcode(ERRCODE_INVENTORY_UNKNOWN_RESERVATION),
 						errmsg("order \"%s\" has no reservations", order_id)));
 
 	for (i = 0; i < nreservations; i++)
 	{
-		OrderReservation *r = &reservations[i];
+		ReservationRow *r = &reservations[i];
 
 		if (!StatusIn(r->status, ReleaseFrom))
 		{
@@ -310,10 +287,10 @@ TransitionOrder(const char *order_id, const Transition *transition, ReturnSetInf
 			continue;
 		}
 		nlive++;
-		if (Decide(transition, r->status) == OUTCOME_REFUSED)
+		if (Decide(transition, r->status) == MOVE_REFUSED)
 			ereport(ERROR, (errcode(ERRCODE_INVENTORY_INVALID_TRANSITION),
 							errmsg("cannot %s order \"%s\": its reservation %s of product \"%s\" is %s",
-								   transition->verb, order_id, UuidText(r->id), r->product_id, r->status),
+								   transition->verb, order_id, UuidText(&r->id), r->product_id, r->status),
 							errhint("%s", transition->hint)));
 	}
 	if (nlive == 0 && !any_done)
@@ -322,35 +299,32 @@ TransitionOrder(const char *order_id, const Transition *transition, ReturnSetInf
 							   order_id),
 						errhint("%s", transition->hint)));
 
+	buffer = ChangeBufferCreate();
 	for (i = 0; i < nreservations; i++)
 	{
-		OrderReservation *r = &reservations[i];
+		ReservationRow *r = &reservations[i];
 
 		/* A repeat of a move the whole order already made returns the rows it moved. */
 		if (nlive == 0 && StatusIn(r->status, transition->done))
-			tuplestore_puttuple(rsinfo->setResult, r->tuple);
+			EmitReservationRows(rsinfo, r, 1);
 		if (!StatusIn(r->status, ReleaseFrom))
 			continue;
-		if (Decide(transition, r->status) == OUTCOME_UNCHANGED)
-		{
-			tuplestore_puttuple(rsinfo->setResult, r->tuple);
-			continue;
-		}
-		ApplyTransition(FindLockedRow(rows, nrows, r->product_id, r->warehouse), transition,
-						order_id, r->id, r->quantity);
-		EmitSpiRows(rsinfo);
+		if (Decide(transition, r->status) == MOVE_CHANGES)
+			ApplyTransition(buffer, FindStockRow(rows, nrows, r->product_id, r->warehouse), transition, r);
+		EmitReservationRows(rsinfo, r, 1);
 	}
+	FlushChanges(buffer);
 }
 
 /* Decide says what a move does to a reservation in a given state. */
-static Outcome
+static MoveDecision
 Decide(const Transition *transition, const char *status)
 {
 	if (StatusIn(status, transition->from))
-		return OUTCOME_CHANGE;
+		return MOVE_CHANGES;
 	if (StatusIn(status, transition->done))
-		return OUTCOME_UNCHANGED;
-	return OUTCOME_REFUSED;
+		return MOVE_UNCHANGED;
+	return MOVE_REFUSED;
 }
 
 /* StatusIn says whether status is one of a NULL-terminated list of states. */
@@ -363,38 +337,28 @@ StatusIn(const char *status, const char *const *states)
 	return false;
 }
 
-/* ApplyTransition writes the stock change with the new status; the row is the last SPI result. */
+/*
+ * ApplyTransition records the stock change of a move with the reservation's new status, and
+ * updates the reservation as the function returns it.
+ */
 static void
-ApplyTransition(StockRow *row, const Transition *transition, const char *order_id, pg_uuid_t *id,
-				int64 quantity)
+ApplyTransition(ChangeBuffer *buffer, StockRow *row, const Transition *transition,
+				ReservationRow *reservation)
 {
 	StockChange change = {0};
 
 	change.reason = transition->verb;
-	change.on_hand_delta = transition->takes_on_hand ? -quantity : 0;
-	change.reserved_delta = transition->frees_reserved ? -quantity : 0;
-	change.order_id = order_id;
-	change.reservation_id = id;
+	change.on_hand_delta = transition->takes_on_hand ? -reservation->quantity : 0;
+	change.reserved_delta = transition->frees_reserved ? -reservation->quantity : 0;
+	change.order_id = reservation->order_id;
+	change.reservation_id = &reservation->id;
 	change.reservation_write = RESERVATION_SET_STATUS;
+	change.from_status = reservation->status;
 	change.status = transition->target;
-	ApplyStockChange(row, &change);
-}
+	RecordStockChange(buffer, row, &change);
 
-/* FindLockedRow returns the locked stock row of a product and warehouse, or NULL. */
-static StockRow *
-FindLockedRow(StockRow *rows, int nrows, const char *product_id, const char *warehouse)
-{
-	int			i;
-
-	for (i = 0; i < nrows; i++)
-		if (strcmp(rows[i].product_id, product_id) == 0 && strcmp(rows[i].warehouse, warehouse) == 0)
-			return &rows[i];
-	return NULL;
-}
-
-/* UuidText formats a uuid for messages. */
-static const char *
-UuidText(pg_uuid_t *id)
-{
-	return DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(id)));
+	reservation->status = transition->target;
+	if (strcmp(transition->target, "confirmed") == 0)
+		reservation->has_expires_at = false;
+	reservation->updated_at = GetCurrentTransactionStartTimestamp();
 }

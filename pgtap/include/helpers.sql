@@ -34,3 +34,16 @@ BEGIN
         format('ledger sums equal every %s stock row', prefix));
 END
 $$;
+
+-- tap_make_overdue(order_ids...): moves the deadlines of the orders' reservations a minute into the
+-- past, as time passing would, and lowers their stock rows' next_expiry to match: the extension
+-- keeps next_expiry at or before every active reservation's deadline, and reads and the reaper rely
+-- on it.
+CREATE FUNCTION pg_temp.tap_make_overdue(VARIADIC order_ids text[]) RETURNS void LANGUAGE sql AS $$
+WITH moved AS (
+    UPDATE inventory.reservations r SET expires_at = now() - interval '1 minute'
+     WHERE r.order_id = ANY (order_ids) RETURNING r.product_id, r.warehouse, r.expires_at)
+UPDATE inventory.stock s SET next_expiry = least(s.next_expiry, m.expires_at)
+  FROM (SELECT DISTINCT product_id, warehouse, expires_at FROM moved) m
+ WHERE s.product_id = m.product_id AND s.warehouse = m.warehouse
+$$;

@@ -1,0 +1,210 @@
+/*
+ * stock_rows.c
+ *    Locking and reading stock rows. Every stock-locking statement selects STOCK_ROW_COLUMNS and
+ *    locks in (product_id, warehouse) order under the database's default collation, the global
+ *    lock order; CompareIds sorts ids the same way in C.
+ *
+ * Locking: LockStockRow waits; with skip_locked it moves on when another session holds the row.
+ * LockStockRowWithin waits at most a given time, inside a subtransaction, so a timeout costs the
+ * caller nothing but that one row (the reaper uses it to reach rows that traffic keeps busy).
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/varlena.h"
+
+#include "inventory.h"
+
+/* Columns every stock-locking statement selects, in this order. */
+#define STOCK_ROW_COLUMNS \
+	"product_id, warehouse, on_hand, reserved, version, low_stock_threshold, next_expiry"
+
+static SavedPlan LockRowPlan = {
+	.sql = "SELECT " STOCK_ROW_COLUMNS " FROM inventory.stock"
+	" WHERE product_id = $1 AND warehouse = $2 FOR UPDATE",
+	.nargs = 2,
+	.argtypes = {TEXTOID, TEXTOID},
+};
+
+static SavedPlan LockRowSkipLockedPlan = {
+	.sql = "SELECT " STOCK_ROW_COLUMNS " FROM inventory.stock"
+	" WHERE product_id = $1 AND warehouse = $2 FOR UPDATE SKIP LOCKED",
+	.nargs = 2,
+	.argtypes = {TEXTOID, TEXTOID},
+};
+
+static SavedPlan LockProductsPlan = {
+	.sql = "SELECT " STOCK_ROW_COLUMNS " FROM inventory.stock"
+	" WHERE product_id = ANY ($1) ORDER BY product_id, warehouse FOR UPDATE",
+	.nargs = 1,
+	.argtypes = {TEXTARRAYOID},
+};
+
+static SavedPlan LockOrderPlan = {
+	.sql = "SELECT " STOCK_ROW_COLUMNS " FROM inventory.stock s"
+	" WHERE (s.product_id, s.warehouse) IN (SELECT r.product_id, r.warehouse"
+	"   FROM inventory.reservations r WHERE r.order_id = $1 AND r.status IN ('active', 'confirmed'))"
+	" ORDER BY s.product_id, s.warehouse FOR UPDATE OF s",
+	.nargs = 1,
+	.argtypes = {TEXTOID},
+};
+
+static SavedPlan ReadRowPlan = {
+	.sql = "SELECT * FROM inventory.stock WHERE product_id = $1 AND warehouse = $2",
+	.nargs = 2,
+	.argtypes = {TEXTOID, TEXTOID},
+};
+
+static void ReadStockRow(int tuple, StockRow *row);
+static StockRow *ReadStockRows(int *nrows);
+
+/* ReadStockRow copies a row of the last SPI result (STOCK_ROW_COLUMNS) into a StockRow. */
+static void
+ReadStockRow(int tuple, StockRow *row)
+{
+	bool		isnull;
+
+	memset(row, 0, sizeof(StockRow));
+	row->product_id = ColumnText(tuple, 1);
+	row->warehouse = ColumnText(tuple, 2);
+	row->on_hand = ColumnInt64(tuple, 3);
+	row->reserved = ColumnInt64(tuple, 4);
+	row->version = ColumnInt64(tuple, 5);
+	row->threshold = DatumGetInt64(ColumnDatum(tuple, 6, &isnull));
+	row->has_threshold = !isnull;
+	row->next_expiry = DatumGetTimestampTz(ColumnDatum(tuple, 7, &isnull));
+	row->has_next_expiry = !isnull;
+}
+
+/* ReadStockRows copies every row of the last SPI result and frees it. */
+static StockRow *
+ReadStockRows(int *nrows)
+{
+	StockRow   *rows = palloc0(sizeof(StockRow) * Max(SPI_processed, 1));
+	uint64		i;
+
+	*nrows = (int) SPI_processed;
+	for (i = 0; i < SPI_processed; i++)
+		ReadStockRow(i, &rows[i]);
+	SPI_freetuptable(SPI_tuptable);
+	return rows;
+}
+
+/* LockStockRow locks one stock row; false when it does not exist (or, with skip_locked, is busy). */
+bool
+LockStockRow(const char *product_id, const char *warehouse, bool skip_locked, StockRow *row)
+{
+	Datum		values[2] = {CStringGetTextDatum(product_id), CStringGetTextDatum(warehouse)};
+	bool		found;
+
+	ExecuteSavedPlan(skip_locked ? &LockRowSkipLockedPlan : &LockRowPlan, values, NULL, 1);
+	found = SPI_processed == 1;
+	if (found)
+		ReadStockRow(0, row);
+	SPI_freetuptable(SPI_tuptable);
+	return found;
+}
+
+/*
+ * LockStockRowWithin locks one stock row, waiting at most timeout_ms behind other sessions; false
+ * when it does not exist or the wait ran out. The wait runs in a subtransaction with lock_timeout
+ * set, so a timeout rolls back only that attempt and the caller keeps everything else it did.
+ */
+bool
+LockStockRowWithin(const char *product_id, const char *warehouse, int timeout_ms, StockRow *row)
+{
+	MemoryContext caller_context = CurrentMemoryContext;
+	ResourceOwner caller_owner = CurrentResourceOwner;
+	bool		found = false;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(caller_context);
+	PG_TRY();
+	{
+		int			guc_level = NewGUCNestLevel();
+		char		timeout[32];
+
+		snprintf(timeout, sizeof(timeout), "%d", timeout_ms);
+		(void) set_config_option("lock_timeout", timeout, PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		found = LockStockRow(product_id, warehouse, false, row);
+		AtEOXact_GUC(true, guc_level);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(caller_context);
+		CurrentResourceOwner = caller_owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *failure;
+
+		MemoryContextSwitchTo(caller_context);
+		failure = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(caller_context);
+		CurrentResourceOwner = caller_owner;
+		if (failure->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+			ReThrowError(failure);
+		FreeErrorData(failure);
+		found = false;
+	}
+	PG_END_TRY();
+	return found;
+}
+
+/*
+ * LockStockRowsOfProducts locks every stock row of the given products (a text[] Datum, any order,
+ * repeats allowed) in the global order and returns them in that order.
+ */
+StockRow *
+LockStockRowsOfProducts(Datum product_ids, int *nrows)
+{
+	ExecuteSavedPlan(&LockProductsPlan, &product_ids, NULL, 0);
+	return ReadStockRows(nrows);
+}
+
+/* LockStockRowsOfOrder locks the stock rows of an order's live reservations, in the global order. */
+StockRow *
+LockStockRowsOfOrder(const char *order_id, int *nrows)
+{
+	Datum		order = CStringGetTextDatum(order_id);
+
+	ExecuteSavedPlan(&LockOrderPlan, &order, NULL, 0);
+	return ReadStockRows(nrows);
+}
+
+/* CompareIds orders ids as the database's default collation does (the global lock order). */
+int
+CompareIds(const char *left, const char *right)
+{
+	return varstr_cmp(left, strlen(left), right, strlen(right), DEFAULT_COLLATION_OID);
+}
+
+/* FindStockRow returns the locked stock row of a product and warehouse, or NULL. */
+StockRow *
+FindStockRow(StockRow *rows, int nrows, const char *product_id, const char *warehouse)
+{
+	int			i;
+
+	for (i = 0; i < nrows; i++)
+		if (strcmp(rows[i].product_id, product_id) == 0 && strcmp(rows[i].warehouse, warehouse) == 0)
+			return &rows[i];
+	return NULL;
+}
+
+/* ReadStockTuple returns the current stock row as a tuple of inventory.stock, or NULL. */
+HeapTuple
+ReadStockTuple(const char *product_id, const char *warehouse, TupleDesc *tupdesc)
+{
+	Datum		values[2] = {CStringGetTextDatum(product_id), CStringGetTextDatum(warehouse)};
+
+	ExecuteSavedPlan(&ReadRowPlan, values, NULL, 1);
+	*tupdesc = SPI_tuptable->tupdesc;
+	return SPI_processed == 0 ? NULL : SPI_tuptable->vals[0];
+}
