@@ -1,6 +1,6 @@
 -- 10_kafka_input.sql: Kafka input of version 1.2: inventory_consume_batch (identity and content
 -- fingerprint instead of position, regressions of positions, order events in any order with parked
--- events, dead letters that wait for publication), inventory_expire_parked_events,
+-- events, dead letters that wait for publication), inventory_sweep_parked_events,
 -- inventory_forget_consumed_messages, the dead-letter publication lease, inventory_redrive_dead_letter
 -- and inventory_outbox_fetch_after; grants and bad arguments.
 -- Every pair of order events (created, paid, cancelled, shipped) is played in both arrival orders,
@@ -9,7 +9,7 @@
 -- Runs in one transaction that is rolled back; uses only products and orders named 'tap-10-*'.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(110);
+SELECT plan(114);
 \ir include/helpers.sql
 
 SELECT is((SELECT count(*) FROM inventory.stock WHERE product_id LIKE 'tap-10-%')
@@ -207,15 +207,15 @@ SELECT is(pg_temp.tap_consume(pg_temp.tap_msg('C', 'tap-10-q-XCP', NULL, 0, NULL
 SELECT is(pg_temp.tap_order('tap-10-q-XCP'), 'none', '... and takes no stock while the cancel is remembered');
 SELECT * FROM pg_temp.tap_consistency('tap-10-');
 
--- Parked events end: expiry, the last try, markers ----------------------------------------------------
+-- Parked events end: the sweep, expiry, the last try, markers ----------------------------------------------------
 
 SELECT is(pg_temp.tap_consume(pg_temp.tap_msg('P', 'tap-10-late')), 'parked', 'a payment of an unknown order parks');
 SELECT ok((SELECT expires_at - parked_at FROM inventory.parked_events WHERE order_id = 'tap-10-late') = interval '10 minutes',
           'it waits park_for (10 minutes by default)');
-SELECT results_eq($$SELECT * FROM inventory_expire_parked_events()$$, $$VALUES (0, 0)$$,
+SELECT results_eq($$SELECT * FROM inventory_sweep_parked_events()$$, $$VALUES (0, 0)$$,
                   'nothing expires before its time');
 UPDATE inventory.parked_events SET expires_at = now() - interval '1 second' WHERE order_id LIKE 'tap-10-%';
-SELECT results_eq($$SELECT * FROM inventory_expire_parked_events()$$, $$VALUES (1, 7)$$,
+SELECT results_eq($$SELECT * FROM inventory_sweep_parked_events()$$, $$VALUES (1, 7)$$,
                   'at its time a parked event whose order never came becomes a dead letter (a payment of a cancelled order is dropped)');
 SELECT results_eq($$SELECT error_code, reason LIKE 'parked for % waiting for order "tap-10-late" to be created, which did not happen',
                            action, published_at IS NULL
@@ -227,10 +227,15 @@ SELECT is((SELECT count(*) FROM inventory.parked_events WHERE order_id LIKE 'tap
 SELECT is(pg_temp.tap_consume(pg_temp.tap_msg('P', 'tap-10-rest')), 'parked', 'a payment parks ...');
 SELECT ok((SELECT count(*) FROM inventory_reserve_order('tap-10-rest', '[{"product_id":"tap-10-a","quantity":1}]')) = 1,
           '... the order is created over REST, not through Kafka ...');
-UPDATE inventory.parked_events SET expires_at = now() - interval '1 second' WHERE order_id = 'tap-10-rest';
-SELECT results_eq($$SELECT * FROM inventory_expire_parked_events()$$, $$VALUES (1, 0)$$,
-                  '... and at expiry the payment is applied instead of dead-lettered');
+SELECT results_eq($$SELECT * FROM inventory_sweep_parked_events()$$, $$VALUES (1, 0)$$,
+                  '... and the next sweep applies the payment, long before it would expire');
 SELECT is(pg_temp.tap_order('tap-10-rest'), 'confirmed', 'the REST order is confirmed');
+SELECT is(pg_temp.tap_consume(pg_temp.tap_msg('X', 'tap-10-race')), 'parked', 'a cancel parks ...');
+SELECT ok((SELECT count(*) FROM inventory_reserve_order('tap-10-race', '[{"product_id":"tap-10-a","quantity":1}]')) = 1,
+          '... while a create that did not see it reserves (two transactions racing) ...');
+SELECT results_eq($$SELECT * FROM inventory_sweep_parked_events()$$, $$VALUES (1, 0)$$,
+                  '... and the next sweep applies the cancel');
+SELECT is(pg_temp.tap_order('tap-10-race'), 'released', 'the raced order ends released');
 
 -- Re-drive -------------------------------------------------------------------------------------------
 
@@ -282,7 +287,7 @@ SELECT throws_ok($$SELECT * FROM inventory_consume_batch('g', '[{"topic":"t","pa
                  '22023', NULL, 'an order event without order_id is 22023');
 SELECT throws_ok($$SELECT * FROM inventory_consume_batch('g', '[{"topic":"t","partition":0,"offset":1,"identity":"i","content":"c"}]', '0 seconds')$$,
                  '22023', NULL, 'park_for of zero is 22023');
-SELECT throws_ok($$SELECT * FROM inventory_expire_parked_events(0)$$, '22023', NULL, 'expire max_rows 0 is 22023');
+SELECT throws_ok($$SELECT * FROM inventory_sweep_parked_events(0)$$, '22023', NULL, 'expire max_rows 0 is 22023');
 SELECT throws_ok($$SELECT inventory_forget_consumed_messages('-1 day')$$, '22023', NULL, 'a negative retention is 22023');
 SELECT throws_ok($$SELECT * FROM inventory_dead_letters_claim(0)$$, '22023', NULL, 'claim max_rows 0 is 22023');
 SELECT throws_ok($$SELECT * FROM inventory_outbox_fetch_after(1, 0)$$, '22023', NULL, 'fetch_after max_rows 0 is 22023');

@@ -82,9 +82,11 @@ GRANT EXECUTE ON FUNCTION inventory_reserve_batch(jsonb) TO inventory_writer;
 -- they go backwards. Dead letters are recorded in the consumer's transaction and published later
 -- through a lease, like the outbox. Follow-up order events that arrive before their order.created
 -- wait, keyed by order, until their predecessor applies them or they expire into the dead letters.
--- Concurrency: every function that reads or changes an order's parked events first takes the
--- order's transaction-level advisory lock (in key order when it takes several), so two consumers
--- never both decide that the other's event has not arrived.
+-- Concurrency: a follow-up event, a parked event being applied or expired, and a re-drive first
+-- take their order's transaction-level advisory lock (in key order when several), so two of them
+-- never decide about one order at once. order.created takes no lock (a batch may hold hundreds of
+-- orders): a follow-up that parks while a concurrent transaction creates its order is applied by
+-- the next sweep (inventory_sweep_parked_events, every second from the consumer) instead of at once.
 
 -- Every message applied, parked or dead-lettered, by identity and content. A local table bounded
 -- by retention (inventory_forget_consumed_messages), not keyed by product: a message may touch
@@ -260,8 +262,9 @@ COMMENT ON FUNCTION inventory.kafka_is_permanent(text) IS
 'Internal: true for the SQLSTATEs that no retry can change (class IN and class 22); the others roll the batch back for a retry.';
 
 -- inventory.kafka_apply_parked applies an order's parked events whose predecessor has arrived:
--- confirms first, then ships (a ship may park again to wait for a confirmation). A parked cancel
--- is resolved only by its order.created (which then takes no stock) or by expiry. The caller holds
+-- confirms first, then ships (a ship may park again to wait for a confirmation), then a cancel that
+-- raced its order's creation. A parked cancel of an order that does not exist keeps waiting (its
+-- order.created will take no stock) until it expires. The caller holds
 -- the order's advisory lock. Returns how many parked events left the table (applied, skipped or
 -- dead-lettered).
 CREATE FUNCTION inventory.kafka_apply_parked(order_id text, only_due boolean DEFAULT false)
@@ -278,11 +281,16 @@ DECLARE
 BEGIN
     FOR parked IN
         SELECT * FROM inventory.parked_events p
-         WHERE p.order_id = kafka_apply_parked.order_id AND p.action <> 'release' AND p.applied_at IS NULL
+         WHERE p.order_id = kafka_apply_parked.order_id AND p.applied_at IS NULL
            AND (NOT only_due OR p.expires_at <= now())
          ORDER BY CASE p.action WHEN 'confirm' THEN 1 WHEN 'ship' THEN 2 ELSE 3 END, p.id
     LOOP
         SELECT * INTO state FROM inventory.kafka_order_state(parked.order_id);
+        -- A cancel waits until its order exists; only a create that raced it gets here with one.
+        IF parked.action = 'release'
+           AND state.active + state.confirmed + state.shipped + state.released + state.expired = 0 THEN
+            CONTINUE;
+        END IF;
         step := inventory.kafka_next_step(parked.action, state.active, state.confirmed, state.shipped,
                                           state.released, state.expired, state.cancelled_before_created);
         IF step = 'park:' || parked.waits_for THEN
@@ -382,16 +390,19 @@ LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    chunk_size integer := current_setting('inventory.max_batch_requests')::integer;
+    chunk_size integer;
     total integer := jsonb_array_length(requests);
     chunk_start integer := 0;
 BEGIN
-    IF total <= chunk_size THEN
-        RETURN QUERY SELECT b.request_index, b.outcome, b.error_code, b.error_message
-                       FROM @extschema@.inventory_reserve_batch(requests) b;
-        RETURN;
-    END IF;
     WHILE chunk_start < total LOOP
+        -- The setting exists once the library is loaded; until then (a new session) one request
+        -- goes alone, which loads it.
+        chunk_size := coalesce(current_setting('inventory.max_batch_requests', true)::integer, 1);
+        IF chunk_start = 0 AND total <= chunk_size THEN
+            RETURN QUERY SELECT b.request_index, b.outcome, b.error_code, b.error_message
+                           FROM @extschema@.inventory_reserve_batch(requests) b;
+            RETURN;
+        END IF;
         RETURN QUERY
         SELECT chunk_start + b.request_index, b.outcome, b.error_code, b.error_message
           FROM @extschema@.inventory_reserve_batch(
@@ -413,15 +424,21 @@ LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    parked_orders text[];     -- orders of these messages that have parked events
+    cancelled_orders text[];  -- ... among them those whose cancel came first
     reservable integer[] := '{}';
     message jsonb;
     i integer;
     result record;
 BEGIN
+    SELECT coalesce(array_agg(DISTINCT p.order_id), '{}'),
+           coalesce(array_agg(DISTINCT p.order_id) FILTER (WHERE p.action = 'release'), '{}')
+      INTO parked_orders, cancelled_orders
+      FROM inventory.parked_events p
+     WHERE p.order_id = ANY (ARRAY(SELECT messages -> j ->> 'order_id' FROM unnest(indexes) j));
     FOREACH i IN ARRAY indexes LOOP
         message := messages -> i;
-        IF EXISTS (SELECT 1 FROM inventory.parked_events p
-                    WHERE p.order_id = message->>'order_id' AND p.action = 'release') THEN
+        IF cardinality(cancelled_orders) > 0 AND message->>'order_id' = ANY (cancelled_orders) THEN
             -- The cancel came first: the order never takes stock. The cancel stays as a marker;
             -- the order's other parked events have nothing left to act on.
             UPDATE inventory.parked_events p SET applied_at = coalesce(p.applied_at, now())
@@ -456,7 +473,7 @@ BEGIN
             outcome := 'applied';
             error_code := NULL;
             reason := NULL;
-            IF EXISTS (SELECT 1 FROM inventory.parked_events p WHERE p.order_id = message->>'order_id') THEN
+            IF cardinality(parked_orders) > 0 AND message->>'order_id' = ANY (parked_orders) THEN
                 parked_applied := inventory.kafka_apply_parked(message->>'order_id');
             END IF;
         ELSE
@@ -483,6 +500,7 @@ DECLARE
     message_count integer;
     new_indexes integer[];
     regressed_indexes integer[];
+    is_new boolean[];  -- by message position + 1
     pending integer[] := '{}';
     message jsonb;
     i integer;
@@ -558,34 +576,40 @@ BEGIN
        SET next_offset = EXCLUDED.next_offset, updated_at = now(), regressions = o.regressions + EXCLUDED.regressions,
            regressed_at = coalesce(EXCLUDED.regressed_at, o.regressed_at);
 
-    -- Two consumers never decide about one order at the same time.
+    is_new := array_fill(false, ARRAY[message_count]);
+    FOREACH i IN ARRAY new_indexes LOOP
+        is_new[i + 1] := true;
+    END LOOP;
+
+    -- Two transactions never decide about the follow-up events of one order at the same time.
     PERFORM inventory.kafka_lock_orders(ARRAY(
         SELECT messages -> j ->> 'order_id' FROM unnest(new_indexes) j
-         WHERE messages -> j ->> 'action' IN ('reserve', 'confirm', 'release', 'ship')));
+         WHERE messages -> j ->> 'action' IN ('confirm', 'release', 'ship')));
 
     -- In input order; runs of order.created are reserved together.
     FOR i IN 0 .. message_count LOOP
         message := CASE WHEN i < message_count THEN messages -> i END;
-        IF message IS NOT NULL AND i = ANY (new_indexes) AND message->>'action' = 'reserve'
+        IF message IS NOT NULL AND is_new[i + 1] AND message->>'action' = 'reserve'
            AND message->>'malformed' IS NULL THEN
             pending := pending || i;
             CONTINUE;
         END IF;
         IF cardinality(pending) > 0 THEN
             RETURN QUERY SELECT r.message_index, r.outcome, r.error_code, r.reason,
-                                r.message_index = ANY (regressed_indexes), r.parked_applied
+                                cardinality(regressed_indexes) > 0 AND r.message_index = ANY (regressed_indexes),
+                                r.parked_applied
                            FROM inventory.kafka_reserve_created(consumer_group, messages, pending) r
                           ORDER BY r.message_index;
             pending := '{}';
         END IF;
         EXIT WHEN message IS NULL;
         message_index := i;
-        position_regressed := i = ANY (regressed_indexes);
+        position_regressed := cardinality(regressed_indexes) > 0 AND i = ANY (regressed_indexes);
         outcome := 'applied';
         error_code := NULL;
         reason := NULL;
         parked_applied := 0;
-        IF NOT i = ANY (new_indexes) THEN
+        IF NOT is_new[i + 1] THEN
             outcome := 'duplicate';
         ELSIF message->>'malformed' IS NOT NULL THEN
             outcome := 'dead_letter';
@@ -626,13 +650,13 @@ $$;
 COMMENT ON FUNCTION inventory_consume_batch(text, jsonb, interval) IS
 'Applies a batch of decoded Kafka messages in one transaction, in input order: a message whose identity and content were seen before is a duplicate; order.created reserves (runs of them together); a follow-up event whose order is not ready parks for park_for; what cannot be processed becomes a dead letter awaiting publication. Records positions and reports the first new message below a partition''s recorded position. One row per message.';
 
-CREATE FUNCTION inventory_expire_parked_events(max_rows integer DEFAULT 1000)
+CREATE FUNCTION inventory_sweep_parked_events(max_rows integer DEFAULT 1000)
 RETURNS TABLE (applied integer, dead_lettered integer)
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    due record;
+    candidate record;
     expired_count integer;
 BEGIN
     IF max_rows IS NULL OR max_rows < 1 OR max_rows > 100000 THEN
@@ -640,18 +664,29 @@ BEGIN
     END IF;
     applied := 0;
     dead_lettered := 0;
-    FOR due IN
+    -- Orders that became ready meanwhile: created by a transaction that raced the park, or over REST.
+    FOR candidate IN
+        SELECT DISTINCT p.order_id
+          FROM (SELECT w.order_id FROM inventory.parked_events w
+                 WHERE w.applied_at IS NULL
+                   AND EXISTS (SELECT 1 FROM inventory.reservations r WHERE r.order_id = w.order_id)
+                 LIMIT max_rows) p
+    LOOP
+        PERFORM inventory.kafka_lock_orders(ARRAY[candidate.order_id]);
+        applied := applied + inventory.kafka_apply_parked(candidate.order_id);
+    END LOOP;
+    -- Parked events whose time is up: a last try, then the dead letters; cancel markers end.
+    FOR candidate IN
         SELECT DISTINCT p.order_id FROM (SELECT order_id FROM inventory.parked_events
                                           WHERE expires_at <= now() ORDER BY expires_at LIMIT max_rows) p
     LOOP
-        PERFORM inventory.kafka_lock_orders(ARRAY[due.order_id]);
+        PERFORM inventory.kafka_lock_orders(ARRAY[candidate.order_id]);
         DELETE FROM inventory.parked_events p
-         WHERE p.order_id = due.order_id AND p.applied_at IS NOT NULL AND p.expires_at <= now();
-        -- One last try: the order may have become ready through another path (REST, a re-drive).
-        applied := applied + inventory.kafka_apply_parked(due.order_id, true);
+         WHERE p.order_id = candidate.order_id AND p.applied_at IS NOT NULL AND p.expires_at <= now();
+        applied := applied + inventory.kafka_apply_parked(candidate.order_id, true);
         WITH gone AS (
             DELETE FROM inventory.parked_events p
-             WHERE p.order_id = due.order_id AND p.applied_at IS NULL AND p.expires_at <= now()
+             WHERE p.order_id = candidate.order_id AND p.applied_at IS NULL AND p.expires_at <= now()
             RETURNING p.*)
         SELECT count(inventory.kafka_record_dead_letter(g.consumer_group,
                    jsonb_build_object('topic', g.topic, 'partition', g.kafka_partition, 'offset', g.kafka_offset,
@@ -666,8 +701,8 @@ BEGIN
     RETURN NEXT;
 END
 $$;
-COMMENT ON FUNCTION inventory_expire_parked_events(integer) IS
-'Ends the wait of parked order events whose time is up: each is applied if its order is ready by now, else it becomes a dead letter (error_code parked_timeout). Cancel markers past their time are dropped. Returns how many were applied and dead-lettered.';
+COMMENT ON FUNCTION inventory_sweep_parked_events(integer) IS
+'Applies parked order events whose order became ready meanwhile (a create that raced them, an order made over REST), and ends the wait of those whose time is up: applied if their order is ready by now, else a dead letter (error_code parked_timeout); cancel markers past their time are dropped. At most max_rows of each. Returns how many were applied (or found to need nothing) and dead-lettered.';
 
 CREATE FUNCTION inventory_forget_consumed_messages(older_than interval, max_rows integer DEFAULT 10000)
 RETURNS integer
@@ -813,10 +848,12 @@ COMMENT ON FUNCTION inventory_redrive_dead_letter(bigint) IS
 
 -- The relay's fetch from a position (the pipelined relay) ----------------------------------------
 
+-- The outbox's statistics are often stale (a burst of inserts since the last ANALYZE makes it look
+-- empty); the fetch must walk the seq index whatever they say, not scan and sort the table.
 CREATE FUNCTION inventory_outbox_fetch_after(after_seq bigint, max_rows integer DEFAULT 500)
 RETURNS SETOF inventory.outbox
 LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL SAFE
-SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET enable_seqscan = off SET enable_sort = off
 AS $$
 BEGIN
     IF max_rows IS NULL OR max_rows < 1 OR max_rows > 100000 THEN
@@ -840,14 +877,14 @@ REVOKE ALL ON FUNCTION
     inventory.kafka_is_permanent(text), inventory.kafka_apply_parked(text, boolean),
     inventory.kafka_follow_up(text, jsonb, interval), inventory.kafka_reserve_requests(jsonb),
     inventory.kafka_reserve_created(text, jsonb, integer[]),
-    inventory_consume_batch(text, jsonb, interval), inventory_expire_parked_events(integer),
+    inventory_consume_batch(text, jsonb, interval), inventory_sweep_parked_events(integer),
     inventory_forget_consumed_messages(interval, integer), inventory_dead_letters_claim(integer, interval),
     inventory_dead_letters_published(bigint[]), inventory_dead_letters_failed(bigint[], text, interval),
     inventory_redrive_dead_letter(bigint), inventory_outbox_fetch_after(bigint, integer)
 FROM PUBLIC;
 GRANT SELECT ON inventory.consumed_messages, inventory.parked_events TO inventory_reader;
 GRANT EXECUTE ON FUNCTION
-    inventory_consume_batch(text, jsonb, interval), inventory_expire_parked_events(integer),
+    inventory_consume_batch(text, jsonb, interval), inventory_sweep_parked_events(integer),
     inventory_forget_consumed_messages(interval, integer), inventory_dead_letters_claim(integer, interval),
     inventory_dead_letters_published(bigint[]), inventory_dead_letters_failed(bigint[], text, interval)
     TO inventory_writer;

@@ -206,7 +206,10 @@ int Run(const inventory::ServiceConfig& config, const inventory::KafkaSettings& 
       });
       order_store =
           std::make_unique<PostgresOrderEventStore>(config.database_url, worker_session("consumer"), *watchdog);
-      consumer = std::make_unique<OrderConsumer>(settings, *order_source, *order_store, logger);
+      std::function<void()> committed;
+      if (relay)
+        committed = [&relay] { relay->Nudge(); };
+      consumer = std::make_unique<OrderConsumer>(settings, *order_source, *order_store, logger, committed);
       metrics.AddExpositionSource([&consumer] { return consumer->RenderMetrics(); });
       consumer_thread = std::thread([&] { consumer->Run(kafka_stop); });
 

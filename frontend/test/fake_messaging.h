@@ -44,6 +44,7 @@ class FakePublisher : public MessagePublisher {
       next.ticket->Report(next.index, refused ? "Broker: Topic authorization failed" : "");
     }
   }
+  bool Prepare(std::chrono::milliseconds) override { return true; }
   void Purge() override {
     std::lock_guard<std::mutex> lock(mutex_);
     ++purges;

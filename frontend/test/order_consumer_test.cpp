@@ -35,7 +35,7 @@ class FakeStore : public OrderEventStore {
       return std::exchange(next_results, {});
     return std::vector<MessageResult>(batch.size());
   }
-  ParkedExpiry ExpireParked(int) override {
+  ParkedSweep SweepParked(int) override {
     ++expiries;
     return {};
   }
@@ -166,4 +166,23 @@ TEST(OrderConsumer, ExportsTheSourcesLag) {
   Harness h;
   h.source.lag = 7;
   EXPECT_NE(h.consumer.RenderMetrics().find("\ninventory_consumer_lag_messages 7\n"), std::string::npos);
+}
+
+TEST(OrderConsumer, TellsWhenABatchAppliedSomething) {
+  FakeStore store;
+  FakeSource source;
+  JsonLogger logger{LogLevel::Error, std::tmpfile()};
+  int rung = 0;
+  OrderConsumerSettings settings;
+  settings.consumer_group = "g";
+  settings.topics.orders = OrderTopics{"order.created", {}, "c", "s"};
+  OrderConsumer consumer{settings, source, store, logger, [&rung] { ++rung; }};
+  std::atomic<bool> stop{false};
+  ASSERT_TRUE(consumer.Process({Message(1, "order.created", kCreated), Message(2, "order.created", kCreated)}, stop));
+  EXPECT_EQ(rung, 1);
+  MessageResult duplicate;
+  duplicate.outcome = MessageOutcome::Duplicate;
+  store.next_results = {duplicate};
+  ASSERT_TRUE(consumer.Process({Message(1, "order.created", kCreated)}, stop));
+  EXPECT_EQ(rung, 1);
 }

@@ -72,7 +72,8 @@ class FakeSession : public OutboxSession {
     for (const auto seq : seqs)
       database_.outbox.erase(seq);
   }
-  void WaitForNews(std::chrono::milliseconds timeout) override { std::this_thread::sleep_for(timeout); }
+  bool Listens() const override { return false; }
+  void WaitForNews(std::chrono::milliseconds) override {}
   std::optional<OutboxBacklog> Backlog() override { return std::nullopt; }
   void Resign() override {
     std::lock_guard<std::mutex> lock(database_.mutex);
@@ -100,11 +101,10 @@ struct Harness {
   std::atomic<bool> stop{false};
   std::unique_ptr<OutboxRelay> relay;
 
-  explicit Harness(int batch_size = 2) {
+  explicit Harness(int batch_size = 2, std::chrono::milliseconds poll_interval = std::chrono::milliseconds(1)) {
     database.publisher = &publisher;
     relay = std::make_unique<OutboxRelay>(
-        RelaySettings{batch_size, 2, std::chrono::milliseconds(1), std::chrono::milliseconds(5),
-                      std::chrono::milliseconds(60000)},
+        RelaySettings{batch_size, 2, poll_interval, std::chrono::milliseconds(5), std::chrono::milliseconds(60000)},
         [this] {
           std::lock_guard<std::mutex> lock(database.mutex);
           return std::make_unique<FakeSession>(database, ++database.sessions);
@@ -209,4 +209,16 @@ TEST(OutboxRelay, AStandbyPublishesNothingWhileAnotherLeads) {
   EXPECT_FALSE(h.RunUntil([&] { return h.publisher.SentCount() > 0; }));
   EXPECT_FALSE(h.relay->IsLeader());
   EXPECT_TRUE(h.database.fetches.empty());
+}
+
+TEST(OutboxRelay, ANudgeWakesAnIdleRelayBeforeItsNextPoll) {
+  Harness h(10, std::chrono::seconds(30));
+  std::thread committer([&h] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    h.database.Add(1, "p");
+    h.relay->Nudge();
+  });
+  // Polling alone would wait 30 s; the nudge gets the event out at once.
+  EXPECT_TRUE(h.RunUntil([&] { return h.publisher.SentCount() == 1; }));
+  committer.join();
 }

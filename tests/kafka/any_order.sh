@@ -51,7 +51,7 @@ else
 fi
 expired_published() { consume_raw inventory.dead-letter | grep -qP '^ao-never\t.*dlq.errorCode=parked_timeout'; }
 if wait_until 30 expired_published; then pass "... and is published to the dead-letter topic"; else fail "expired parked event published"; fi
-check_equal "expiry is counted" "$(metric "$base" 'inventory_consumer_parked_expired_total{result="dead_letter"}')" 1
+check_equal "expiry is counted" "$(metric "$base" inventory_consumer_parked_expired_total)" 1
 
 # --- re-drive over REST ---------------------------------------------------------------------------
 sql "SELECT count(*) FROM inventory_set_stock('rd', 1)" >/dev/null

@@ -36,14 +36,18 @@ ConsumedOffsets NextOffsets(const std::vector<InboundMessage>& messages) {
 }
 
 constexpr auto kForgetInterval = std::chrono::minutes(10);
-constexpr int kExpireBatch = 1000;
+constexpr int kSweepBatch = 1000;
 constexpr int kForgetBatch = 10000;
 
 }  // namespace
 
 OrderConsumer::OrderConsumer(OrderConsumerSettings settings, MessageSource& source, OrderEventStore& store,
-                             JsonLogger& logger)
-    : settings_(std::move(settings)), source_(source), store_(store), logger_(logger) {}
+                             JsonLogger& logger, std::function<void()> committed)
+    : settings_(std::move(settings)),
+      source_(source),
+      store_(store),
+      logger_(logger),
+      committed_(std::move(committed)) {}
 
 void OrderConsumer::Run(const std::atomic<bool>& stop) {
   while (!stop) {
@@ -77,6 +81,14 @@ bool OrderConsumer::Process(const std::vector<InboundMessage>& messages, const s
   for (;;) {
     try {
       const std::vector<MessageResult> results = store_.ApplyBatch(settings_.consumer_group, settings_.park_for, batch);
+      if (committed_) {
+        for (const auto& result : results) {
+          if (result.outcome == MessageOutcome::Applied) {
+            committed_();
+            break;
+          }
+        }
+      }
       Record(batch, results);
       source_.Commit(NextOffsets(messages));
       ++batches_;
@@ -130,16 +142,16 @@ void OrderConsumer::Housekeeping(std::chrono::steady_clock::time_point now) {
   if (now >= next_expiry_) {
     next_expiry_ = now + settings_.housekeeping_interval;
     try {
-      const ParkedExpiry expiry = store_.ExpireParked(kExpireBatch);
-      parked_expired_applied_ += static_cast<std::uint64_t>(expiry.applied);
-      parked_expired_dead_ += static_cast<std::uint64_t>(expiry.dead_lettered);
-      if (expiry.dead_lettered > 0) {
+      const ParkedSweep sweep = store_.SweepParked(kSweepBatch);
+      parked_swept_applied_ += static_cast<std::uint64_t>(sweep.applied);
+      parked_expired_ += static_cast<std::uint64_t>(sweep.dead_lettered);
+      if (sweep.dead_lettered > 0) {
         logger_.Warn("parked order events expired into the dead letters",
-                     {{"dead_lettered", expiry.dead_lettered}, {"applied", expiry.applied}});
+                     {{"dead_lettered", sweep.dead_lettered}, {"applied", sweep.applied}});
       }
     } catch (const std::exception& error) {
       ++housekeeping_failures_;
-      logger_.Warn("parked events not expired yet", {{"error", error.what()}});
+      logger_.Warn("parked events not swept yet", {{"error", error.what()}});
     }
   }
   if (now >= next_forget_) {
@@ -191,13 +203,12 @@ std::string OrderConsumer::RenderMetrics() const {
     }
   }
   out << "# HELP inventory_consumer_parked_released_total Parked events applied when the event they waited for "
-         "arrived.\n"
+         "arrived, or by the sweep once their order was ready.\n"
       << "# TYPE inventory_consumer_parked_released_total counter\n"
-      << "inventory_consumer_parked_released_total " << parked_applied_ << "\n"
-      << "# HELP inventory_consumer_parked_expired_total Parked events whose wait ended, by result.\n"
+      << "inventory_consumer_parked_released_total " << parked_applied_ + parked_swept_applied_ << "\n"
+      << "# HELP inventory_consumer_parked_expired_total Parked events whose time was up: dead letters.\n"
       << "# TYPE inventory_consumer_parked_expired_total counter\n"
-      << "inventory_consumer_parked_expired_total{result=\"applied\"} " << parked_expired_applied_ << "\n"
-      << "inventory_consumer_parked_expired_total{result=\"dead_letter\"} " << parked_expired_dead_ << "\n"
+      << "inventory_consumer_parked_expired_total " << parked_expired_ << "\n"
       << "# HELP inventory_consumer_batches_total Poll batches applied (one database transaction each).\n"
       << "# TYPE inventory_consumer_batches_total counter\n"
       << "inventory_consumer_batches_total " << batches_ << "\n"

@@ -5,13 +5,15 @@
 // becomes a dead letter inside the batch and the partition moves on; a database failure is retried
 // with backoff (1 ms growing to max_backoff) and never skips a message. Publishing dead letters is
 // the dead-letter publisher's job: this loop never waits on Kafka for them. Between batches, once a
-// housekeeping interval, it ends the wait of parked events whose time is up and, every ten minutes,
-// forgets identities older than the retention.
+// housekeeping interval, it sweeps the parked events (applies those whose order became ready, ends
+// the wait of those whose time is up) and, every ten minutes, forgets identities older than the
+// retention.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -37,14 +39,17 @@ struct OrderConsumerSettings {
 
 class OrderConsumer {
  public:
-  OrderConsumer(OrderConsumerSettings settings, MessageSource& source, OrderEventStore& store, JsonLogger& logger);
+  // committed runs after every batch that applied something (main wires the relay's Nudge to it, so
+  // the events of a reservation leave without waiting for the relay's next poll).
+  OrderConsumer(OrderConsumerSettings settings, MessageSource& source, OrderEventStore& store, JsonLogger& logger,
+                std::function<void()> committed = {});
 
   // Runs until stop is set; then commits and closes the source.
   void Run(const std::atomic<bool>& stop);
   // Applies one batch (retrying database failures) and commits its offsets; false when stop
   // interrupted a retry (nothing of the batch was committed).
   bool Process(const std::vector<InboundMessage>& messages, const std::atomic<bool>& stop);
-  // Expires due parked events and forgets old identities when their time has come.
+  // Sweeps the parked events and forgets old identities when their time has come.
   void Housekeeping(std::chrono::steady_clock::time_point now);
 
   std::string RenderMetrics() const;
@@ -58,6 +63,7 @@ class OrderConsumer {
   MessageSource& source_;
   OrderEventStore& store_;
   JsonLogger& logger_;
+  const std::function<void()> committed_;
   std::chrono::steady_clock::time_point next_expiry_{};
   std::chrono::steady_clock::time_point next_forget_{};
 
@@ -67,8 +73,8 @@ class OrderConsumer {
   std::atomic<std::uint64_t> batches_{0};
   std::atomic<std::uint64_t> retries_{0};
   std::atomic<std::uint64_t> parked_applied_{0};
-  std::atomic<std::uint64_t> parked_expired_applied_{0};
-  std::atomic<std::uint64_t> parked_expired_dead_{0};
+  std::atomic<std::uint64_t> parked_swept_applied_{0};
+  std::atomic<std::uint64_t> parked_expired_{0};
   std::atomic<std::uint64_t> housekeeping_failures_{0};
   std::atomic<std::int64_t> last_processed_unix_ms_{0};
 };

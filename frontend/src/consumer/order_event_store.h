@@ -11,9 +11,9 @@
 
 namespace inventory {
 
-struct ParkedExpiry {
-  int applied = 0;        // applied at their deadline (their order had become ready)
-  int dead_lettered = 0;  // became dead letters
+struct ParkedSweep {
+  int applied = 0;        // applied because their order became ready (or found to need nothing)
+  int dead_lettered = 0;  // their time was up: became dead letters
 };
 
 class OrderEventStore {
@@ -24,8 +24,8 @@ class OrderEventStore {
   // nothing was committed and the batch may be retried as a whole.
   virtual std::vector<MessageResult> ApplyBatch(const std::string& consumer_group, std::chrono::milliseconds park_for,
                                                 const std::vector<DecodedMessage>& batch) = 0;
-  // Ends the wait of up to max_rows parked events whose time is up.
-  virtual ParkedExpiry ExpireParked(int max_rows) = 0;
+  // Applies parked events whose order became ready and ends the wait of those whose time is up.
+  virtual ParkedSweep SweepParked(int max_rows) = 0;
   // Forgets up to max_rows identities taken more than older_than ago; returns how many.
   virtual int ForgetConsumed(std::chrono::seconds older_than, int max_rows) = 0;
 };

@@ -110,13 +110,13 @@ std::vector<MessageResult> PostgresOrderEventStore::ApplyBatch(const std::string
   });
 }
 
-ParkedExpiry PostgresOrderEventStore::ExpireParked(int max_rows) {
+ParkedSweep PostgresOrderEventStore::SweepParked(int max_rows) {
   return session_.Run([&](pqxx::connection& connection) {
     pqxx::work transaction(connection);
-    const auto row = transaction.exec_params1("SELECT applied, dead_lettered FROM inventory_expire_parked_events($1)",
+    const auto row = transaction.exec_params1("SELECT applied, dead_lettered FROM inventory_sweep_parked_events($1)",
                                               max_rows);
     transaction.commit();
-    return ParkedExpiry{row[0].as<int>(), row[1].as<int>()};
+    return ParkedSweep{row[0].as<int>(), row[1].as<int>()};
   });
 }
 

@@ -15,7 +15,7 @@ class PostgresOrderEventStore : public OrderEventStore {
 
   std::vector<MessageResult> ApplyBatch(const std::string& consumer_group, std::chrono::milliseconds park_for,
                                         const std::vector<DecodedMessage>& batch) override;
-  ParkedExpiry ExpireParked(int max_rows) override;
+  ParkedSweep SweepParked(int max_rows) override;
   int ForgetConsumed(std::chrono::seconds older_than, int max_rows) override;
 
  private:

@@ -56,6 +56,9 @@ class MessagePublisher {
   virtual void Poll(std::chrono::milliseconds timeout) = 0;
   // Drops what was not sent yet; the tickets of those messages complete with an error.
   virtual void Purge() = 0;
+  // Connects and loads the cluster's metadata ahead of the first message, so the first batch does
+  // not pay for it; false when the broker did not answer within timeout (publishing still works).
+  virtual bool Prepare(std::chrono::milliseconds timeout) = 0;
 
   // Sends the messages in order and waits until the broker acknowledged or refused each one.
   std::vector<std::string> PublishAndWait(const std::vector<OutboundMessage>& messages) {

@@ -3,6 +3,7 @@
 // message.timeout.ms, or at once when purged), on the thread that polls.
 #include "kafka/kafka_publisher.h"
 
+#include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 
 #include <stdexcept>
@@ -12,10 +13,27 @@
 namespace inventory {
 namespace {
 
-// Where one message's delivery report goes.
+struct PublishedBatch;
+
+// Where one message's delivery report goes: its batch and its place in it.
 struct DeliverySlot {
+  PublishedBatch* batch;
+  std::size_t index;
+};
+
+// A batch handed to librdkafka: its ticket, one slot per message (the messages' opaque pointers),
+// and how many reports are still due. The last report frees it, so a ticket nobody watches any
+// more (a relay that lost leadership) is still completed safely.
+struct PublishedBatch {
   std::shared_ptr<PublishTicket> ticket;
-  std::size_t index = 0;
+  std::vector<DeliverySlot> slots;
+  std::size_t outstanding = 0;
+
+  void Report(std::size_t index, std::string error) {
+    ticket->Report(index, std::move(error));
+    if (--outstanding == 0)
+      delete this;
+  }
 };
 
 }  // namespace
@@ -23,9 +41,9 @@ struct DeliverySlot {
 class KafkaPublisher::DeliveryReports : public RdKafka::DeliveryReportCb {
  public:
   void dr_cb(RdKafka::Message& message) override {
-    std::unique_ptr<DeliverySlot> slot(static_cast<DeliverySlot*>(message.msg_opaque()));
-    if (slot)
-      slot->ticket->Report(slot->index, message.err() == RdKafka::ERR_NO_ERROR ? std::string() : message.errstr());
+    const auto* slot = static_cast<const DeliverySlot*>(message.msg_opaque());
+    if (slot != nullptr)
+      slot->batch->Report(slot->index, message.err() == RdKafka::ERR_NO_ERROR ? std::string() : message.errstr());
   }
 };
 
@@ -58,27 +76,48 @@ KafkaPublisher::~KafkaPublisher() {
 
 std::shared_ptr<PublishTicket> KafkaPublisher::Publish(const std::vector<OutboundMessage>& messages) {
   auto ticket = std::make_shared<PublishTicket>(messages.size());
+  if (messages.empty())
+    return ticket;
+  auto* batch = new PublishedBatch{ticket, std::vector<DeliverySlot>(messages.size()), messages.size()};
+  rd_kafka_t* handle = producer_->c_ptr();
+  std::vector<rd_kafka_vu_t> fields;
+  // The C interface copies key, value and headers in one go (RD_KAFKA_MSG_F_COPY); the C++ one
+  // would allocate a header object per header first.
   for (std::size_t i = 0; i < messages.size(); ++i) {
     const auto& message = messages[i];
-    auto slot = std::make_unique<DeliverySlot>(DeliverySlot{ticket, i});
+    batch->slots[i] = DeliverySlot{batch, i};
+    fields.assign(6 + message.headers.size(), rd_kafka_vu_t{});
+    fields[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+    fields[0].u.cstr = message.topic.c_str();
+    fields[1].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+    fields[1].u.i = RD_KAFKA_MSG_F_COPY;
+    fields[2].vtype = RD_KAFKA_VTYPE_VALUE;
+    fields[2].u.mem = {const_cast<char*>(message.payload.data()), message.payload.size()};
+    fields[3].vtype = RD_KAFKA_VTYPE_KEY;
+    fields[3].u.mem = {const_cast<char*>(message.key.data()), message.key.size()};
+    fields[4].vtype = RD_KAFKA_VTYPE_OPAQUE;
+    fields[4].u.ptr = &batch->slots[i];
+    fields[5].vtype = RD_KAFKA_VTYPE_PARTITION;
+    fields[5].u.i32 = RD_KAFKA_PARTITION_UA;
+    for (std::size_t h = 0; h < message.headers.size(); ++h) {
+      auto& field = fields[6 + h];
+      field.vtype = RD_KAFKA_VTYPE_HEADER;
+      field.u.header.name = message.headers[h].first.c_str();
+      field.u.header.val = message.headers[h].second.data();
+      field.u.header.size = static_cast<ssize_t>(message.headers[h].second.size());
+    }
     for (;;) {
-      RdKafka::Headers* headers = RdKafka::Headers::create();
-      for (const auto& [name, value] : message.headers)
-        headers->add(name, value);
-      const RdKafka::ErrorCode result = producer_->produce(
-          message.topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
-          const_cast<char*>(message.payload.data()), message.payload.size(), message.key.data(), message.key.size(),
-          0, headers, slot.get());
-      if (result == RdKafka::ERR_NO_ERROR) {
-        slot.release();  // the delivery report owns it now
+      rd_kafka_error_t* error = rd_kafka_produceva(handle, fields.data(), fields.size());
+      if (error == nullptr)
         break;
-      }
-      delete headers;  // librdkafka owns the headers only when produce succeeded
-      if (result == RdKafka::ERR__QUEUE_FULL) {
+      const rd_kafka_resp_err_t code = rd_kafka_error_code(error);
+      const std::string text = rd_kafka_error_string(error);
+      rd_kafka_error_destroy(error);
+      if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         producer_->poll(10);
         continue;
       }
-      ticket->Report(i, RdKafka::err2str(result));
+      batch->Report(i, text);
       break;
     }
   }
@@ -92,6 +131,13 @@ void KafkaPublisher::Poll(std::chrono::milliseconds timeout) {
 void KafkaPublisher::Purge() {
   producer_->purge(RdKafka::Producer::PURGE_QUEUE | RdKafka::Producer::PURGE_INFLIGHT);
   producer_->poll(0);
+}
+
+bool KafkaPublisher::Prepare(std::chrono::milliseconds timeout) {
+  RdKafka::Metadata* metadata = nullptr;
+  const RdKafka::ErrorCode result = producer_->metadata(true, nullptr, &metadata, static_cast<int>(timeout.count()));
+  delete metadata;
+  return result == RdKafka::ERR_NO_ERROR;
 }
 
 int KafkaPublisher::Flush(std::chrono::milliseconds timeout) {

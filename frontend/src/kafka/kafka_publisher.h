@@ -25,6 +25,7 @@ class KafkaPublisher : public MessagePublisher {
   std::shared_ptr<PublishTicket> Publish(const std::vector<OutboundMessage>& messages) override;
   void Poll(std::chrono::milliseconds timeout) override;
   void Purge() override;
+  bool Prepare(std::chrono::milliseconds timeout) override;
   // Waits up to timeout for messages still queued; returns how many are left.
   int Flush(std::chrono::milliseconds timeout);
 

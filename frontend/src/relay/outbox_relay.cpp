@@ -5,6 +5,7 @@
 #include <sstream>
 #include <thread>
 #include <unordered_set>
+#include <utility>
 
 namespace inventory {
 namespace {
@@ -38,6 +39,8 @@ OutboxRelay::OutboxRelay(RelaySettings settings, OutboxSessionFactory sessions, 
     : settings_(std::move(settings)), sessions_(std::move(sessions)), publisher_(publisher), logger_(logger) {}
 
 void OutboxRelay::Run(const std::atomic<bool>& stop) {
+  if (!publisher_.Prepare(std::chrono::seconds(5)))
+    logger_.Warn("relay: Kafka did not answer yet; publishing connects on first use", {});
   std::chrono::milliseconds delay(100);
   while (!stop) {
     try {
@@ -150,7 +153,7 @@ void OutboxRelay::Publish(OutboxSession& session, const std::atomic<bool>& stop)
       if (in_flight.empty()) {
         backlog_ = 0;
         oldest_age_seconds_ = 0;
-        session.WaitForNews(settings_.poll_interval);
+        WaitForNews(session, settings_.poll_interval);
         continue;
       }
       caught_up = true;
@@ -162,6 +165,26 @@ void OutboxRelay::Publish(OutboxSession& session, const std::atomic<bool>& stop)
     }
     publisher_.Poll(std::chrono::milliseconds(1));
   }
+}
+
+void OutboxRelay::Nudge() {
+  {
+    std::lock_guard<std::mutex> lock(doorbell_mutex_);
+    rung_ = true;
+  }
+  doorbell_.notify_one();
+}
+
+void OutboxRelay::WaitForNews(OutboxSession& session, std::chrono::milliseconds timeout) {
+  {
+    std::unique_lock<std::mutex> lock(doorbell_mutex_);
+    if (!session.Listens())
+      doorbell_.wait_for(lock, timeout, [this] { return rung_; });
+    if (std::exchange(rung_, false))
+      return;
+  }
+  if (session.Listens())
+    session.WaitForNews(timeout);
 }
 
 void OutboxRelay::CheckLease() const {

@@ -12,12 +12,15 @@
 // twice). Batches are acknowledged in order as Kafka acknowledges them; after a refused event no
 // later event with the same key is acknowledged, so a retry resends that product's events in order.
 // A round ends when nothing is in flight; the next one reads from the start again. Idle, it polls
-// every poll interval (a cheap indexed probe) and wakes early on NOTIFY when a channel is set.
+// every poll interval (a cheap indexed probe) and wakes early when rung: by Nudge() from a part of
+// this process that just committed a change (the consumer), or by NOTIFY when a channel is set.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
@@ -48,6 +51,8 @@ class OutboxRelay {
 
   // Runs until stop is set; finishes the batches in flight, then gives the lock up.
   void Run(const std::atomic<bool>& stop);
+  // Tells an idle relay that new events were committed; safe from any thread.
+  void Nudge();
   bool IsLeader() const { return leader_; }
   std::string RenderMetrics() const;
 
@@ -57,12 +62,17 @@ class OutboxRelay {
   void Renewed() { last_round_trip_ = std::chrono::steady_clock::now(); }
   void CheckLease() const;
   void Sleep(std::chrono::milliseconds duration, const std::atomic<bool>& stop) const;
+  // Waits up to timeout for a Nudge (or a notification, when the session listens).
+  void WaitForNews(OutboxSession& session, std::chrono::milliseconds timeout);
 
   const RelaySettings settings_;
   const OutboxSessionFactory sessions_;
   MessagePublisher& publisher_;
   JsonLogger& logger_;
   std::chrono::steady_clock::time_point last_round_trip_{};
+  std::mutex doorbell_mutex_;
+  std::condition_variable doorbell_;
+  bool rung_ = false;
   std::atomic<bool> leader_{false};
   std::atomic<std::uint64_t> published_{0};
   std::atomic<std::uint64_t> publish_failures_{0};

@@ -28,7 +28,9 @@ class OutboxSession {
   virtual std::vector<OutboxEvent> Fetch(std::optional<std::int64_t> after_seq, int max_rows) = 0;
   // Deletes the events Kafka acknowledged.
   virtual void Acknowledge(const std::vector<std::int64_t>& seqs) = 0;
-  // Waits up to timeout, returning early on a notification of new events when a channel is set.
+  // Whether the session LISTENs for notifications of new events (a channel is configured).
+  virtual bool Listens() const = 0;
+  // With Listens(): waits up to timeout, returning early on a notification of new events.
   virtual void WaitForNews(std::chrono::milliseconds timeout) = 0;
   // Exact figures when the session's role may read the outbox; nothing otherwise.
   virtual std::optional<OutboxBacklog> Backlog() = 0;

@@ -4,7 +4,6 @@
 #include <pqxx/nontransaction>
 #include <pqxx/notification>
 #include <pqxx/result>
-#include <thread>
 
 namespace inventory {
 namespace {
@@ -19,7 +18,8 @@ std::vector<OutboxEvent> Events(const pqxx::result& rows) {
   for (const auto& row : rows) {
     events.push_back(OutboxEvent{row[0].as<std::int64_t>(), row[1].as<std::string>(), row[2].as<std::string>(),
                                  row[3].as<std::string>(), row[4].as<std::string>(), row[5].as<std::string>(),
-                                 row[6].as<std::string>(), row[7].as<std::int64_t>(), row[8].as<double>()});
+                                 row[6].as<std::string>(), row[7].as<std::int64_t>(),
+                                 static_cast<double>(row[8].as<std::int64_t>()) / 1000.0});
   }
   return events;
 }
@@ -45,7 +45,7 @@ bool PostgresOutboxSession::TryLead() {
     if (!prepared_) {
       const std::string columns =
           "SELECT seq, id::text, aggregatetype, aggregateid, type, payload::text, warehouse, version, "
-          "extract(epoch FROM created_at)::float8 ";
+          "(extract(epoch FROM created_at) * 1000)::bigint ";
       connection.prepare(kFetchFromStart, columns + "FROM inventory_outbox_fetch_after(NULL, $1)");
       connection.prepare(kFetchAfter, columns + "FROM inventory_outbox_fetch_after($1, $2)");
       connection.prepare(kAcknowledge, "SELECT inventory_outbox_ack($1::bigint[])");
@@ -76,10 +76,8 @@ void PostgresOutboxSession::Acknowledge(const std::vector<std::int64_t>& seqs) {
 }
 
 void PostgresOutboxSession::WaitForNews(std::chrono::milliseconds timeout) {
-  if (!listener_) {
-    std::this_thread::sleep_for(timeout);
+  if (!listener_)
     return;
-  }
   session_.Run([&](pqxx::connection& connection) {
     connection.await_notification(static_cast<long>(timeout.count() / 1000),
                                   static_cast<long>(timeout.count() % 1000) * 1000);
