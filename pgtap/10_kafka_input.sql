@@ -9,7 +9,7 @@
 -- Runs in one transaction that is rolled back; uses only products and orders named 'tap-10-*'.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(114);
+SELECT plan(115);
 \ir include/helpers.sql
 
 SELECT is((SELECT count(*) FROM inventory.stock WHERE product_id LIKE 'tap-10-%')
@@ -283,6 +283,10 @@ SELECT throws_ok($$SELECT * FROM inventory_consume_batch('g', '[]')$$, '22023', 
 SELECT throws_ok($$SELECT * FROM inventory_consume_batch('g', '{}')$$, '22023', NULL, 'a batch that is no array is 22023');
 SELECT throws_ok($$SELECT * FROM inventory_consume_batch('g', '[{"topic":"t","partition":0,"offset":1}]')$$, '22023', NULL,
                  'a message without identity and content is 22023');
+SELECT throws_ok(format('SELECT * FROM inventory_consume_batch(%L, %L)', 'g',
+                        jsonb_build_array(jsonb_build_object('topic', 't', 'partition', 0, 'offset', 1,
+                                                             'identity', repeat('x', 1001), 'content', 'c'))),
+                 '22023', NULL, 'an identity longer than 1000 characters is 22023 (it is an index key)');
 SELECT throws_ok($$SELECT * FROM inventory_consume_batch('g', '[{"topic":"t","partition":0,"offset":1,"identity":"i","content":"c","action":"confirm"}]')$$,
                  '22023', NULL, 'an order event without order_id is 22023');
 SELECT throws_ok($$SELECT * FROM inventory_consume_batch('g', '[{"topic":"t","partition":0,"offset":1,"identity":"i","content":"c"}]', '0 seconds')$$,

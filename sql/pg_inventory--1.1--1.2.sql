@@ -518,11 +518,11 @@ BEGIN
     message_count := jsonb_array_length(messages);
     IF EXISTS (SELECT 1 FROM jsonb_array_elements(messages) e
                 WHERE jsonb_typeof(e) <> 'object' OR coalesce(e->>'topic', '') = '' OR coalesce(e->>'identity', '') = ''
-                   OR e->>'content' IS NULL OR jsonb_typeof(e->'partition') <> 'number'
+                   OR length(e->>'identity') > 1000 OR e->>'content' IS NULL OR jsonb_typeof(e->'partition') <> 'number'
                    OR jsonb_typeof(e->'offset') <> 'number' OR (e->>'partition')::numeric < 0
                    OR (e->>'offset')::numeric < 0
                    OR (e->>'action' IN ('reserve', 'confirm', 'release', 'ship') AND coalesce(e->>'order_id', '') = '')) THEN
-        RAISE EXCEPTION 'every message needs topic, partition, offset, identity and content (and order_id for an order event)'
+        RAISE EXCEPTION 'every message needs topic, partition, offset, identity (at most 1000 characters) and content, and an order event its order_id'
             USING ERRCODE = '22023';
     END IF;
 
