@@ -526,29 +526,26 @@ BEGIN
             USING ERRCODE = '22023';
     END IF;
 
-    -- A position below the partition's recorded next offset is a regression unless it is the
-    -- very message first seen there (a redelivery). Checked before this batch is recorded.
-    SELECT coalesce(array_agg(f.idx), '{}') INTO regressed_indexes
-      FROM (SELECT DISTINCT ON (e->>'topic', (e->>'partition')::integer)
-                   (k - 1)::integer AS idx, e->>'topic' AS topic, (e->>'partition')::integer AS kafka_partition,
-                   (e->>'offset')::bigint AS kafka_offset, e->>'identity' AS identity,
-                   sha256(convert_to(e->>'content', 'UTF8')) AS fingerprint
-              FROM jsonb_array_elements(messages) WITH ORDINALITY AS t(e, k)
-             ORDER BY e->>'topic', (e->>'partition')::integer, k) f
-      JOIN inventory.consumer_offsets o
-        ON o.consumer_group = inventory_consume_batch.consumer_group AND o.topic = f.topic
-       AND o.kafka_partition = f.kafka_partition
-     WHERE f.kafka_offset < o.next_offset
-       AND NOT EXISTS (SELECT 1 FROM inventory.consumed_messages c
-                        WHERE c.message_identity = f.identity AND c.fingerprint = f.fingerprint
-                          AND c.topic = f.topic AND c.kafka_partition = f.kafka_partition
-                          AND c.kafka_offset = f.kafka_offset);
-
-    -- Identity: the first message of each (identity, fingerprint) not seen before is new.
-    WITH input AS (
+    -- One statement, one snapshot: identities and positions are recorded, and the regressions are
+    -- judged on what was recorded before this batch. The first message of each (identity,
+    -- fingerprint) not seen before is new. A position below the partition's recorded next offset
+    -- is a regression unless it is the very message first seen there (a redelivery); positions
+    -- then follow the last message of each partition in the batch.
+    WITH input AS MATERIALIZED (
         SELECT (k - 1)::integer AS idx, e->>'identity' AS identity, sha256(convert_to(e->>'content', 'UTF8')) AS fingerprint,
                e->>'topic' AS topic, (e->>'partition')::integer AS kafka_partition, (e->>'offset')::bigint AS kafka_offset
           FROM jsonb_array_elements(messages) WITH ORDINALITY AS t(e, k)),
+    regressed AS (
+        SELECT f.idx, f.topic, f.kafka_partition
+          FROM (SELECT DISTINCT ON (topic, kafka_partition) * FROM input ORDER BY topic, kafka_partition, idx) f
+          JOIN inventory.consumer_offsets o
+            ON o.consumer_group = inventory_consume_batch.consumer_group AND o.topic = f.topic
+           AND o.kafka_partition = f.kafka_partition
+         WHERE f.kafka_offset < o.next_offset
+           AND NOT EXISTS (SELECT 1 FROM inventory.consumed_messages c
+                            WHERE c.message_identity = f.identity AND c.fingerprint = f.fingerprint
+                              AND c.topic = f.topic AND c.kafka_partition = f.kafka_partition
+                              AND c.kafka_offset = f.kafka_offset)),
     recorded AS (
         INSERT INTO inventory.consumed_messages AS c (message_identity, fingerprint, consumer_group, topic,
                                                       kafka_partition, kafka_offset)
@@ -556,25 +553,26 @@ BEGIN
                topic, kafka_partition, kafka_offset
           FROM input ORDER BY identity, fingerprint, idx
         ON CONFLICT DO NOTHING
-        RETURNING c.message_identity, c.fingerprint, c.topic, c.kafka_partition, c.kafka_offset)
-    SELECT coalesce(array_agg(input.idx), '{}') INTO new_indexes
-      FROM input JOIN recorded r
-        ON (r.message_identity, r.fingerprint, r.topic, r.kafka_partition, r.kafka_offset)
-         = (input.identity, input.fingerprint, input.topic, input.kafka_partition, input.kafka_offset);
-
-    -- Positions follow the last message of each partition in the batch.
-    INSERT INTO inventory.consumer_offsets AS o (consumer_group, topic, kafka_partition, next_offset, regressions,
-                                                 regressed_at)
-    SELECT DISTINCT ON (e->>'topic', (e->>'partition')::integer)
-           inventory_consume_batch.consumer_group, e->>'topic', (e->>'partition')::integer, (e->>'offset')::bigint + 1,
-           count(*) FILTER (WHERE k - 1 = ANY (regressed_indexes)) OVER w,
-           CASE WHEN bool_or(k - 1 = ANY (regressed_indexes)) OVER w THEN now() END
-      FROM jsonb_array_elements(messages) WITH ORDINALITY AS t(e, k)
-    WINDOW w AS (PARTITION BY e->>'topic', (e->>'partition')::integer)
-     ORDER BY e->>'topic', (e->>'partition')::integer, k DESC
-    ON CONFLICT ON CONSTRAINT consumer_offsets_pkey DO UPDATE
-       SET next_offset = EXCLUDED.next_offset, updated_at = now(), regressions = o.regressions + EXCLUDED.regressions,
-           regressed_at = coalesce(EXCLUDED.regressed_at, o.regressed_at);
+        RETURNING c.message_identity, c.fingerprint, c.topic, c.kafka_partition, c.kafka_offset),
+    positions AS (
+        INSERT INTO inventory.consumer_offsets AS o (consumer_group, topic, kafka_partition, next_offset, regressions,
+                                                     regressed_at)
+        SELECT DISTINCT ON (i.topic, i.kafka_partition)
+               inventory_consume_batch.consumer_group, i.topic, i.kafka_partition, i.kafka_offset + 1,
+               (SELECT count(*) FROM regressed r WHERE r.topic = i.topic AND r.kafka_partition = i.kafka_partition),
+               CASE WHEN EXISTS (SELECT 1 FROM regressed r WHERE r.topic = i.topic AND r.kafka_partition = i.kafka_partition)
+                    THEN now() END
+          FROM input i ORDER BY i.topic, i.kafka_partition, i.idx DESC
+        ON CONFLICT ON CONSTRAINT consumer_offsets_pkey DO UPDATE
+           SET next_offset = EXCLUDED.next_offset, updated_at = now(),
+               regressions = o.regressions + EXCLUDED.regressions,
+               regressed_at = coalesce(EXCLUDED.regressed_at, o.regressed_at))
+    SELECT (SELECT coalesce(array_agg(input.idx), '{}')
+              FROM input JOIN recorded r
+                ON (r.message_identity, r.fingerprint, r.topic, r.kafka_partition, r.kafka_offset)
+                 = (input.identity, input.fingerprint, input.topic, input.kafka_partition, input.kafka_offset)),
+           (SELECT coalesce(array_agg(idx), '{}') FROM regressed)
+      INTO new_indexes, regressed_indexes;
 
     is_new := array_fill(false, ARRAY[message_count]);
     FOREACH i IN ARRAY new_indexes LOOP
