@@ -54,8 +54,15 @@ TEST(ConsumeBatchJson, NoNulAndNoInvalidUtf8ReachTheDatabase) {
         InboundMessage{"order.paid", 0, 2, std::nullopt, std::string(R"({"orderId":"o\u0000x"})")}, kTopics));
     return ConsumeBatchJson(batch);
   }();
-  EXPECT_EQ(text.find("\\u0000"), std::string::npos);
   const auto batch = nlohmann::json::parse(text);
+  // PostgreSQL's jsonb refuses a \u0000 escape, so no string may hold a NUL once parsed.
+  for (const auto& message : batch) {
+    for (const auto& [name, value] : message.items()) {
+      if (value.is_string()) {
+        EXPECT_EQ(value.get<std::string>().find('\0'), std::string::npos) << name;
+      }
+    }
+  }
   EXPECT_NE(batch[0]["payload"].get<std::string>().find("\xEF\xBF\xBD"), std::string::npos);
   EXPECT_EQ(batch[1]["order_id"], "o\xEF\xBF\xBDx");
 }

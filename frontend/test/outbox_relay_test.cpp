@@ -222,3 +222,24 @@ TEST(OutboxRelay, ANudgeWakesAnIdleRelayBeforeItsNextPoll) {
   EXPECT_TRUE(h.RunUntil([&] { return h.publisher.SentCount() == 1; }));
   committer.join();
 }
+
+TEST(OutboxRelay, ANudgeGetsNewEventsFetchedBehindABatchInFlight) {
+  Harness h(10, std::chrono::seconds(30));
+  h.database.Add(1, "p");
+  h.publisher.hold_answers = true;  // the first batch stays in flight
+  std::thread committer([&h] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    h.database.Add(2, "q");
+    h.relay->Nudge();
+  });
+  std::size_t unanswered = 0;
+  EXPECT_TRUE(h.RunUntil([&] {
+    if (h.publisher.SentCount() < 2)
+      return false;
+    unanswered = h.publisher.Pending();
+    h.publisher.hold_answers = false;  // so the relay can finish when it stops
+    return true;
+  }));
+  committer.join();
+  EXPECT_EQ(unanswered, 2u);  // both handed over before Kafka answered the first
+}

@@ -80,7 +80,9 @@ bool OrderConsumer::Process(const std::vector<InboundMessage>& messages, const s
   std::chrono::milliseconds delay(1);
   for (;;) {
     try {
+      const auto started = std::chrono::steady_clock::now();
       const std::vector<MessageResult> results = store_.ApplyBatch(settings_.consumer_group, settings_.park_for, batch);
+      batch_seconds_.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       if (committed_) {
         for (const auto& result : results) {
           if (result.outcome == MessageOutcome::Applied) {
@@ -212,6 +214,8 @@ std::string OrderConsumer::RenderMetrics() const {
       << "# HELP inventory_consumer_batches_total Poll batches applied (one database transaction each).\n"
       << "# TYPE inventory_consumer_batches_total counter\n"
       << "inventory_consumer_batches_total " << batches_ << "\n"
+      << batch_seconds_.Render("inventory_consumer_batch_duration_seconds",
+                               "How long applying one poll batch took in the database (its transaction).")
       << "# HELP inventory_consumer_retries_total Batch attempts that failed on the database and were retried.\n"
       << "# TYPE inventory_consumer_retries_total counter\n"
       << "inventory_consumer_retries_total " << retries_ << "\n"

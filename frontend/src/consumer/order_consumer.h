@@ -23,6 +23,7 @@
 #include "consumer/decoded_message.h"
 #include "consumer/order_event_store.h"
 #include "domain/messaging.h"
+#include "observability/duration_histogram.h"
 #include "observability/json_logger.h"
 
 namespace inventory {
@@ -70,6 +71,7 @@ class OrderConsumer {
   mutable std::mutex metrics_mutex_;
   std::map<MessageOutcome, std::uint64_t> outcomes_;
   std::map<std::pair<std::string, int>, std::uint64_t> regressions_;  // by topic and partition
+  DurationHistogram batch_seconds_;  // one successful database transaction per batch
   std::atomic<std::uint64_t> batches_{0};
   std::atomic<std::uint64_t> retries_{0};
   std::atomic<std::uint64_t> parked_applied_{0};

@@ -38,6 +38,7 @@ KafkaMessageSource::KafkaMessageSource(const KafkaClientSettings& settings, cons
       {"session.timeout.ms", std::to_string(settings.session_timeout.count())},
       {"heartbeat.interval.ms", std::to_string(std::max<long>(100, settings.session_timeout.count() / 10))},
       {"topic.metadata.refresh.interval.ms", "5000"},
+      {"socket.nagle.disable", "true"},  // small fetch requests go out at once
   };
   properties.insert(properties.end(), settings.extra_properties.begin(), settings.extra_properties.end());
   auto conf = BuildKafkaConf(properties);

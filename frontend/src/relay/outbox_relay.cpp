@@ -143,8 +143,11 @@ void OutboxRelay::Publish(OutboxSession& session, const std::atomic<bool>& stop)
         CheckLease();
         std::vector<OutboundMessage> messages;
         messages.reserve(events.size());
-        for (const auto& event : events)
+        const double now = NowEpochSeconds();
+        for (const auto& event : events) {
           messages.push_back(ToOutboundMessage(event));
+          handover_age_.Observe(now - event.created_at_epoch_seconds);
+        }
         caught_up = events.size() < static_cast<std::size_t>(settings_.batch_size);
         cursor = events.back().seq;
         in_flight.push_back(InFlight{std::move(events), publisher_.Publish(messages), Clock::now()});
@@ -153,12 +156,18 @@ void OutboxRelay::Publish(OutboxSession& session, const std::atomic<bool>& stop)
       if (in_flight.empty()) {
         backlog_ = 0;
         oldest_age_seconds_ = 0;
-        WaitForNews(session, settings_.poll_interval);
+        WaitForNews(session, settings_.poll_interval, stop);
         continue;
       }
       caught_up = true;
     }
-    // Waiting for Kafka: keep the session busy enough that PostgreSQL does not end it.
+    // Waiting for Kafka. Events committed meanwhile are fetched behind the ones in flight as soon
+    // as someone rings, or after a poll interval; and the session stays busy enough that
+    // PostgreSQL does not end it.
+    if (caught_up && (TakeRing() || Clock::now() - last_round_trip_ >= settings_.poll_interval)) {
+      caught_up = false;
+      continue;
+    }
     if (Clock::now() - last_round_trip_ > settings_.lease / 4) {
       session.Fetch(cursor, 1);
       Renewed();
@@ -175,16 +184,24 @@ void OutboxRelay::Nudge() {
   doorbell_.notify_one();
 }
 
-void OutboxRelay::WaitForNews(OutboxSession& session, std::chrono::milliseconds timeout) {
-  {
-    std::unique_lock<std::mutex> lock(doorbell_mutex_);
-    if (!session.Listens())
-      doorbell_.wait_for(lock, timeout, [this] { return rung_; });
-    if (std::exchange(rung_, false))
-      return;
+bool OutboxRelay::TakeRing() {
+  std::lock_guard<std::mutex> lock(doorbell_mutex_);
+  return std::exchange(rung_, false);
+}
+
+void OutboxRelay::WaitForNews(OutboxSession& session, std::chrono::milliseconds timeout,
+                              const std::atomic<bool>& stop) {
+  if (session.Listens()) {
+    if (!TakeRing())
+      session.WaitForNews(std::min(timeout, std::chrono::milliseconds(100)));
+    return;
   }
-  if (session.Listens())
-    session.WaitForNews(timeout);
+  // In slices, so a stop is noticed soon whatever the poll interval.
+  const auto until = Clock::now() + timeout;
+  std::unique_lock<std::mutex> lock(doorbell_mutex_);
+  while (!rung_ && !stop && Clock::now() < until)
+    doorbell_.wait_until(lock, std::min(until, Clock::now() + std::chrono::milliseconds(50)));
+  rung_ = false;
 }
 
 void OutboxRelay::CheckLease() const {
@@ -216,6 +233,8 @@ std::string OutboxRelay::RenderMetrics() const {
          "(session ended, lease expired).\n"
       << "# TYPE inventory_relay_leadership_losses_total counter\ninventory_relay_leadership_losses_total "
       << leadership_losses_ << "\n"
+      << handover_age_.Render("inventory_relay_event_age_seconds",
+                              "Age of outbox events when the relay hands them to Kafka (from their transaction's start).")
       << "# HELP inventory_outbox_backlog Unpublished outbox events (seen by the leader).\n"
       << "# TYPE inventory_outbox_backlog gauge\ninventory_outbox_backlog " << backlog_ << "\n"
       << "# HELP inventory_outbox_oldest_age_seconds Age of the oldest unpublished outbox event.\n"

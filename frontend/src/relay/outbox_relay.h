@@ -25,6 +25,7 @@
 #include <string>
 
 #include "domain/messaging.h"
+#include "observability/duration_histogram.h"
 #include "observability/json_logger.h"
 #include "relay/outbox_session.h"
 
@@ -62,8 +63,10 @@ class OutboxRelay {
   void Renewed() { last_round_trip_ = std::chrono::steady_clock::now(); }
   void CheckLease() const;
   void Sleep(std::chrono::milliseconds duration, const std::atomic<bool>& stop) const;
-  // Waits up to timeout for a Nudge (or a notification, when the session listens).
-  void WaitForNews(OutboxSession& session, std::chrono::milliseconds timeout);
+  // Whether someone rang since the last time; clears it.
+  bool TakeRing();
+  // Waits up to timeout for a Nudge (or a notification, when the session listens), or a stop.
+  void WaitForNews(OutboxSession& session, std::chrono::milliseconds timeout, const std::atomic<bool>& stop);
 
   const RelaySettings settings_;
   const OutboxSessionFactory sessions_;
@@ -74,6 +77,7 @@ class OutboxRelay {
   std::condition_variable doorbell_;
   bool rung_ = false;
   std::atomic<bool> leader_{false};
+  DurationHistogram handover_age_;  // commit of an event -> handed to Kafka
   std::atomic<std::uint64_t> published_{0};
   std::atomic<std::uint64_t> publish_failures_{0};
   std::atomic<std::uint64_t> leadership_losses_{0};
