@@ -273,7 +273,7 @@ LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    caller_actor text := current_setting('inventory.actor');
+    caller_actor text := coalesce(current_setting('inventory.actor', true), '');
     parked inventory.parked_events;
     state record;
     step text;
