@@ -34,6 +34,7 @@ run: build install
 
 bench: build install
 	bench/run.sh
+	bench/flash_sale.sh
 	scratch=$$(mktemp -d /tmp/pg-inventory-bench.XXXXXX) && chmod 755 $$scratch && \
 	    BENCH_SCRATCH_DIR=$$scratch bench/http.sh && BENCH_SCRATCH_DIR=$$scratch bench/kafka.sh; \
 	    status=$$?; rm -rf $$scratch; exit $$status

@@ -2,9 +2,9 @@
 -- bench_reference.reserve does what inventory_reserve does for one product in one named warehouse:
 -- lock the stock row FOR UPDATE, look for a live reservation of the order (idempotency), check
 -- available, update the stock row, then insert the reservation, ledger and outbox rows into the
--- same inventory.* tables with the same columns and the same JSON payload fields. It has the same
--- function attributes (SECURITY DEFINER, pinned search_path) so that the comparison measures the
--- implementation, not the call wrapper. It leaves out what the benchmark never reaches: splitting
+-- same inventory.* tables with the same columns (the stock row's next_expiry included) and the same
+-- JSON payload fields. It has the same function attributes (SECURITY DEFINER, pinned search_path)
+-- so that the comparison measures the implementation, not the call wrapper. It leaves out what the benchmark never reaches: splitting
 -- across warehouses, expiring overdue reservations when short, alert events (stock never gets low)
 -- and NOTIFY (inventory_reserve is measured with and without it).
 
@@ -54,7 +54,8 @@ BEGIN
     END IF;
 
     UPDATE inventory.stock s
-       SET reserved = s.reserved + quantity, version = s.version + 1, updated_at = now()
+       SET reserved = s.reserved + quantity, version = s.version + 1, updated_at = now(),
+           next_expiry = least(s.next_expiry, now() + ttl)
      WHERE s.product_id = reserve.product_id AND s.warehouse = reserve.warehouse
     RETURNING * INTO after;
 

@@ -9,12 +9,12 @@ packages=(
     postgresql-15-cron postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
     libpqxx-dev libpistache-dev librdkafka-dev nlohmann-json3-dev libgtest-dev libgmock-dev
     libjwt-dev libcurl4-openssl-dev libssl-dev
-    kcat wrk
+    kcat wrk chromium
 )
-# The delivery checks (absent from the image build stages) run on Node.js; the machine image
-# usually ships it, Debian's packages otherwise.
-delivery=$(dirname "$0")/../tests/delivery
-if [ -f "$delivery/package.json" ] && ! command -v npm >/dev/null 2>&1; then
+# npm installs the /docs page's Swagger UI at build time (frontend/api-docs, so the image build
+# stage needs it too) and the tools of the delivery checks and the browser test. The machine image
+# usually ships Node.js and npm; Debian's packages otherwise.
+if ! command -v npm >/dev/null 2>&1; then
     packages+=(nodejs npm)
 fi
 
@@ -33,7 +33,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# The npm tools of the delivery checks, pinned by tests/delivery/package-lock.json.
-if [ -f "$delivery/package.json" ] && [ ! -d "$delivery/node_modules" ]; then
-    npm ci --prefix "$delivery" --no-audit --no-fund --loglevel=error >/dev/null
-fi
+# The npm tools of the delivery checks and of the browser test of /docs, each pinned by its
+# package-lock.json (absent from the image build stages, which copy no tests).
+for tools in "$(dirname "$0")"/../tests/delivery "$(dirname "$0")"/../tests/docs; do
+    if [ -f "$tools/package.json" ] && [ ! -d "$tools/node_modules" ]; then
+        npm ci --prefix "$tools" --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
+    fi
+done

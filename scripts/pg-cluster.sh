@@ -4,12 +4,14 @@
 #   pg-cluster.sh start DIR PORT DATABASE   initdb when needed, start, create DATABASE with
 #                                           pg_cron and pg_inventory (idempotent)
 #   pg-cluster.sh stop DIR                  fast shutdown
+#   pg-cluster.sh port DIR                  prints the port of the server running on DIR (from its
+#                                           postmaster.pid); fails when none runs there
 # Extra postgresql.conf lines can be passed in PG_EXTRA_CONF.
 set -euo pipefail
 
 # The server binaries of the pg_config first on PATH (Debian: /usr/lib/postgresql/15/bin).
 PGBIN=$(pg_config --bindir)
-action=${1:?usage: pg-cluster.sh start DIR PORT DATABASE | stop DIR}
+action=${1:?usage: pg-cluster.sh start DIR PORT DATABASE | stop DIR | port DIR}
 dir=$(realpath -m "${2:?directory required}")
 
 as_postgres() {
@@ -59,8 +61,14 @@ stop)
         (cd / && as_postgres "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1) || true
     fi
     ;;
+port)
+    (cd / && as_postgres "$PGBIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1) || exit 1
+    running_port=$(cd / && as_postgres sed -n 4p "$dir/data/postmaster.pid")
+    [[ $running_port =~ ^[0-9]+$ ]] || exit 1
+    echo "$running_port"
+    ;;
 *)
-    echo "usage: pg-cluster.sh start DIR PORT DATABASE | stop DIR" >&2
+    echo "usage: pg-cluster.sh start DIR PORT DATABASE | stop DIR | port DIR" >&2
     exit 2
     ;;
 esac

@@ -86,6 +86,9 @@ run_suite install install tests/install/run.sh
 echo "== stress"
 run_suite stress stress tests/stress/run.sh
 
+echo "== hot rows (reaper under load, reads after a burst, notifications, reaper memory)"
+run_suite "hot rows" hot_rows tests/hot_rows/run.sh
+
 echo "== service unit tests"
 ctest --test-dir build/frontend --output-on-failure >"$work/ctest.log" 2>&1
 status=$?
@@ -113,6 +116,12 @@ run_suite fuzz fuzz env FUZZ_SECONDS=10 frontend/fuzz/run.sh
 
 echo "== delivery (Dockerfiles, Kubernetes manifests, observability kit)"
 run_suite delivery delivery tests/delivery/run.sh
+
+echo "== API page /docs in headless Chromium"
+run_suite "API page" docs tests/docs/run.sh
+
+echo "== make run after bad exits (kill -9, closed pipes, Ctrl-C, SIGTERM, SIGHUP)"
+run_suite "make run" run-local tests/run-local/run.sh
 
 echo "== pg_cron job"
 wait "$cron_pid"

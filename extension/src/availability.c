@@ -16,11 +16,20 @@
 PG_FUNCTION_INFO_V1(inventory_available);
 PG_FUNCTION_INFO_V1(inventory_check);
 
-static SavedPlan StockOfProductPlan = {
-	.sql = "SELECT warehouse, available, next_expiry < now() FROM inventory.stock"
-	" WHERE product_id = $1 AND ($2::text IS NULL OR warehouse = $2)",
-	.nargs = 2,
-	.argtypes = {TEXTOID, TEXTOID},
+/* The previous version's tables have no next_expiry: every row may have overdue reservations. */
+static SavedPlan StockOfProductPlans[INVENTORY_NSCHEMAS] = {
+	[SCHEMA_CURRENT] = {
+		.sql = "SELECT warehouse, available, next_expiry < now() FROM inventory.stock"
+		" WHERE product_id = $1 AND ($2::text IS NULL OR warehouse = $2)",
+		.nargs = 2,
+		.argtypes = {TEXTOID, TEXTOID},
+	},
+	[SCHEMA_PREVIOUS] = {
+		.sql = "SELECT warehouse, available, true FROM inventory.stock"
+		" WHERE product_id = $1 AND ($2::text IS NULL OR warehouse = $2)",
+		.nargs = 2,
+		.argtypes = {TEXTOID, TEXTOID},
+	},
 };
 
 static int64 AvailableQuantity(const char *product_id, const char *warehouse);
@@ -59,7 +68,7 @@ AvailableQuantity(const char *product_id, const char *warehouse)
 	values[0] = CStringGetTextDatum(product_id);
 	values[1] = warehouse == NULL ? (Datum) 0 : CStringGetTextDatum(warehouse);
 	ConnectSpi();
-	ExecuteSavedPlanReadOnly(&StockOfProductPlan, values, nulls, 0);
+	ExecuteSavedPlanReadOnly(&StockOfProductPlans[InstalledSchema], values, nulls, 0);
 	rows = SPI_processed;
 	for (i = 0; i < rows; i++)
 	{

@@ -19,8 +19,8 @@
 #include "lib/stringinfo.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/datetime.h"
 #include "utils/fmgroids.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
@@ -61,23 +61,15 @@ typedef enum FlushSlot
 	SLOT_LEDGER_ACTOR,
 	SLOT_EVENT_ID,
 	SLOT_EVENT_TOPIC,
-	SLOT_EVENT_TYPE,
 	SLOT_EVENT_PRODUCT,
+	SLOT_EVENT_TYPE,
 	SLOT_EVENT_WAREHOUSE,
 	SLOT_EVENT_VERSION,
-	SLOT_EVENT_REASON,
-	SLOT_EVENT_PREVIOUS,
-	SLOT_EVENT_AVAILABLE,
-	SLOT_EVENT_ON_HAND,
-	SLOT_EVENT_RESERVED,
-	SLOT_EVENT_THRESHOLD,
-	SLOT_EVENT_ORDER,
-	SLOT_EVENT_RESERVATION,
-	SLOT_EVENT_TIME,			/* a scalar: the transaction's start as ISO-8601 UTC text */
+	SLOT_EVENT_PAYLOAD,
 	FLUSH_NSLOTS
 } FlushSlot;
 
-/* A slot's name in the SQL and the type of the array (or, for SLOT_EVENT_TIME, scalar) it takes. */
+/* A slot's name in the SQL and the type of its values. */
 typedef struct SlotDefinition
 {
 	const char *name;
@@ -117,76 +109,156 @@ static const SlotDefinition Slots[FLUSH_NSLOTS] = {
 	[SLOT_LEDGER_ACTOR] = {"ledger_actor", TEXTOID},
 	[SLOT_EVENT_ID] = {"event_id", UUIDOID},
 	[SLOT_EVENT_TOPIC] = {"event_topic", TEXTOID},
-	[SLOT_EVENT_TYPE] = {"event_type", TEXTOID},
 	[SLOT_EVENT_PRODUCT] = {"event_product", TEXTOID},
+	[SLOT_EVENT_TYPE] = {"event_type", TEXTOID},
 	[SLOT_EVENT_WAREHOUSE] = {"event_warehouse", TEXTOID},
 	[SLOT_EVENT_VERSION] = {"event_version", INT8OID},
-	[SLOT_EVENT_REASON] = {"event_reason", TEXTOID},
-	[SLOT_EVENT_PREVIOUS] = {"event_previous", INT8OID},
-	[SLOT_EVENT_AVAILABLE] = {"event_available", INT8OID},
-	[SLOT_EVENT_ON_HAND] = {"event_on_hand", INT8OID},
-	[SLOT_EVENT_RESERVED] = {"event_reserved", INT8OID},
-	[SLOT_EVENT_THRESHOLD] = {"event_threshold", INT8OID},
-	[SLOT_EVENT_ORDER] = {"event_order", TEXTOID},
-	[SLOT_EVENT_RESERVATION] = {"event_reservation", UUIDOID},
-	[SLOT_EVENT_TIME] = {"event_time", TEXTOID},
+	[SLOT_EVENT_PAYLOAD] = {"event_payload", JSONBOID},
 };
 
 /*
  * The flush statement: independent data-modifying CTEs, one per table, each reading its own
  * arrays (no CTE reads another's output), and counts that prove every stock row and every
- * reservation move was written. The "= ANY" conditions keep both joins on the primary keys
- * whatever the planner thinks of the tables' sizes.
+ * reservation move was written. Each CTE reads its rows from a row source built for its size:
+ * up to FLUSH_SCALAR_ROWS rows come from scalar parameters in a VALUES list (one row of an
+ * UPDATE is addressed directly), so the plan of an ordinary call has no function scan and no array
+ * to build; more rows come from unnest() of array parameters, with
+ * "= ANY" conditions that keep the joins on the primary keys whatever the planner thinks of the
+ * tables' sizes. A table with nothing to write has no CTE. Every combination is prepared once per
+ * backend, on first use.
  */
-static const char FlushTemplate[] =
-"WITH stock_rows AS ("
-"  UPDATE inventory.stock s"
-"     SET on_hand = u.on_hand, reserved = u.reserved, version = u.version,"
-"         next_expiry = u.next_expiry, name = coalesce(u.name, s.name),"
-"         low_stock_threshold = u.threshold,"
-"         updated_at = CASE WHEN u.version = s.version THEN s.updated_at ELSE now() END"
-"    FROM unnest({stock_product}, {stock_warehouse}, {stock_on_hand}, {stock_reserved},"
-"                {stock_version}, {stock_next_expiry}, {stock_name}, {stock_threshold})"
-"         AS u(product_id, warehouse, on_hand, reserved, version, next_expiry, name, threshold)"
-"   WHERE s.product_id = ANY ({stock_product})"
-"     AND s.product_id = u.product_id AND s.warehouse = u.warehouse"
-"  RETURNING 1),"
-" new_reservations AS ("
-"  INSERT INTO inventory.reservations (id, order_id, product_id, warehouse, quantity, expires_at)"
-"  SELECT * FROM unnest({reservation_id}, {reservation_order}, {reservation_product},"
-"                       {reservation_warehouse}, {reservation_quantity}, {reservation_expires_at})),"
-" moved_reservations AS ("
-"  UPDATE inventory.reservations r"
-"     SET status = m.status,"
-"         expires_at = CASE WHEN m.status = 'confirmed' THEN NULL ELSE r.expires_at END,"
-"         updated_at = now()"
-"    FROM unnest({move_id}, {move_product}, {move_from}, {move_to})"
-"         AS m(id, product_id, from_status, status)"
-"   WHERE r.id = ANY ({move_id})"
-"     AND r.id = m.id AND r.product_id = m.product_id AND r.status = m.from_status"
-"  RETURNING 1),"
-" ledger_rows AS ("
-"  INSERT INTO inventory.ledger (product_id, warehouse, version, on_hand_delta, reserved_delta,"
-"         on_hand_after, reserved_after, reason, note, order_id, reservation_id, actor)"
-"  SELECT * FROM unnest({ledger_product}, {ledger_warehouse}, {ledger_version},"
-"                       {ledger_on_hand_delta}, {ledger_reserved_delta}, {ledger_on_hand_after},"
-"                       {ledger_reserved_after}, {ledger_reason}, {ledger_note}, {ledger_order},"
-"                       {ledger_reservation}, {ledger_actor})),"
-" event_rows AS ("
-"  INSERT INTO inventory.outbox (id, aggregatetype, aggregateid, type, warehouse, version, payload)"
-"  SELECT e.id, e.topic, e.product_id, e.type, e.warehouse, e.version,"
-"         jsonb_build_object('eventId', e.id, 'type', e.type, 'productId', e.product_id,"
-"             'warehouse', e.warehouse, 'version', e.version, 'reason', e.reason,"
-"             'previousQuantity', e.previous, 'newQuantity', e.available, 'onHand', e.on_hand,"
-"             'reserved', e.reserved, 'available', e.available, 'lowStockThreshold', e.threshold,"
-"             'orderId', e.order_id, 'reservationId', e.reservation_id, 'timestamp', {event_time})"
-"    FROM unnest({event_id}, {event_topic}, {event_type}, {event_product}, {event_warehouse},"
-"                {event_version}, {event_reason}, {event_previous}, {event_available},"
-"                {event_on_hand}, {event_reserved}, {event_threshold}, {event_order},"
-"                {event_reservation})"
-"         AS e(id, topic, type, product_id, warehouse, version, reason, previous, available,"
-"              on_hand, reserved, threshold, order_id, reservation_id))"
-" SELECT (SELECT count(*) FROM stock_rows), (SELECT count(*) FROM moved_reservations)";
+typedef struct FlushPart
+{
+	const char *one_row;		/* the whole CTE for exactly one row, when it is simpler, or NULL */
+	const char *before;			/* SQL up to the row source */
+	const char *columns;		/* alias and column names of the row source */
+	const char *condition;		/* SQL after the row source */
+	const char *many_condition; /* added when the rows come from unnest() */
+	const char *after;
+	FlushSlot	first;			/* the part's array slots, first .. last, in column order */
+	FlushSlot	last;
+} FlushPart;
+
+typedef enum FlushPartKind
+{
+	PART_STOCK,
+	PART_RESERVATIONS,
+	PART_MOVES,
+	PART_LEDGER,
+	PART_EVENTS,
+	FLUSH_NPARTS
+} FlushPartKind;
+
+static const FlushPart Parts[FLUSH_NPARTS] = {
+	[PART_STOCK] = {
+		"WITH stock_rows AS ("
+		"  UPDATE inventory.stock s"
+		"     SET on_hand = {stock_on_hand}, reserved = {stock_reserved}, version = {stock_version},"
+		"         next_expiry = {stock_next_expiry}, name = coalesce({stock_name}, s.name),"
+		"         low_stock_threshold = {stock_threshold},"
+		"         updated_at = CASE WHEN {stock_version} = s.version THEN s.updated_at ELSE now() END"
+		"   WHERE s.product_id = {stock_product} AND s.warehouse = {stock_warehouse}"
+		"  RETURNING 1)",
+		"WITH stock_rows AS ("
+		"  UPDATE inventory.stock s"
+		"     SET on_hand = u.on_hand, reserved = u.reserved, version = u.version,"
+		"         next_expiry = u.next_expiry, name = coalesce(u.name, s.name),"
+		"         low_stock_threshold = u.threshold,"
+		"         updated_at = CASE WHEN u.version = s.version THEN s.updated_at ELSE now() END"
+		"    FROM ",
+		" AS u(product_id, warehouse, on_hand, reserved, version, next_expiry, name, threshold)",
+		" WHERE s.product_id = u.product_id AND s.warehouse = u.warehouse",
+		" AND s.product_id = ANY ({stock_product})",
+		" RETURNING 1)",
+		SLOT_STOCK_PRODUCT, SLOT_STOCK_THRESHOLD},
+	[PART_RESERVATIONS] = {
+		NULL,
+		", new_reservations AS ("
+		"  INSERT INTO inventory.reservations (id, order_id, product_id, warehouse, quantity, expires_at)"
+		"  SELECT * FROM ",
+		" AS r(id, order_id, product_id, warehouse, quantity, expires_at)", "", "", ")",
+		SLOT_RESERVATION_ID, SLOT_RESERVATION_EXPIRES_AT},
+	[PART_MOVES] = {
+		", moved_reservations AS ("
+		"  UPDATE inventory.reservations r"
+		"     SET status = {move_to},"
+		"         expires_at = CASE WHEN {move_to} = 'confirmed' THEN NULL ELSE r.expires_at END,"
+		"         updated_at = now()"
+		"   WHERE r.id = {move_id} AND r.product_id = {move_product} AND r.status = {move_from}"
+		"  RETURNING 1)",
+		", moved_reservations AS ("
+		"  UPDATE inventory.reservations r"
+		"     SET status = m.status,"
+		"         expires_at = CASE WHEN m.status = 'confirmed' THEN NULL ELSE r.expires_at END,"
+		"         updated_at = now()"
+		"    FROM ",
+		" AS m(id, product_id, from_status, status)",
+		" WHERE r.id = m.id AND r.product_id = m.product_id AND r.status = m.from_status",
+		" AND r.id = ANY ({move_id})",
+		" RETURNING 1)",
+		SLOT_MOVE_ID, SLOT_MOVE_TO},
+	[PART_LEDGER] = {
+		NULL,
+		", ledger_rows AS ("
+		"  INSERT INTO inventory.ledger (product_id, warehouse, version, on_hand_delta, reserved_delta,"
+		"         on_hand_after, reserved_after, reason, note, order_id, reservation_id, actor)"
+		"  SELECT * FROM ",
+		" AS l(product_id, warehouse, version, on_hand_delta, reserved_delta, on_hand_after,"
+		"      reserved_after, reason, note, order_id, reservation_id, actor)", "", "", ")",
+		SLOT_LEDGER_PRODUCT, SLOT_LEDGER_ACTOR},
+	[PART_EVENTS] = {
+		NULL,
+		", event_rows AS ("
+		"  INSERT INTO inventory.outbox (id, aggregatetype, aggregateid, type, warehouse, version, payload)"
+		"  SELECT * FROM ",
+		" AS e(id, topic, product_id, type, warehouse, version, payload)", "", "", ")",
+		SLOT_EVENT_ID, SLOT_EVENT_PAYLOAD},
+};
+
+/* The stock part for the previous version's tables, which have no next_expiry. */
+static const FlushPart PreviousStockPart = {
+	"WITH stock_rows AS ("
+	"  UPDATE inventory.stock s"
+	"     SET on_hand = {stock_on_hand}, reserved = {stock_reserved}, version = {stock_version},"
+	"         name = coalesce({stock_name}, s.name), low_stock_threshold = {stock_threshold},"
+	"         updated_at = CASE WHEN {stock_version} = s.version THEN s.updated_at ELSE now() END"
+	"   WHERE s.product_id = {stock_product} AND s.warehouse = {stock_warehouse}"
+	"  RETURNING 1)",
+	"WITH stock_rows AS ("
+	"  UPDATE inventory.stock s"
+	"     SET on_hand = u.on_hand, reserved = u.reserved, version = u.version,"
+	"         name = coalesce(u.name, s.name), low_stock_threshold = u.threshold,"
+	"         updated_at = CASE WHEN u.version = s.version THEN s.updated_at ELSE now() END"
+	"    FROM ",
+	" AS u(product_id, warehouse, on_hand, reserved, version, next_expiry, name, threshold)",
+	" WHERE s.product_id = u.product_id AND s.warehouse = u.warehouse",
+	" AND s.product_id = ANY ({stock_product})",
+	" RETURNING 1)",
+	SLOT_STOCK_PRODUCT, SLOT_STOCK_THRESHOLD};
+
+/* A part of up to this many rows reads scalars in a VALUES list; more rows read arrays. */
+#define FLUSH_SCALAR_ROWS 4
+
+/*
+ * The statement's parameters: slot s is $(s + 1) as an array of all its rows, and
+ * $(r * FLUSH_NSLOTS + s + 1) as the scalar of its row r (1 .. FLUSH_SCALAR_ROWS).
+ */
+#define FLUSH_NARGS ((FLUSH_SCALAR_ROWS + 1) * FLUSH_NSLOTS)
+
+/* A prepared variant of the flush statement, by its parts' row counts (or "many"). */
+typedef struct FlushPlanEntry
+{
+	uint32		key;
+	SavedPlan	plan;
+} FlushPlanEntry;
+
+/* Storage of a slot's element type, looked up once per backend. */
+typedef struct SlotStorage
+{
+	int16		length;
+	bool		by_value;
+	char		align;
+} SlotStorage;
 
 /* The values queued for one array parameter. */
 typedef struct Column
@@ -207,16 +279,19 @@ struct ChangeBuffer
 	int			nchanges;
 };
 
-static SavedPlan FlushPlan;
+static HTAB *FlushPlans;
 
-static SavedPlan *PrepareFlushPlan(void);
+static SavedPlan *PrepareFlushPlan(const int *rows);
+static void AppendNumberedSlots(StringInfo sql, const char *part, int row);
+static void AppendRowSource(StringInfo sql, const FlushPart *part, int rows);
+static FlushPartKind PartOfSlot(int slot);
+static const SlotStorage *StorageOfSlots(void);
 static void QueueValue(ChangeBuffer *buffer, FlushSlot slot, Datum value, bool isnull);
 static void AppendText(ChangeBuffer *buffer, FlushSlot slot, const char *value);
 static void AppendUuid(ChangeBuffer *buffer, FlushSlot slot, const pg_uuid_t *value);
 static void AppendEvent(ChangeBuffer *buffer, const StockRow *row, const StockChange *change,
 						const char *topic, const char *type, int64 previous);
 static const char *AlertType(int64 was, const StockRow *after);
-static const char *EventTimestamp(void);
 static void NotifyRelay(void);
 
 /* ChangeBufferCreate makes an empty buffer whose memory lives under the current context. */
@@ -383,20 +458,19 @@ static void
 AppendEvent(ChangeBuffer *buffer, const StockRow *row, const StockChange *change, const char *topic,
 			const char *type, int64 previous)
 {
-	AppendUuid(buffer, SLOT_EVENT_ID, NewRandomUuid());
+	pg_uuid_t	event_id;
+	MemoryContext caller;
+
+	RandomUuid(&event_id);
+	AppendUuid(buffer, SLOT_EVENT_ID, &event_id);
 	AppendText(buffer, SLOT_EVENT_TOPIC, topic);
-	AppendText(buffer, SLOT_EVENT_TYPE, type);
 	AppendText(buffer, SLOT_EVENT_PRODUCT, row->product_id);
+	AppendText(buffer, SLOT_EVENT_TYPE, type);
 	AppendText(buffer, SLOT_EVENT_WAREHOUSE, row->warehouse);
 	QueueValue(buffer, SLOT_EVENT_VERSION, Int64GetDatum(row->version), false);
-	AppendText(buffer, SLOT_EVENT_REASON, change->reason);
-	QueueValue(buffer, SLOT_EVENT_PREVIOUS, Int64GetDatum(previous), false);
-	QueueValue(buffer, SLOT_EVENT_AVAILABLE, Int64GetDatum(StockRowAvailable(row)), false);
-	QueueValue(buffer, SLOT_EVENT_ON_HAND, Int64GetDatum(row->on_hand), false);
-	QueueValue(buffer, SLOT_EVENT_RESERVED, Int64GetDatum(row->reserved), false);
-	QueueValue(buffer, SLOT_EVENT_THRESHOLD, Int64GetDatum(row->threshold), !row->has_threshold);
-	AppendText(buffer, SLOT_EVENT_ORDER, change->order_id);
-	AppendUuid(buffer, SLOT_EVENT_RESERVATION, change->reservation_id);
+	caller = MemoryContextSwitchTo(buffer->context);
+	QueueValue(buffer, SLOT_EVENT_PAYLOAD, JsonbPGetDatum(EventPayload(&event_id, type, row, change, previous)), false);
+	MemoryContextSwitchTo(caller);
 }
 
 /*
@@ -418,65 +492,161 @@ AlertType(int64 was, const StockRow *after)
 	return NULL;
 }
 
-/* EventTimestamp formats the transaction's start time as ISO-8601 UTC, once per transaction. */
-static const char *
-EventTimestamp(void)
+/*
+ * AppendNumberedSlots appends part of the flush statement with each {name} replaced by its
+ * parameter: the scalar of the given row (1-based), or with row 0 the array of all rows.
+ */
+static void
+AppendNumberedSlots(StringInfo sql, const char *part, int row)
 {
-	static TimestampTz formatted_for = 0;
-	static char text[40];
-	TimestampTz start = GetCurrentTransactionStartTimestamp();
-	struct pg_tm tm;
-	fsec_t		fsec;
-
-	if (start == formatted_for && text[0] != '\0')
-		return text;
-	if (timestamp2tm(start, NULL, &tm, &fsec, NULL, NULL) != 0)
-		ereport(ERROR, (errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE), errmsg("timestamp out of range")));
-	snprintf(text, sizeof(text), "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year, tm.tm_mon,
-			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int) fsec);
-	formatted_for = start;
-	return text;
-}
-
-/* PrepareFlushPlan builds the flush statement once per backend, numbering its named slots. */
-static SavedPlan *
-PrepareFlushPlan(void)
-{
-	MemoryContext caller;
-	StringInfoData sql;
 	const char *cursor;
-	int			slot;
 
-	if (FlushPlan.sql != NULL)
-		return &FlushPlan;
-	caller = MemoryContextSwitchTo(TopMemoryContext);
-	initStringInfo(&sql);
-	for (cursor = FlushTemplate; *cursor != '\0'; cursor++)
+	for (cursor = part; *cursor != '\0'; cursor++)
 	{
 		const char *end;
+		int			slot;
 
 		if (*cursor != '{')
 		{
-			appendStringInfoChar(&sql, *cursor);
+			appendStringInfoChar(sql, *cursor);
 			continue;
 		}
 		end = strchr(cursor, '}');
-		for (slot = 0; slot < FLUSH_NSLOTS; slot++)
+		for (slot = 0; end != NULL && slot < FLUSH_NSLOTS; slot++)
 			if (strlen(Slots[slot].name) == (size_t) (end - cursor - 1) &&
 				strncmp(Slots[slot].name, cursor + 1, end - cursor - 1) == 0)
 				break;
 		if (end == NULL || slot == FLUSH_NSLOTS)
 			elog(ERROR, "pg_inventory flush statement names an unknown slot");
-		appendStringInfo(&sql, "$%d", slot + 1);
+		appendStringInfo(sql, "$%d", row * FLUSH_NSLOTS + slot + 1);
 		cursor = end;
 	}
+}
+
+/* AppendRowSource appends a part's row source: a VALUES list of scalars, or unnest() of arrays. */
+static void
+AppendRowSource(StringInfo sql, const FlushPart *part, int rows)
+{
+	int			slot;
+	int			row;
+
+	if (rows > FLUSH_SCALAR_ROWS)
+	{
+		appendStringInfoString(sql, "unnest(");
+		for (slot = (int) part->first; slot <= (int) part->last; slot++)
+			appendStringInfo(sql, "%s$%d", slot > (int) part->first ? ", " : "", slot + 1);
+		appendStringInfoChar(sql, ')');
+		return;
+	}
+	appendStringInfoString(sql, "(VALUES ");
+	for (row = 1; row <= rows; row++)
+	{
+		appendStringInfoString(sql, row > 1 ? ", (" : "(");
+		for (slot = (int) part->first; slot <= (int) part->last; slot++)
+			appendStringInfo(sql, "%s$%d", slot > (int) part->first ? ", " : "", row * FLUSH_NSLOTS + slot + 1);
+		appendStringInfoChar(sql, ')');
+	}
+	appendStringInfoChar(sql, ')');
+}
+
+/* PartOfSlot names the part a slot belongs to. */
+static FlushPartKind
+PartOfSlot(int slot)
+{
+	int			kind;
+
+	for (kind = 0; kind < FLUSH_NPARTS - 1; kind++)
+		if (slot >= (int) Parts[kind].first && slot <= (int) Parts[kind].last)
+			return (FlushPartKind) kind;
+	return PART_EVENTS;
+}
+
+/* StorageOfSlots returns the element storage of every slot, looked up on first use. */
+static const SlotStorage *
+StorageOfSlots(void)
+{
+	static SlotStorage storage[FLUSH_NSLOTS];
+	static bool known = false;
+	int			slot;
+
+	if (known)
+		return storage;
 	for (slot = 0; slot < FLUSH_NSLOTS; slot++)
-		FlushPlan.argtypes[slot] = slot == SLOT_EVENT_TIME ? TEXTOID :
-			get_array_type(Slots[slot].element_type);
-	FlushPlan.nargs = FLUSH_NSLOTS;
-	FlushPlan.sql = sql.data;
+		get_typlenbyvalalign(Slots[slot].element_type, &storage[slot].length, &storage[slot].by_value,
+							 &storage[slot].align);
+	known = true;
+	return storage;
+}
+
+/*
+ * PrepareFlushPlan builds the flush statement for the parts' row counts and the installed tables,
+ * once per backend.
+ */
+static SavedPlan *
+PrepareFlushPlan(const int *rows)
+{
+	uint32		key = 0;
+	int			kind;
+	bool		found;
+	FlushPlanEntry *entry;
+	MemoryContext caller;
+	StringInfoData sql;
+	int			slot;
+
+	for (kind = FLUSH_NPARTS - 1; kind >= 0; kind--)
+		key = key * (FLUSH_SCALAR_ROWS + 2) + Min(rows[kind], FLUSH_SCALAR_ROWS + 1);
+	key = key * INVENTORY_NSCHEMAS + InstalledSchema;
+	if (FlushPlans == NULL)
+	{
+		HASHCTL		hash = {0};
+
+		hash.keysize = sizeof(uint32);
+		hash.entrysize = sizeof(FlushPlanEntry);
+		FlushPlans = hash_create("pg_inventory flush plans", 64, &hash, HASH_ELEM | HASH_BLOBS);
+	}
+	entry = hash_search(FlushPlans, &key, HASH_ENTER, &found);
+	if (found)
+		return &entry->plan;
+
+	memset(&entry->plan, 0, sizeof(SavedPlan));
+	caller = MemoryContextSwitchTo(TopMemoryContext);
+	initStringInfo(&sql);
+	for (kind = 0; kind < FLUSH_NPARTS; kind++)
+	{
+		const FlushPart *part = kind == PART_STOCK && InstalledSchema == SCHEMA_PREVIOUS ?
+			&PreviousStockPart : &Parts[kind];
+		bool		many = rows[kind] > FLUSH_SCALAR_ROWS;
+
+		if (rows[kind] == 0)
+			continue;
+		if (rows[kind] == 1 && part->one_row != NULL)
+		{
+			AppendNumberedSlots(&sql, part->one_row, 1);
+			continue;
+		}
+		AppendNumberedSlots(&sql, part->before, 0);
+		AppendRowSource(&sql, part, rows[kind]);
+		appendStringInfoString(&sql, part->columns);
+		AppendNumberedSlots(&sql, part->condition, 0);
+		if (many)
+			AppendNumberedSlots(&sql, part->many_condition, 0);
+		appendStringInfoString(&sql, part->after);
+	}
+	appendStringInfoString(&sql, rows[PART_MOVES] > 0 ?
+						   " SELECT (SELECT count(*) FROM stock_rows), (SELECT count(*) FROM moved_reservations)" :
+						   " SELECT (SELECT count(*) FROM stock_rows), 0::bigint");
+	for (slot = 0; slot < FLUSH_NSLOTS; slot++)
+	{
+		int			row;
+
+		entry->plan.argtypes[slot] = get_array_type(Slots[slot].element_type);
+		for (row = 1; row <= FLUSH_SCALAR_ROWS; row++)
+			entry->plan.argtypes[row * FLUSH_NSLOTS + slot] = Slots[slot].element_type;
+	}
+	entry->plan.nargs = FLUSH_NARGS;
+	entry->plan.sql = sql.data;
 	MemoryContextSwitchTo(caller);
-	return &FlushPlan;
+	return &entry->plan;
 }
 
 /*
@@ -488,7 +658,10 @@ void
 FlushChanges(ChangeBuffer *buffer)
 {
 	SavedPlan  *plan;
-	Datum		values[FLUSH_NSLOTS];
+	Datum		values[FLUSH_NARGS];
+	char		nulls[FLUSH_NARGS];
+	const SlotStorage *storage = StorageOfSlots();
+	int			rows[FLUSH_NPARTS];
 	int			nmoves = buffer->columns[SLOT_MOVE_ID].count;
 	bool		any_event = buffer->columns[SLOT_EVENT_ID].count > 0;
 	MemoryContext caller;
@@ -497,7 +670,12 @@ FlushChanges(ChangeBuffer *buffer)
 
 	if (buffer->ndirty == 0)
 		return;
-	plan = PrepareFlushPlan();
+	rows[PART_STOCK] = buffer->ndirty;
+	rows[PART_RESERVATIONS] = buffer->columns[SLOT_RESERVATION_ID].count;
+	rows[PART_MOVES] = nmoves;
+	rows[PART_LEDGER] = buffer->columns[SLOT_LEDGER_PRODUCT].count;
+	rows[PART_EVENTS] = buffer->columns[SLOT_EVENT_ID].count;
+	plan = PrepareFlushPlan(rows);
 	caller = MemoryContextSwitchTo(buffer->context);
 	for (i = 0; i < buffer->ndirty; i++)
 	{
@@ -512,29 +690,37 @@ FlushChanges(ChangeBuffer *buffer)
 		AppendText(buffer, SLOT_STOCK_NAME, row->new_name);
 		QueueValue(buffer, SLOT_STOCK_THRESHOLD, Int64GetDatum(row->threshold), !row->has_threshold);
 	}
+	memset(nulls, 'n', sizeof(nulls));
 	for (slot = 0; slot < FLUSH_NSLOTS; slot++)
 	{
 		Column	   *column = &buffer->columns[slot];
-		int16		length;
-		bool		by_value;
-		char		align;
+		int			part_rows = rows[PartOfSlot(slot)];
 		int			dims[1];
 		int			lower_bounds[1] = {1};
 
-		if (slot == SLOT_EVENT_TIME)
+		if (part_rows <= FLUSH_SCALAR_ROWS)
 		{
-			values[slot] = CStringGetTextDatum(EventTimestamp());
-			continue;
+			int			row;
+
+			for (row = 1; row <= part_rows; row++)
+			{
+				values[row * FLUSH_NSLOTS + slot] = column->values[row - 1];
+				nulls[row * FLUSH_NSLOTS + slot] = column->nulls[row - 1] ? 'n' : ' ';
+			}
 		}
-		get_typlenbyvalalign(Slots[slot].element_type, &length, &by_value, &align);
-		dims[0] = column->count;
-		values[slot] = PointerGetDatum(construct_md_array(column->values, column->nulls, 1, dims,
-														  lower_bounds, Slots[slot].element_type,
-														  length, by_value, align));
+		else
+		{
+			dims[0] = column->count;
+			values[slot] = PointerGetDatum(construct_md_array(column->values, column->nulls, 1, dims,
+															  lower_bounds, Slots[slot].element_type,
+															  storage[slot].length, storage[slot].by_value,
+															  storage[slot].align));
+			nulls[slot] = ' ';
+		}
 	}
 	MemoryContextSwitchTo(caller);
 
-	ExecuteSavedPlan(plan, values, NULL, 1);
+	ExecuteSavedPlan(plan, values, nulls, 1);
 	RequireRowCount(1, "result row of the change statement");
 	if (ColumnInt64(0, 1) != buffer->ndirty || ColumnInt64(0, 2) != nmoves)
 		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),

@@ -130,6 +130,10 @@ typedef struct StockChange
 	const char *status;			/* RESERVATION_SET_STATUS */
 } StockChange;
 
+/* event_payload.c */
+extern Jsonb *EventPayload(const pg_uuid_t *event_id, const char *type, const StockRow *row,
+						   const StockChange *change, int64 previous);
+
 /* change_buffer.c */
 typedef struct ChangeBuffer ChangeBuffer;
 
@@ -142,7 +146,7 @@ extern void FlushChanges(ChangeBuffer *buffer);
 /* stock_rows.c: locking and reading stock rows */
 extern bool LockStockRow(const char *product_id, const char *warehouse, bool skip_locked, StockRow *row);
 extern bool LockStockRowWithin(const char *product_id, const char *warehouse, int timeout_ms, StockRow *row);
-extern StockRow *LockStockRowsOfProducts(Datum product_ids, int *nrows);
+extern StockRow *LockStockRowsOfProducts(const char **product_ids, int nproducts, int *nrows);
 extern StockRow *LockStockRowsOfOrder(const char *order_id, int *nrows);
 extern StockRow *FindStockRow(StockRow *rows, int nrows, const char *product_id, const char *warehouse);
 extern HeapTuple ReadStockTuple(const char *product_id, const char *warehouse, TupleDesc *tupdesc);
@@ -155,7 +159,7 @@ extern void ExpireOverdueReservation(ChangeBuffer *buffer, StockRow *row, const 
 extern void RefreshNextExpiry(StockRow *row);
 
 /* spi_plans.c: a statement prepared once per backend */
-#define SAVED_PLAN_MAX_ARGS 64
+#define SAVED_PLAN_MAX_ARGS 256
 typedef struct SavedPlan
 {
 	SPIPlanPtr	plan;
@@ -163,6 +167,19 @@ typedef struct SavedPlan
 	int			nargs;
 	Oid			argtypes[SAVED_PLAN_MAX_ARGS];
 } SavedPlan;
+
+/*
+ * The version of the extension's tables in this database: the library serves the previous
+ * version's tables too, until ALTER EXTENSION UPDATE (they lack inventory.stock.next_expiry).
+ */
+typedef enum InventorySchema
+{
+	SCHEMA_CURRENT,
+	SCHEMA_PREVIOUS,
+	INVENTORY_NSCHEMAS
+} InventorySchema;
+
+extern InventorySchema InstalledSchema;
 
 extern SPIPlanPtr PreparedPlan(SavedPlan *saved);
 extern int	ExecuteSavedPlan(SavedPlan *saved, Datum *values, const char *nulls, long max_rows);
@@ -178,7 +195,6 @@ extern const char *RequireId(FunctionCallInfo fcinfo, int argno, const char *arg
 extern const char *OptionalId(FunctionCallInfo fcinfo, int argno, const char *argname);
 extern int64 RequireQuantity(FunctionCallInfo fcinfo, int argno, const char *argname);
 extern pg_uuid_t *RequireUuid(FunctionCallInfo fcinfo, int argno, const char *argname);
-extern void CheckId(const char *value, const char *argname);
 extern bool CheckIdSoft(const char *value, const char *argname, RequestError *error);
 extern bool CheckTextSoft(const char *value, const char *argname, size_t max_bytes, RequestError *error);
 extern const char *OptionalText(FunctionCallInfo fcinfo, int argno, const char *argname, size_t max_bytes);
@@ -210,7 +226,7 @@ extern void ReadReservationRow(int tuple, ReservationRow *row);
 extern HeapTuple FormReservationTuple(TupleDesc tupdesc, const ReservationRow *row);
 extern void EmitReservationRows(ReturnSetInfo *rsinfo, const ReservationRow *rows, int nrows);
 extern const char *UuidText(const pg_uuid_t *id);
-extern pg_uuid_t *NewRandomUuid(void);
+extern void RandomUuid(pg_uuid_t *id);
 
 /* One line of an order: quantity of a product, from a warehouse or (NULL) from any. */
 typedef struct ReserveLine

@@ -8,11 +8,13 @@
  *    through a cursor. Changes are flushed every REAPER_FLUSH_EVERY changes or rows, and the rows
  *    of a flushed chunk are freed, so the job's memory stays bounded whatever max_rows is.
  *
- * Locking: the first pass locks each candidate row with SKIP LOCKED and never waits. A row that
- * order traffic holds is remembered, and after the first pass each such row is locked again
- * waiting at most inventory.reaper_lock_timeout (PostgreSQL queues the job behind the current
- * holder, so the hottest rows are reached too; SKIP LOCKED alone would starve exactly them). A
- * wait that times out costs only that row, which the next run takes.
+ * Locking: rows are locked in the global order. Each candidate is first tried with SKIP LOCKED,
+ * which never waits; a row that order traffic holds is then waited for, right there in the order,
+ * at most inventory.reaper_lock_timeout (PostgreSQL queues the job behind the current holder, so
+ * the hottest rows are reached too; SKIP LOCKED alone would starve exactly them). Waiting in the
+ * global order, with only earlier rows held, cannot close a deadlock with callers that lock in that
+ * order; a wait that times out costs only that row, which the next run takes. At most
+ * REAPER_MAX_WAITS rows are waited for per run, so a run's waiting stays bounded.
  */
 #include "postgres.h"
 
@@ -26,16 +28,23 @@ PG_FUNCTION_INFO_V1(inventory_expire_reservations);
 
 #define MAX_EXPIRE_BATCH 100000
 /* Changes or rows after which the job writes what it has and frees the rows it wrote. */
-#define REAPER_FLUSH_EVERY 1000
+#define REAPER_FLUSH_EVERY 250
 /* Candidate rows read from the cursor at a time. */
 #define REAPER_FETCH 256
-/* Busy rows remembered for the second pass; more wait for the next run. */
-#define REAPER_MAX_BUSY_ROWS 1000
+/* Busy rows a run waits for; later busy rows wait for the next run. */
+#define REAPER_MAX_WAITS 100
 
-static SavedPlan CandidateRowsPlan = {
-	.sql = "SELECT product_id, warehouse FROM inventory.stock WHERE next_expiry < now()"
-	" ORDER BY product_id, warehouse",
-	.nargs = 0,
+/* The previous version's tables have no next_expiry: candidates come from the reservations. */
+static SavedPlan CandidateRowsPlans[INVENTORY_NSCHEMAS] = {
+	[SCHEMA_CURRENT] = {
+		.sql = "SELECT product_id, warehouse FROM inventory.stock WHERE next_expiry < now()"
+		" ORDER BY product_id, warehouse",
+	},
+	[SCHEMA_PREVIOUS] = {
+		.sql = "SELECT product_id, warehouse FROM inventory.reservations"
+		" WHERE status = 'active' AND expires_at < now()"
+		" GROUP BY product_id, warehouse ORDER BY product_id, warehouse",
+	},
 };
 
 /* The job's state while it runs. */
@@ -46,15 +55,13 @@ typedef struct Reaper
 	int			rows_in_chunk;
 	int64		max_rows;
 	int64		expired;
-	char	  **busy_products;
-	char	  **busy_warehouses;
-	int			nbusy;
+	int			waits;
 } Reaper;
 
 static void ReapRow(Reaper *reaper, StockRow *row);
 static void EndChunkIfFull(Reaper *reaper);
-static void FirstPass(Reaper *reaper);
-static void SecondPass(Reaper *reaper);
+static void ReapCandidates(Reaper *reaper);
+static bool LockCandidate(Reaper *reaper, const char *product_id, const char *warehouse, StockRow *row);
 
 /* inventory_expire_reservations expires up to max_rows overdue reservations; returns the count. */
 Datum
@@ -74,20 +81,18 @@ inventory_expire_reservations(PG_FUNCTION_ARGS)
 	reaper.buffer = ChangeBufferCreate();
 	reaper.rows_context = AllocSetContextCreate(CurrentMemoryContext, "pg_inventory reaper rows",
 												ALLOCSET_DEFAULT_SIZES);
-	reaper.busy_products = palloc(sizeof(char *) * REAPER_MAX_BUSY_ROWS);
-	reaper.busy_warehouses = palloc(sizeof(char *) * REAPER_MAX_BUSY_ROWS);
-	FirstPass(&reaper);
-	SecondPass(&reaper);
+	ReapCandidates(&reaper);
 	FlushChanges(reaper.buffer);
 	SPI_finish();
 	PG_RETURN_INT32((int32) reaper.expired);
 }
 
-/* FirstPass streams the candidate rows and reaps those no other session holds. */
+/* ReapCandidates streams the candidate rows in the global order and reaps each one it can lock. */
 static void
-FirstPass(Reaper *reaper)
+ReapCandidates(Reaper *reaper)
 {
-	Portal		candidates = SPI_cursor_open(NULL, PreparedPlan(&CandidateRowsPlan), NULL, NULL, true);
+	Portal		candidates = SPI_cursor_open(NULL, PreparedPlan(&CandidateRowsPlans[InstalledSchema]),
+										 NULL, NULL, true);
 
 	while (reaper->expired < reaper->max_rows)
 	{
@@ -107,7 +112,7 @@ FirstPass(Reaper *reaper)
 			char	   *product = TextDatumGetCString(SPI_getbinval(chunk->vals[i], chunk->tupdesc, 1, &isnull));
 			char	   *warehouse = TextDatumGetCString(SPI_getbinval(chunk->vals[i], chunk->tupdesc, 2, &isnull));
 			StockRow   *row = palloc0(sizeof(StockRow));
-			bool		locked = LockStockRow(product, warehouse, true, row);
+			bool		locked = LockCandidate(reaper, product, warehouse, row);
 
 			MemoryContextSwitchTo(caller);
 			if (locked)
@@ -115,38 +120,25 @@ FirstPass(Reaper *reaper)
 				ReapRow(reaper, row);
 				EndChunkIfFull(reaper);
 			}
-			else if (reaper->nbusy < REAPER_MAX_BUSY_ROWS)
-			{
-				reaper->busy_products[reaper->nbusy] = pstrdup(product);
-				reaper->busy_warehouses[reaper->nbusy] = pstrdup(warehouse);
-				reaper->nbusy++;
-			}
 		}
 		SPI_freetuptable(chunk);
 	}
 	SPI_cursor_close(candidates);
 }
 
-/* SecondPass reaps the rows the first pass found busy, waiting a bounded time for each. */
-static void
-SecondPass(Reaper *reaper)
+/*
+ * LockCandidate locks a candidate row: at once when it is free, else waiting a bounded time while
+ * the run still may wait. False when the row is gone or stayed busy.
+ */
+static bool
+LockCandidate(Reaper *reaper, const char *product_id, const char *warehouse, StockRow *row)
 {
-	int			i;
-
-	for (i = 0; i < reaper->nbusy && reaper->expired < reaper->max_rows; i++)
-	{
-		MemoryContext caller = MemoryContextSwitchTo(reaper->rows_context);
-		StockRow   *row = palloc0(sizeof(StockRow));
-		bool		locked = LockStockRowWithin(reaper->busy_products[i], reaper->busy_warehouses[i],
-												InventoryReaperLockTimeoutMs, row);
-
-		MemoryContextSwitchTo(caller);
-		if (locked)
-		{
-			ReapRow(reaper, row);
-			EndChunkIfFull(reaper);
-		}
-	}
+	if (LockStockRow(product_id, warehouse, true, row))
+		return true;
+	if (reaper->waits >= REAPER_MAX_WAITS)
+		return false;
+	reaper->waits++;
+	return LockStockRowWithin(product_id, warehouse, InventoryReaperLockTimeoutMs, row);
 }
 
 /*
@@ -174,7 +166,8 @@ ReapRow(Reaper *reaper, StockRow *row)
 		}
 	}
 	RefreshNextExpiry(row);
-	if (row->has_next_expiry != had_next_expiry || row->next_expiry != next_expiry)
+	if (InstalledSchema == SCHEMA_CURRENT &&
+		(row->has_next_expiry != had_next_expiry || row->next_expiry != next_expiry))
 		MarkStockRowDirty(reaper->buffer, row);
 	OverdueScanEnd(row->overdue);
 	row->overdue = NULL;

@@ -115,8 +115,9 @@ ReserveRequests(ReserveRequest *requests, int nrequests)
 static void
 LockAndLoad(Engine *engine, ReserveRequest *requests, int nrequests)
 {
-	Datum	   *products;
+	const char **products;
 	Datum	   *orders;
+	Datum	   *product_datums;
 	int			nproducts = 0;
 	int			norders = 0;
 	Datum		arguments[2];
@@ -129,7 +130,8 @@ LockAndLoad(Engine *engine, ReserveRequest *requests, int nrequests)
 			nproducts += requests[r].nlines;
 	if (nproducts == 0)
 		return;
-	products = palloc(sizeof(Datum) * nproducts);
+	products = palloc(sizeof(char *) * nproducts);
+	product_datums = palloc(sizeof(Datum) * nproducts);
 	orders = palloc(sizeof(Datum) * nrequests);
 	nproducts = 0;
 	for (r = 0; r < nrequests; r++)
@@ -140,12 +142,15 @@ LockAndLoad(Engine *engine, ReserveRequest *requests, int nrequests)
 			continue;
 		orders[norders++] = CStringGetTextDatum(requests[r].order_id);
 		for (l = 0; l < requests[r].nlines; l++)
-			products[nproducts++] = CStringGetTextDatum(requests[r].lines[l].product_id);
+		{
+			products[nproducts] = requests[r].lines[l].product_id;
+			product_datums[nproducts++] = CStringGetTextDatum(requests[r].lines[l].product_id);
+		}
 	}
-	arguments[0] = PointerGetDatum(construct_array(orders, norders, TEXTOID, -1, false, TYPALIGN_INT));
-	arguments[1] = PointerGetDatum(construct_array(products, nproducts, TEXTOID, -1, false, TYPALIGN_INT));
+	engine->rows = LockStockRowsOfProducts(products, nproducts, &engine->nrows);
 
-	engine->rows = LockStockRowsOfProducts(arguments[1], &engine->nrows);
+	arguments[0] = PointerGetDatum(construct_array(orders, norders, TEXTOID, -1, false, TYPALIGN_INT));
+	arguments[1] = PointerGetDatum(construct_array(product_datums, nproducts, TEXTOID, -1, false, TYPALIGN_INT));
 
 	ExecuteSavedPlan(&LiveReservationsPlan, arguments, NULL, 0);
 	for (i = 0; i < SPI_processed; i++)
@@ -567,7 +572,7 @@ ApplyRequest(Engine *engine, ReserveRequest *request, Allocation *allocations, i
 
 		if (allocations[i].quantity == 0)
 			continue;
-		row.id = *NewRandomUuid();
+		RandomUuid(&row.id);
 		row.order_id = (char *) request->order_id;
 		row.product_id = allocations[i].row->product_id;
 		row.warehouse = allocations[i].row->warehouse;

@@ -12,6 +12,9 @@
 
 #include "inventory.h"
 
+/* Random ids drawn from the strong random source at once. */
+#define RANDOM_POOL_UUIDS 64
+
 /* The columns of inventory_reservation, in order. */
 enum ReservationColumn
 {
@@ -87,16 +90,27 @@ UuidText(const pg_uuid_t *id)
 	return DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(id)));
 }
 
-/* NewRandomUuid returns a random (version 4) uuid, for reservation and event ids. */
-pg_uuid_t *
-NewRandomUuid(void)
+/*
+ * RandomUuid makes a random (version 4) uuid, for reservation and event ids. The bytes come from
+ * pg_strong_random, drawn RANDOM_POOL_UUIDS ids at a time (one call costs as much as filling
+ * many ids).
+ */
+void
+RandomUuid(pg_uuid_t *id)
 {
-	pg_uuid_t  *id = palloc(sizeof(pg_uuid_t));
+	static uint8 pool[RANDOM_POOL_UUIDS * UUID_LEN];
+	static int	used = RANDOM_POOL_UUIDS;
 
-	if (!pg_strong_random(id->data, UUID_LEN))
-		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
-						errmsg("could not generate a random uuid")));
+	if (used == RANDOM_POOL_UUIDS)
+	{
+		if (!pg_strong_random(pool, sizeof(pool)))
+			ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+							errmsg("could not generate a random uuid")));
+		used = 0;
+	}
+	memcpy(id->data, &pool[used * UUID_LEN], UUID_LEN);
+	memset(&pool[used * UUID_LEN], 0, UUID_LEN);
+	used++;
 	id->data[6] = (id->data[6] & 0x0f) | 0x40;
 	id->data[8] = (id->data[8] & 0x3f) | 0x80;
-	return id;
 }

@@ -1,45 +1,43 @@
 /*
  * spi_plans.c
  *    Saved SPI plans and typed access to the rows they return. Each statement is prepared once per
- *    backend, on first use, and kept with SPI_keepplan; values always travel as $n parameters.
+ *    backend, on first use, with a generic plan kept with SPI_keepplan; values always travel as $n
+ *    parameters.
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/plancache.h"
 
 #include "inventory.h"
 
+InventorySchema InstalledSchema = SCHEMA_CURRENT;
+
 static int	RunSavedPlan(SavedPlan *saved, Datum *values, const char *nulls, bool read_only, long max_rows);
+static bool NeedsPlanning(SPIPlanPtr plan);
 
 /*
- * RequireMatchingSchema refuses to run this library against the objects of another extension
- * version (a new package installed, ALTER EXTENSION UPDATE not yet run): the statements here
- * need this version's tables. Checked once per backend, until it passes.
+ * FindInstalledSchema tells which version's tables this database has, on every call: a new
+ * library is loaded by new sessions as soon as its package is installed, and must keep serving
+ * the previous version's tables until ALTER EXTENSION UPDATE has run (docs/operations.md).
  */
-static void
-RequireMatchingSchema(void)
+static InventorySchema
+FindInstalledSchema(void)
 {
-	static bool matched = false;
-	char	   *installed;
+	Oid			namespace = get_namespace_oid("inventory", true);
+	Oid			stock = OidIsValid(namespace) ? get_relname_relid("stock", namespace) : InvalidOid;
 
-	if (matched)
-		return;
-	if (SPI_execute("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pg_inventory'", true, 1) !=
-		SPI_OK_SELECT || SPI_processed != 1)
+	if (!OidIsValid(stock))
 		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 						errmsg("extension pg_inventory is not installed in this database")));
-	installed = ColumnText(0, 1);
-	SPI_freetuptable(SPI_tuptable);
-	if (strcmp(installed, PG_INVENTORY_VERSION) != 0)
-		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-						errmsg("the pg_inventory library is version %s but this database has extension version %s",
-							   PG_INVENTORY_VERSION, installed),
-						errhint("Run ALTER EXTENSION pg_inventory UPDATE in this database.")));
-	matched = true;
+	return get_attnum(stock, "next_expiry") == InvalidAttrNumber ? SCHEMA_PREVIOUS : SCHEMA_CURRENT;
 }
 
-/* ConnectSpi opens SPI for one SQL-callable function, checking the result and the schema version. */
+/* ConnectSpi opens SPI for one SQL-callable function and finds the version of the tables. */
 void
 ConnectSpi(void)
 {
@@ -48,7 +46,7 @@ ConnectSpi(void)
 	if (rc != SPI_OK_CONNECT)
 		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
 						errmsg("pg_inventory could not connect to SPI: %s", SPI_result_code_string(rc))));
-	RequireMatchingSchema();
+	InstalledSchema = FindInstalledSchema();
 }
 
 /* PreparedPlan returns a statement's plan, preparing and saving it the first time. */
@@ -60,7 +58,12 @@ PreparedPlan(SavedPlan *saved)
 
 	if (saved->plan != NULL)
 		return saved->plan;
-	plan = SPI_prepare(saved->sql, saved->nargs, saved->argtypes);
+	/*
+	 * Always the generic plan: every statement is shaped to be an index lookup whatever its
+	 * parameters, and a custom plan would be made again on every call (the plan cache prefers
+	 * custom plans when array parameters make them look cheaper).
+	 */
+	plan = SPI_prepare_cursor(saved->sql, saved->nargs, saved->argtypes, CURSOR_OPT_GENERIC_PLAN);
 	if (plan == NULL)
 		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
 						errmsg("pg_inventory could not prepare a statement: %s",
@@ -74,11 +77,46 @@ PreparedPlan(SavedPlan *saved)
 	return plan;
 }
 
-/* RunSavedPlan runs a statement, preparing and saving its plan the first time. */
+/* NeedsPlanning says whether the next execution of a plan builds (or rebuilds) its generic plan. */
+static bool
+NeedsPlanning(SPIPlanPtr plan)
+{
+	ListCell   *cell;
+
+	foreach(cell, SPI_plan_get_plan_sources(plan))
+	{
+		CachedPlanSource *source = (CachedPlanSource *) lfirst(cell);
+
+		if (!source->is_valid || source->gplan == NULL || !source->gplan->is_valid)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * RunSavedPlan runs a statement, preparing and saving its plan the first time. A generic plan is
+ * built with sequential scans disabled: it is kept for the session, and a plan made while the
+ * tables are small (a new database, before autovacuum has analyzed them) would otherwise scan a
+ * whole table on every call once the table has grown. Every statement here has an index for its
+ * conditions.
+ */
 static int
 RunSavedPlan(SavedPlan *saved, Datum *values, const char *nulls, bool read_only, long max_rows)
 {
-	int			rc = SPI_execute_plan(PreparedPlan(saved), values, nulls, read_only, max_rows);
+	SPIPlanPtr	plan = PreparedPlan(saved);
+	int			rc;
+
+	if (NeedsPlanning(plan))
+	{
+		int			guc_level = NewGUCNestLevel();
+
+		(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		rc = SPI_execute_plan(plan, values, nulls, read_only, max_rows);
+		AtEOXact_GUC(true, guc_level);
+	}
+	else
+		rc = SPI_execute_plan(plan, values, nulls, read_only, max_rows);
 
 	if (rc < 0)
 		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),

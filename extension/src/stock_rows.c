@@ -13,6 +13,7 @@
 #include "access/xact.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
@@ -21,39 +22,41 @@
 
 #include "inventory.h"
 
-/* Columns every stock-locking statement selects, in this order. */
-#define STOCK_ROW_COLUMNS \
-	"product_id, warehouse, on_hand, reserved, version, low_stock_threshold, next_expiry"
+/*
+ * Columns every stock-locking statement selects, in this order; the previous version's tables
+ * have no next_expiry (InstalledSchema), read as NULL.
+ */
+#define STOCK_ROW_COLUMNS "product_id, warehouse, on_hand, reserved, version, low_stock_threshold, next_expiry"
+#define PREVIOUS_STOCK_ROW_COLUMNS \
+	"product_id, warehouse, on_hand, reserved, version, low_stock_threshold, NULL::timestamptz"
 
-static SavedPlan LockRowPlan = {
-	.sql = "SELECT " STOCK_ROW_COLUMNS " FROM inventory.stock"
-	" WHERE product_id = $1 AND warehouse = $2 FOR UPDATE",
-	.nargs = 2,
-	.argtypes = {TEXTOID, TEXTOID},
-};
+/* A stock-locking statement for both versions of the tables, from a macro taking the columns. */
+#define STOCK_ROW_PLANS(sql_of, ...) \
+	{ \
+		[SCHEMA_CURRENT] = {.sql = sql_of(STOCK_ROW_COLUMNS), __VA_ARGS__}, \
+		[SCHEMA_PREVIOUS] = {.sql = sql_of(PREVIOUS_STOCK_ROW_COLUMNS), __VA_ARGS__}, \
+	}
 
-static SavedPlan LockRowSkipLockedPlan = {
-	.sql = "SELECT " STOCK_ROW_COLUMNS " FROM inventory.stock"
-	" WHERE product_id = $1 AND warehouse = $2 FOR UPDATE SKIP LOCKED",
-	.nargs = 2,
-	.argtypes = {TEXTOID, TEXTOID},
-};
+#define LOCK_ROW_SQL(columns) \
+	"SELECT " columns " FROM inventory.stock WHERE product_id = $1 AND warehouse = $2 FOR UPDATE"
+#define LOCK_ROW_SKIP_LOCKED_SQL(columns) \
+	"SELECT " columns " FROM inventory.stock WHERE product_id = $1 AND warehouse = $2 FOR UPDATE SKIP LOCKED"
+#define LOCK_PRODUCT_SQL(columns) \
+	"SELECT " columns " FROM inventory.stock WHERE product_id = $1 ORDER BY warehouse FOR UPDATE"
+#define LOCK_PRODUCTS_SQL(columns) \
+	"SELECT " columns " FROM inventory.stock WHERE product_id = ANY ($1) ORDER BY product_id, warehouse FOR UPDATE"
+#define LOCK_ORDER_SQL(columns) \
+	"SELECT " columns " FROM inventory.stock s" \
+	" WHERE (s.product_id, s.warehouse) IN (SELECT r.product_id, r.warehouse" \
+	"   FROM inventory.reservations r WHERE r.order_id = $1 AND r.status IN ('active', 'confirmed'))" \
+	" ORDER BY s.product_id, s.warehouse FOR UPDATE OF s"
 
-static SavedPlan LockProductsPlan = {
-	.sql = "SELECT " STOCK_ROW_COLUMNS " FROM inventory.stock"
-	" WHERE product_id = ANY ($1) ORDER BY product_id, warehouse FOR UPDATE",
-	.nargs = 1,
-	.argtypes = {TEXTARRAYOID},
-};
-
-static SavedPlan LockOrderPlan = {
-	.sql = "SELECT " STOCK_ROW_COLUMNS " FROM inventory.stock s"
-	" WHERE (s.product_id, s.warehouse) IN (SELECT r.product_id, r.warehouse"
-	"   FROM inventory.reservations r WHERE r.order_id = $1 AND r.status IN ('active', 'confirmed'))"
-	" ORDER BY s.product_id, s.warehouse FOR UPDATE OF s",
-	.nargs = 1,
-	.argtypes = {TEXTOID},
-};
+static SavedPlan LockRowPlans[] = STOCK_ROW_PLANS(LOCK_ROW_SQL, .nargs = 2, .argtypes = {TEXTOID, TEXTOID});
+static SavedPlan LockRowSkipLockedPlans[] =
+	STOCK_ROW_PLANS(LOCK_ROW_SKIP_LOCKED_SQL, .nargs = 2, .argtypes = {TEXTOID, TEXTOID});
+static SavedPlan LockProductPlans[] = STOCK_ROW_PLANS(LOCK_PRODUCT_SQL, .nargs = 1, .argtypes = {TEXTOID});
+static SavedPlan LockProductsPlans[] = STOCK_ROW_PLANS(LOCK_PRODUCTS_SQL, .nargs = 1, .argtypes = {TEXTARRAYOID});
+static SavedPlan LockOrderPlans[] = STOCK_ROW_PLANS(LOCK_ORDER_SQL, .nargs = 1, .argtypes = {TEXTOID});
 
 static SavedPlan ReadRowPlan = {
 	.sql = "SELECT * FROM inventory.stock WHERE product_id = $1 AND warehouse = $2",
@@ -103,7 +106,8 @@ LockStockRow(const char *product_id, const char *warehouse, bool skip_locked, St
 	Datum		values[2] = {CStringGetTextDatum(product_id), CStringGetTextDatum(warehouse)};
 	bool		found;
 
-	ExecuteSavedPlan(skip_locked ? &LockRowSkipLockedPlan : &LockRowPlan, values, NULL, 1);
+	ExecuteSavedPlan(skip_locked ? &LockRowSkipLockedPlans[InstalledSchema] : &LockRowPlans[InstalledSchema],
+					 values, NULL, 1);
 	found = SPI_processed == 1;
 	if (found)
 		ReadStockRow(0, row);
@@ -159,13 +163,30 @@ LockStockRowWithin(const char *product_id, const char *warehouse, int timeout_ms
 }
 
 /*
- * LockStockRowsOfProducts locks every stock row of the given products (a text[] Datum, any order,
- * repeats allowed) in the global order and returns them in that order.
+ * LockStockRowsOfProducts locks every stock row of the given products (any order, repeats
+ * allowed) in the global order and returns them in that order. One product is locked by the
+ * cheaper statement that needs no sort.
  */
 StockRow *
-LockStockRowsOfProducts(Datum product_ids, int *nrows)
+LockStockRowsOfProducts(const char **product_ids, int nproducts, int *nrows)
 {
-	ExecuteSavedPlan(&LockProductsPlan, &product_ids, NULL, 0);
+	Datum	   *products = palloc(sizeof(Datum) * nproducts);
+	Datum		argument;
+	bool		one_product = true;
+	int			i;
+
+	for (i = 0; i < nproducts; i++)
+	{
+		products[i] = CStringGetTextDatum(product_ids[i]);
+		one_product = one_product && strcmp(product_ids[i], product_ids[0]) == 0;
+	}
+	if (one_product)
+		ExecuteSavedPlan(&LockProductPlans[InstalledSchema], products, NULL, 0);
+	else
+	{
+		argument = PointerGetDatum(construct_array(products, nproducts, TEXTOID, -1, false, TYPALIGN_INT));
+		ExecuteSavedPlan(&LockProductsPlans[InstalledSchema], &argument, NULL, 0);
+	}
 	return ReadStockRows(nrows);
 }
 
@@ -175,7 +196,7 @@ LockStockRowsOfOrder(const char *order_id, int *nrows)
 {
 	Datum		order = CStringGetTextDatum(order_id);
 
-	ExecuteSavedPlan(&LockOrderPlan, &order, NULL, 0);
+	ExecuteSavedPlan(&LockOrderPlans[InstalledSchema], &order, NULL, 0);
 	return ReadStockRows(nrows);
 }
 

@@ -173,10 +173,12 @@ TEST_F(AuthorizedPipelineTest, AuthenticationComesBeforeBodyChecks) {
   EXPECT_EQ(Send(pipeline, "GET", "/no/such/route", "").status, 404);
 }
 
-TEST_F(AuthorizedPipelineTest, ProbesArePublic) {
+TEST_F(AuthorizedPipelineTest, ProbesAndDocumentsArePublic) {
   EXPECT_EQ(Send(pipeline, "GET", "/health", "").status, 200);
   EXPECT_EQ(Send(pipeline, "GET", "/ready", "").status, 200);
   EXPECT_EQ(Send(pipeline, "GET", "/openapi.json", "").status, 200);
+  EXPECT_EQ(Send(pipeline, "GET", "/docs", "").status, 200);
+  EXPECT_EQ(Send(pipeline, "GET", "/docs/swagger-ui-NOTICE.txt", "").status, 200);
 }
 
 TEST_F(AuthorizedPipelineTest, TheSubjectIsTheActorForTheRequestOnly) {

@@ -6,9 +6,9 @@
 # what the images would execute: docker/db-entrypoint.sh initialises and restarts a real cluster as
 # the postgres user, the migration Job's SQL runs twice, and the built inventory-svc starts with
 # each Deployment's environment against that cluster: the REST role answers the image's health
-# check and /ready and serves the metrics the alerts use; the consumer+relay role, against the
-# loopback Kafka peer of tools/kafka-mock, takes the relay lock and publishes the outbox; both stop
-# cleanly on SIGTERM.
+# check and /ready, serves the metrics the alerts use and the API page /docs from the binary alone;
+# the consumer+relay role, against the loopback Kafka peer of tools/kafka-mock, takes the relay lock
+# and publishes the outbox; both stop cleanly on SIGTERM.
 # Prints one line per check and ends with "N passed, N failed"; exits non-zero on any failure.
 # Needs `make install` first (extension installed, service built). The only network use is
 # `npm ci` against the npm registry, and only when node_modules is missing or older than the lock.
@@ -265,6 +265,19 @@ else
             pass "REST role: GET /metrics serves every family the REST alerts and dashboard may use" "$(wc -w <<<"$declared") families"
         else
             failure "REST role: GET /metrics serves every family the REST alerts and dashboard may use" "missing: $missing"
+        fi
+        # The runtime stage copies the binary alone: the API page and every file it loads must come from it.
+        page_status=$(curl -s --max-time 10 -o "$work/docs.html" -w '%{http_code}' "http://127.0.0.1:$http_port/docs")
+        page_assets=$(grep -oE '(href|src)="docs/[^"]+"' "$work/docs.html" 2>/dev/null | sed -E 's/^(href|src)="//; s/"$//')
+        missing_assets=""
+        for asset in $page_assets; do
+            asset_status=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$http_port/$asset")
+            [ "$asset_status" = 200 ] || missing_assets+="$asset ($asset_status) "
+        done
+        if [ "$page_status" = 200 ] && [ -n "$page_assets" ] && [ -z "$missing_assets" ]; then
+            pass "REST role: the API page /docs and the $(wc -w <<<"$page_assets") files it loads come from the binary alone"
+        else
+            failure "REST role: the API page /docs and the files it loads come from the binary alone" "page HTTP $page_status; $missing_assets"
         fi
         stop_service "REST role"
     fi

@@ -27,7 +27,7 @@ calls AS (
     SELECT c.*, c.outcome <> 'ok' OR (
                c.ledger_rows = c.op_rows + CASE WHEN c.op = 'expire' THEN 0 ELSE c.expire_rows END
                AND CASE
-                   WHEN c.op IN ('reserve', 'reserve_order', 'repeat') THEN c.op_rows = c.created
+                   WHEN c.op IN ('reserve', 'reserve_order', 'repeat', 'batch') THEN c.op_rows = c.created
                    WHEN c.op IN ('confirm', 'release', 'ship')
                        THEN c.op_rows <= 1 AND c.returned = 1 AND c.expire_rows = 0
                    WHEN c.op IN ('confirm_order', 'release_order', 'ship_order')
@@ -84,7 +84,7 @@ UNION ALL
 SELECT 4, 'shortages happened often (IN001)',
        count(*) FILTER (WHERE outcome = 'IN001') >= 100,
        format('%s of %s reserve calls were short', count(*) FILTER (WHERE outcome = 'IN001'),
-              count(*) FILTER (WHERE op IN ('reserve', 'reserve_order', 'repeat')))
+              count(*) FILTER (WHERE op IN ('reserve', 'reserve_order', 'repeat', 'batch')))
   FROM calls
 UNION ALL
 SELECT 5, 'no stock row oversold or negative (0 <= reserved <= on_hand)',

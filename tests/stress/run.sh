@@ -3,7 +3,7 @@
 # (this script, setup.sql, step.pgbench, checks.sql).
 #
 # Creates its own database (STRESS_DATABASE, default stressdb) with CREATE EXTENSION pg_inventory,
-# then drives 32 pgbench clients making 320 calls each (10,240 mixed reserve, reserve_order,
+# then drives 32 pgbench clients making 320 calls each (10,240 mixed reserve, reserve_order, reserve_batch,
 # idempotent repeat, confirm, release, ship, their per-order forms, restock, adjust and reaper calls)
 # over 4 products in 2 warehouses holding little stock. Each call goes through stress.step
 # (setup.sql), which catches only SQLSTATE class IN; any other error aborts its pgbench client and

@@ -66,7 +66,8 @@ BEGIN
     PERFORM set_config('inventory.actor', tag, true);
 
     op := CASE
-        WHEN r <= 30 THEN 'reserve'
+        WHEN r <= 25 THEN 'reserve'
+        WHEN r <= 30 THEN 'batch'
         WHEN r <= 37 THEN 'reserve_order'
         WHEN r <= 41 THEN 'repeat'
         WHEN r <= 53 THEN 'confirm'
@@ -98,7 +99,7 @@ BEGIN
         op := 'reserve';
     END IF;
     op_reason := CASE op
-        WHEN 'reserve_order' THEN 'reserve' WHEN 'repeat' THEN 'reserve'
+        WHEN 'reserve_order' THEN 'reserve' WHEN 'repeat' THEN 'reserve' WHEN 'batch' THEN 'reserve'
         WHEN 'confirm_order' THEN 'confirm' WHEN 'release_order' THEN 'release'
         WHEN 'ship_order' THEN 'ship' ELSE op END;
 
@@ -121,6 +122,21 @@ BEGIN
                             jsonb_build_object('product_id', product, 'quantity', 1),
                             jsonb_build_object('product_id', product, 'quantity', q))
                    END, ttl) x;
+        WHEN 'batch' THEN
+            -- Three requests in one batch: a new order, a second one on the next product, and a
+            -- repeat of the first (repeated when the first was granted). A short or refused request
+            -- is an outcome, never an error of the call.
+            SELECT count(x), count(x) FILTER (WHERE x.created) INTO returned, created
+              FROM inventory_reserve_batch(jsonb_build_array(
+                       jsonb_build_object('order_id', order_id, 'lines',
+                           jsonb_build_array(jsonb_build_object('product_id', product, 'quantity', q,
+                                                                'warehouse', warehouse))),
+                       jsonb_build_object('order_id', order_id || 'b', 'ttl_seconds', CASE WHEN t = 1 THEN 1 END,
+                           'lines', jsonb_build_array(jsonb_build_object('product_id', other, 'quantity', 1))),
+                       jsonb_build_object('order_id', order_id, 'lines',
+                           jsonb_build_array(jsonb_build_object('product_id', product, 'quantity', q,
+                                                                'warehouse', warehouse))))) b
+              LEFT JOIN LATERAL unnest(b.reservations) x ON true;
         WHEN 'repeat' THEN
             -- Repeat the reservation of an existing order and product with what it holds now.
             SELECT coalesce(sum(x.quantity), 0) INTO held FROM inventory.reservations x

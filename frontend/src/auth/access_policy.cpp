@@ -17,6 +17,8 @@ const std::map<RouteKey, Access>& AccessTable() {
       {{"GET", "/ready"}, Access::Public},
       {{"GET", "/metrics"}, Access::Public},
       {{"GET", "/openapi.json"}, Access::Public},
+      {{"GET", "/docs"}, Access::Public},
+      {{"GET", "/docs/{asset}"}, Access::Public},
       {{"GET", "/v1/stock"}, Access::Read},
       {{"GET", "/v1/stock/{product_id}"}, Access::Read},
       {{"GET", "/v1/stock/{product_id}/availability"}, Access::Read},

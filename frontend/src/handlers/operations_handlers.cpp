@@ -3,6 +3,7 @@
 
 #include "domain/domain_error.h"
 #include "domain/extension_version.h"
+#include "handlers/api_docs_handlers.h"
 #include "handlers/openapi_document.h"
 #include "handlers/request_values.h"
 
@@ -53,6 +54,8 @@ void AddOperationsRoutes(Router& router, const OperationsContext& context) {
                 response.body = OpenApiDocument();
                 return response;
               }});
+
+  AddApiDocsRoutes(router);
 }
 
 }  // namespace inventory

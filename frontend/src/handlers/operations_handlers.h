@@ -1,5 +1,6 @@
 // operations_handlers.h: /health (process alive), /ready (database reachable, extension version as
-// expected, not draining), /metrics (Prometheus text) and /openapi.json.
+// expected, not draining), /metrics (Prometheus text), /openapi.json and the API page /docs
+// (api_docs_handlers.h).
 #pragma once
 
 #include <atomic>
