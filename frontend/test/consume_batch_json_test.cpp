@@ -26,7 +26,8 @@ TEST(ConsumeBatchJson, CarriesPositionIdentityAndEffect) {
       {InboundMessage{"order.created", 2, 40, std::string("k"),
                       R"({"orderId":"o-1","items":[{"productId":"p","quantity":2,"warehouse":"w"}]})"},
        InboundMessage{"order.paid", 0, 7, std::nullopt, R"({"orderId":"o-1"})"},
-       InboundMessage{"catalogue.products", 1, 3, std::string("p"), R"({"op":"u","after":{"id":"p","stock":5}})"},
+       InboundMessage{"catalogue.products", 1, 3, std::string("p"),
+                      R"({"op":"u","after":{"id":"p","stock":5}})"},
        InboundMessage{"order.created", 2, 41, std::string("k"), "not json"}});
   ASSERT_EQ(batch.size(), 4u);
   EXPECT_EQ(batch[0]["topic"], "order.created");

@@ -22,7 +22,9 @@ class FakeDeadLetterStore : public DeadLetterStore {
   std::vector<std::string> errors;
   std::vector<std::chrono::milliseconds> retry_afters;
 
-  std::vector<DeadLetter> Claim(int, std::chrono::milliseconds) override { return std::exchange(waiting, {}); }
+  std::vector<DeadLetter> Claim(int, std::chrono::milliseconds) override {
+    return std::exchange(waiting, {});
+  }
   void MarkPublished(const std::vector<std::int64_t>& ids) override {
     published.insert(published.end(), ids.begin(), ids.end());
   }
@@ -36,8 +38,8 @@ class FakeDeadLetterStore : public DeadLetterStore {
 };
 
 DeadLetter Letter(std::int64_t id) {
-  return DeadLetter{id, "g", "order.created", 2, 40 + id, std::string("k"), "not json", "payload is not JSON",
-                    "malformed"};
+  return DeadLetter{
+      id, "g", "order.created", 2, 40 + id, std::string("k"), "not json", "payload is not JSON", "malformed"};
 }
 
 struct Harness {
@@ -59,12 +61,16 @@ TEST(DeadLetterPublisher, PublishesWithTheOriginalKeyPayloadAndHeaders) {
   EXPECT_EQ(message.topic, "dlq");
   EXPECT_EQ(message.key, "k");
   EXPECT_EQ(message.payload, "not json");
-  const std::vector<std::pair<std::string, std::string>> headers = {
-      {"dlq.reason", "payload is not JSON"}, {"dlq.errorCode", "malformed"}, {"dlq.topic", "order.created"},
-      {"dlq.partition", "2"},               {"dlq.offset", "41"},          {"dlq.consumerGroup", "g"},
-      {"dlq.deadLetterId", "1"}};
+  const std::vector<std::pair<std::string, std::string>> headers = {{"dlq.reason", "payload is not JSON"},
+                                                                    {"dlq.errorCode", "malformed"},
+                                                                    {"dlq.topic", "order.created"},
+                                                                    {"dlq.partition", "2"},
+                                                                    {"dlq.offset", "41"},
+                                                                    {"dlq.consumerGroup", "g"},
+                                                                    {"dlq.deadLetterId", "1"}};
   EXPECT_EQ(message.headers, headers);
-  EXPECT_NE(h.dead_letters.RenderMetrics().find("inventory_dead_letters_published_total 2\n"), std::string::npos);
+  EXPECT_NE(h.dead_letters.RenderMetrics().find("inventory_dead_letters_published_total 2\n"),
+            std::string::npos);
 }
 
 TEST(DeadLetterPublisher, ARefusingTopicLeavesThemWaitingWithTheReason) {
@@ -77,8 +83,8 @@ TEST(DeadLetterPublisher, ARefusingTopicLeavesThemWaitingWithTheReason) {
   EXPECT_TRUE(h.store.published.empty());
   EXPECT_EQ(h.store.failed, (std::vector<std::int64_t>{1, 1}));
   EXPECT_EQ(h.store.errors[0], "Broker: Topic authorization failed");
-  EXPECT_EQ(h.store.retry_afters, (std::vector<std::chrono::milliseconds>{std::chrono::seconds(1),
-                                                                         std::chrono::seconds(2)}));
+  EXPECT_EQ(h.store.retry_afters,
+            (std::vector<std::chrono::milliseconds>{std::chrono::seconds(1), std::chrono::seconds(2)}));
   EXPECT_NE(h.dead_letters.RenderMetrics().find("inventory_dead_letter_publish_failures_total 2\n"),
             std::string::npos);
   // Once the topic takes writes again they go out, and the backoff starts over.

@@ -9,9 +9,9 @@
 using namespace inventory;
 
 namespace {
-const InputTopics kTopics{OrderTopics{"order.created", {"order.confirmed", "order.paid"}, "order.cancelled",
-                                      "order.shipped"},
-                          std::string("catalogue.products"), std::nullopt, "main"};
+const InputTopics kTopics{
+    OrderTopics{"order.created", {"order.confirmed", "order.paid"}, "order.cancelled", "order.shipped"},
+    std::string("catalogue.products"), std::nullopt, "main"};
 
 MessageIdentity Of(const std::string& topic, const std::string& payload, std::int64_t offset = 1) {
   return DecodeMessage(InboundMessage{topic, 0, offset, std::string("k"), payload}, kTopics).identity;
@@ -32,14 +32,16 @@ TEST(MessageIdentity, WithoutEventIdTheOrderAndItsKind) {
 }
 
 TEST(MessageIdentity, ContentIsTheDecodedEffectNotThePayloadsWording) {
-  const auto a = Of("order.created", R"({"orderId":"o","items":[{"productId":"p","quantity":2}],"at":"10:00"})");
+  const auto a =
+      Of("order.created", R"({"orderId":"o","items":[{"productId":"p","quantity":2}],"at":"10:00"})");
   const auto b = Of("order.created", R"({"order_id":"o","lines":[{"product_id":"p","quantity":2}]})", 99);
   EXPECT_EQ(a.identity, b.identity);
   EXPECT_EQ(a.content, b.content);
   const auto c = Of("order.created", R"({"orderId":"o","items":[{"productId":"p","quantity":3}]})");
   EXPECT_EQ(a.identity, c.identity);
   EXPECT_NE(a.content, c.content);
-  const auto d = Of("order.created", R"({"orderId":"o","items":[{"productId":"p","quantity":2,"warehouse":"w"}]})");
+  const auto d =
+      Of("order.created", R"({"orderId":"o","items":[{"productId":"p","quantity":2,"warehouse":"w"}]})");
   EXPECT_NE(a.content, d.content);
 }
 

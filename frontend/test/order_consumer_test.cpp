@@ -49,20 +49,19 @@ struct Harness {
   FakeStore store;
   FakeSource source;
   JsonLogger logger{LogLevel::Error, std::tmpfile()};
-  OrderConsumer consumer{OrderConsumerSettings{"g",
-                                               InputTopics{OrderTopics{"order.created", {"order.paid"},
-                                                                       "order.cancelled", "order.shipped"},
-                                                           std::nullopt, std::nullopt, "main"},
-                                               3,
-                                               std::chrono::minutes(10),
-                                               std::chrono::hours(168),
-                                               std::chrono::milliseconds(5),
-                                               std::chrono::milliseconds(1000)},
-                         source, store, logger};
+  OrderConsumer consumer{
+      OrderConsumerSettings{
+          "g",
+          InputTopics{OrderTopics{"order.created", {"order.paid"}, "order.cancelled", "order.shipped"},
+                      std::nullopt, std::nullopt, "main"},
+          3, std::chrono::minutes(10), std::chrono::hours(168), std::chrono::milliseconds(5),
+          std::chrono::milliseconds(1000)},
+      source, store, logger};
   std::atomic<bool> stop{false};
 };
 
-InboundMessage Message(std::int64_t offset, const std::string& topic, const std::string& payload, int partition = 0) {
+InboundMessage Message(std::int64_t offset, const std::string& topic, const std::string& payload,
+                       int partition = 0) {
   return InboundMessage{topic, partition, offset, std::string("k"), payload};
 }
 
@@ -136,14 +135,17 @@ TEST(OrderConsumer, OutcomesAndRegressionsAreCounted) {
   MessageResult regressed{MessageOutcome::Applied, "", "", true, 2};
   MessageResult parked{MessageOutcome::Parked, "", "waits", false, 0};
   h.store.next_results = {dead, regressed, parked};
-  ASSERT_TRUE(h.consumer.Process({Message(1, "order.created", kCreated), Message(0, "order.created", kCreated, 2),
-                                  Message(5, "order.paid", R"({"orderId":"x"})")},
-                                 h.stop));
+  ASSERT_TRUE(
+      h.consumer.Process({Message(1, "order.created", kCreated), Message(0, "order.created", kCreated, 2),
+                          Message(5, "order.paid", R"({"orderId":"x"})")},
+                         h.stop));
   const std::string metrics = h.consumer.RenderMetrics();
-  EXPECT_NE(metrics.find("inventory_consumer_messages_total{outcome=\"dead_letter\"} 1\n"), std::string::npos);
+  EXPECT_NE(metrics.find("inventory_consumer_messages_total{outcome=\"dead_letter\"} 1\n"),
+            std::string::npos);
   EXPECT_NE(metrics.find("inventory_consumer_messages_total{outcome=\"parked\"} 1\n"), std::string::npos);
   EXPECT_NE(metrics.find("inventory_consumer_messages_total{outcome=\"applied\"} 1\n"), std::string::npos);
-  EXPECT_NE(metrics.find("inventory_consumer_position_regressions_total{topic=\"order.created\",partition=\"2\"} 1\n"),
+  EXPECT_NE(metrics.find(
+                "inventory_consumer_position_regressions_total{topic=\"order.created\",partition=\"2\"} 1\n"),
             std::string::npos);
   EXPECT_NE(metrics.find("inventory_consumer_parked_released_total 2\n"), std::string::npos);
 }
@@ -178,7 +180,8 @@ TEST(OrderConsumer, TellsWhenABatchAppliedSomething) {
   settings.topics.orders = OrderTopics{"order.created", {}, "c", "s"};
   OrderConsumer consumer{settings, source, store, logger, [&rung] { ++rung; }};
   std::atomic<bool> stop{false};
-  ASSERT_TRUE(consumer.Process({Message(1, "order.created", kCreated), Message(2, "order.created", kCreated)}, stop));
+  ASSERT_TRUE(
+      consumer.Process({Message(1, "order.created", kCreated), Message(2, "order.created", kCreated)}, stop));
   EXPECT_EQ(rung, 1);
   MessageResult duplicate;
   duplicate.outcome = MessageOutcome::Duplicate;

@@ -31,8 +31,9 @@ struct FakeDatabase {
 
   void Add(std::int64_t seq, const std::string& key) {
     std::lock_guard<std::mutex> lock(mutex);
-    outbox[seq] = OutboxEvent{seq, "id-" + std::to_string(seq), "inventory.updated", key, "inventory.updated", "{}",
-                              "main", seq, 0};
+    outbox[seq] = OutboxEvent{
+        seq, "id-" + std::to_string(seq), "inventory.updated", key, "inventory.updated", "{}", "main", seq,
+        0};
   }
   std::size_t Size() {
     std::lock_guard<std::mutex> lock(mutex);
@@ -101,10 +102,12 @@ struct Harness {
   std::atomic<bool> stop{false};
   std::unique_ptr<OutboxRelay> relay;
 
-  explicit Harness(int batch_size = 2, std::chrono::milliseconds poll_interval = std::chrono::milliseconds(1)) {
+  explicit Harness(int batch_size = 2,
+                   std::chrono::milliseconds poll_interval = std::chrono::milliseconds(1)) {
     database.publisher = &publisher;
     relay = std::make_unique<OutboxRelay>(
-        RelaySettings{batch_size, 2, poll_interval, std::chrono::milliseconds(5), std::chrono::milliseconds(60000)},
+        RelaySettings{batch_size, 2, poll_interval, std::chrono::milliseconds(5),
+                      std::chrono::milliseconds(60000)},
         [this] {
           std::lock_guard<std::mutex> lock(database.mutex);
           return std::make_unique<FakeSession>(database, ++database.sessions);

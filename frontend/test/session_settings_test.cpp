@@ -7,8 +7,8 @@
 using namespace inventory;
 
 TEST(SessionSettings, RestSessionsAreNamedAndKeepTheirTarget) {
-  const auto conninfo = SessionConnInfo("postgresql://app@db.example:6432/shop?sslmode=require",
-                                        SessionSettings{"rest", 4});
+  const auto conninfo =
+      SessionConnInfo("postgresql://app@db.example:6432/shop?sslmode=require", SessionSettings{"rest", 4});
   EXPECT_NE(conninfo.find("application_name='inventory-svc-rest'"), std::string::npos);
   EXPECT_NE(conninfo.find("host='db.example'"), std::string::npos);
   EXPECT_NE(conninfo.find("port='6432'"), std::string::npos);
@@ -20,9 +20,9 @@ TEST(SessionSettings, RestSessionsAreNamedAndKeepTheirTarget) {
 }
 
 TEST(SessionSettings, WorkerSessionsGetTimeoutsAndTheirRole) {
-  const auto conninfo =
-      SessionConnInfo("host=db dbname=shop application_name=inventory-worker",
-                      SessionSettings{"relay", 3, std::chrono::milliseconds(10000), std::chrono::milliseconds(15000)});
+  const auto conninfo = SessionConnInfo(
+      "host=db dbname=shop application_name=inventory-worker",
+      SessionSettings{"relay", 3, std::chrono::milliseconds(10000), std::chrono::milliseconds(15000)});
   EXPECT_NE(conninfo.find("application_name='inventory-worker-relay'"), std::string::npos);
   EXPECT_NE(conninfo.find("options='-c statement_timeout=10000 -c idle_in_transaction_session_timeout=15000 "
                           "-c idle_session_timeout=15000'"),
@@ -36,7 +36,8 @@ TEST(SessionSettings, WhatTheCallerWroteWins) {
       SessionSettings{"consumer", 3, std::chrono::milliseconds(10000), std::chrono::milliseconds(15000)});
   EXPECT_NE(conninfo.find("connect_timeout='9'"), std::string::npos);
   EXPECT_NE(conninfo.find("keepalives_idle='60'"), std::string::npos);
-  EXPECT_NE(conninfo.find("options='-c statement_timeout=1 -c search_path=x -c idle_in_transaction_session_timeout"),
+  EXPECT_NE(conninfo.find(
+                "options='-c statement_timeout=1 -c search_path=x -c idle_in_transaction_session_timeout"),
             std::string::npos);
   EXPECT_EQ(conninfo.find("statement_timeout=10000"), std::string::npos);
 }

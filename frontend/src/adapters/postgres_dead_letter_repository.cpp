@@ -19,7 +19,8 @@ RedriveResult PostgresDeadLetterRepository::Redrive(std::int64_t dead_letter_id)
       const auto row = session.exec_params1(
           "SELECT id, action, order_id, to_char(redriven_at AT TIME ZONE 'UTC', "
           "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), redriven_by, parked_applied "
-          "FROM inventory_redrive_dead_letter(CASE WHEN set_config('inventory.actor', coalesce($2::text, ''), true) "
+          "FROM inventory_redrive_dead_letter(CASE WHEN set_config('inventory.actor', coalesce($2::text, "
+          "''), true) "
           "IS NULL THEN NULL ELSE $1::bigint END)",
           dead_letter_id, CurrentActor());
       RedriveResult result;

@@ -44,8 +44,8 @@ std::string SessionConnInfo(const std::string& conninfo, const SessionSettings& 
   auto values = Parse(conninfo);
   const auto given_name = values.find("application_name");
   values["application_name"] =
-      (given_name == values.end() || given_name->second.empty() ? "inventory-svc" : given_name->second) + "-" +
-      settings.role;
+      (given_name == values.end() || given_name->second.empty() ? "inventory-svc" : given_name->second) +
+      "-" + settings.role;
   values.emplace("connect_timeout", std::to_string(settings.connect_timeout_seconds));
   values.emplace("keepalives", "1");
   values.emplace("keepalives_idle", "5");
@@ -54,7 +54,8 @@ std::string SessionConnInfo(const std::string& conninfo, const SessionSettings& 
   std::string options = values.count("options") ? values["options"] : "";
   auto add_setting = [&options](const std::string& name, std::chrono::milliseconds value) {
     if (value.count() > 0 && options.find(name + "=") == std::string::npos)
-      options += (options.empty() ? "" : " ") + std::string("-c ") + name + "=" + std::to_string(value.count());
+      options +=
+          (options.empty() ? "" : " ") + std::string("-c ") + name + "=" + std::to_string(value.count());
   };
   add_setting("statement_timeout", settings.statement_timeout);
   add_setting("idle_in_transaction_session_timeout", settings.idle_timeout);

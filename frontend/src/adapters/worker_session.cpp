@@ -7,14 +7,15 @@ namespace {
 // A call may take statement_timeout and then the time to hear about it; without a statement
 // timeout, the idle limit bounds it the same way.
 std::chrono::milliseconds CallLimit(const SessionSettings& settings) {
-  const auto base = settings.statement_timeout.count() > 0 ? settings.statement_timeout : settings.idle_timeout;
+  const auto base =
+      settings.statement_timeout.count() > 0 ? settings.statement_timeout : settings.idle_timeout;
   return base.count() > 0 ? base + std::chrono::milliseconds(2000) : std::chrono::hours(24);
 }
 
 }  // namespace
 
-WorkerSession::WorkerSession(const std::string& conninfo, const SessionSettings& settings, CallWatchdog& watchdog,
-                             Reopen reopen)
+WorkerSession::WorkerSession(const std::string& conninfo, const SessionSettings& settings,
+                             CallWatchdog& watchdog, Reopen reopen)
     : conninfo_(SessionConnInfo(conninfo, settings)),
       call_limit_(CallLimit(settings)),
       watchdog_(watchdog),

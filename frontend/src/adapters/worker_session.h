@@ -56,8 +56,8 @@ class WorkerSession {
     if (!still_sound)
       connection_.reset();
     if (overdue) {
-      throw pqxx::broken_connection("no answer from the database within " + std::to_string(call_limit_.count()) +
-                                    " ms; the connection was closed");
+      throw pqxx::broken_connection("no answer from the database within " +
+                                    std::to_string(call_limit_.count()) + " ms; the connection was closed");
     }
     std::rethrow_exception(failure);
   }

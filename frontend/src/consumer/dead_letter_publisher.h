@@ -29,8 +29,8 @@ struct DeadLetterPublisherSettings {
 
 class DeadLetterPublisher {
  public:
-  DeadLetterPublisher(DeadLetterPublisherSettings settings, DeadLetterStore& store, MessagePublisher& publisher,
-                      JsonLogger& logger);
+  DeadLetterPublisher(DeadLetterPublisherSettings settings, DeadLetterStore& store,
+                      MessagePublisher& publisher, JsonLogger& logger);
 
   // Runs until stop is set.
   void Run(const std::atomic<bool>& stop);

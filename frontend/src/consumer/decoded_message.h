@@ -7,8 +7,8 @@
 #include <string>
 
 #include "domain/cdc_event.h"
-#include "domain/messaging.h"
 #include "domain/message_identity.h"
+#include "domain/messaging.h"
 #include "domain/order_event.h"
 
 namespace inventory {

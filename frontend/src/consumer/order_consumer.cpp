@@ -23,7 +23,8 @@ const char* OutcomeLabel(MessageOutcome outcome) {
 }
 
 std::int64_t NowUnixMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -81,8 +82,10 @@ bool OrderConsumer::Process(const std::vector<InboundMessage>& messages, const s
   for (;;) {
     try {
       const auto started = std::chrono::steady_clock::now();
-      const std::vector<MessageResult> results = store_.ApplyBatch(settings_.consumer_group, settings_.park_for, batch);
-      batch_seconds_.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      const std::vector<MessageResult> results =
+          store_.ApplyBatch(settings_.consumer_group, settings_.park_for, batch);
+      batch_seconds_.Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       if (committed_) {
         for (const auto& result : results) {
           if (result.outcome == MessageOutcome::Applied) {
@@ -98,19 +101,21 @@ bool OrderConsumer::Process(const std::vector<InboundMessage>& messages, const s
       return true;
     } catch (const std::exception& error) {
       ++retries_;
-      logger_.Warn("Kafka batch not applied yet, retrying", {{"messages", batch.size()},
-                                                            {"first_topic", batch.front().message.topic},
-                                                            {"first_partition", batch.front().message.partition},
-                                                            {"first_offset", batch.front().message.offset},
-                                                            {"error", error.what()},
-                                                            {"retry_in_ms", delay.count()}});
+      logger_.Warn("Kafka batch not applied yet, retrying",
+                   {{"messages", batch.size()},
+                    {"first_topic", batch.front().message.topic},
+                    {"first_partition", batch.front().message.partition},
+                    {"first_offset", batch.front().message.offset},
+                    {"error", error.what()},
+                    {"retry_in_ms", delay.count()}});
       if (!Backoff(delay, stop))
         return false;
     }
   }
 }
 
-void OrderConsumer::Record(const std::vector<DecodedMessage>& batch, const std::vector<MessageResult>& results) {
+void OrderConsumer::Record(const std::vector<DecodedMessage>& batch,
+                           const std::vector<MessageResult>& results) {
   std::lock_guard<std::mutex> lock(metrics_mutex_);
   for (std::size_t i = 0; i < batch.size() && i < results.size(); ++i) {
     const InboundMessage& message = batch[i].message;
@@ -119,12 +124,13 @@ void OrderConsumer::Record(const std::vector<DecodedMessage>& batch, const std::
     parked_applied_ += static_cast<std::uint64_t>(result.parked_applied);
     if (result.position_regressed) {
       ++regressions_[{message.topic, message.partition}];
-      logger_.Error("Kafka position went backwards (recreated topic, another cluster or reset offsets): "
-                    "new messages are applied, true redeliveries recognised by identity",
-                    {{"topic", message.topic},
-                     {"partition", message.partition},
-                     {"offset", message.offset},
-                     {"consumer_group", settings_.consumer_group}});
+      logger_.Error(
+          "Kafka position went backwards (recreated topic, another cluster or reset offsets): "
+          "new messages are applied, true redeliveries recognised by identity",
+          {{"topic", message.topic},
+           {"partition", message.partition},
+           {"offset", message.offset},
+           {"consumer_group", settings_.consumer_group}});
     }
     if (result.outcome == MessageOutcome::DeadLetter) {
       logger_.Warn("message dead-lettered", {{"topic", message.topic},
@@ -134,7 +140,9 @@ void OrderConsumer::Record(const std::vector<DecodedMessage>& batch, const std::
                                              {"error_code", result.error_code}});
     } else if (result.outcome == MessageOutcome::Parked && logger_.Enabled(LogLevel::Debug)) {
       logger_.Log(LogLevel::Debug, "message parked",
-                  {{"topic", message.topic}, {"partition", message.partition}, {"offset", message.offset},
+                  {{"topic", message.topic},
+                   {"partition", message.partition},
+                   {"offset", message.offset},
                    {"reason", result.reason}});
     }
   }
@@ -194,7 +202,8 @@ std::string OrderConsumer::RenderMetrics() const {
       out << "inventory_consumer_messages_total{outcome=\"" << OutcomeLabel(outcome) << "\"} "
           << (found == outcomes_.end() ? 0 : found->second) << "\n";
     }
-    out << "# HELP inventory_consumer_position_regressions_total New messages that arrived below the position "
+    out << "# HELP inventory_consumer_position_regressions_total New messages that arrived below the "
+           "position "
            "recorded for their partition (recreated topic, another cluster, reset offsets).\n"
         << "# TYPE inventory_consumer_position_regressions_total counter\n";
     if (regressions_.empty())
@@ -204,7 +213,8 @@ std::string OrderConsumer::RenderMetrics() const {
           << position.second << "\"} " << count << "\n";
     }
   }
-  out << "# HELP inventory_consumer_parked_released_total Parked events applied when the event they waited for "
+  out << "# HELP inventory_consumer_parked_released_total Parked events applied when the event they waited "
+         "for "
          "arrived, or by the sweep once their order was ready.\n"
       << "# TYPE inventory_consumer_parked_released_total counter\n"
       << "inventory_consumer_parked_released_total " << parked_applied_ + parked_swept_applied_ << "\n"
@@ -216,10 +226,12 @@ std::string OrderConsumer::RenderMetrics() const {
       << "inventory_consumer_batches_total " << batches_ << "\n"
       << batch_seconds_.Render("inventory_consumer_batch_duration_seconds",
                                "How long applying one poll batch took in the database (its transaction).")
-      << "# HELP inventory_consumer_retries_total Batch attempts that failed on the database and were retried.\n"
+      << "# HELP inventory_consumer_retries_total Batch attempts that failed on the database and were "
+         "retried.\n"
       << "# TYPE inventory_consumer_retries_total counter\n"
       << "inventory_consumer_retries_total " << retries_ << "\n"
-      << "# HELP inventory_consumer_housekeeping_failures_total Expiry or retention runs that failed (retried later).\n"
+      << "# HELP inventory_consumer_housekeeping_failures_total Expiry or retention runs that failed "
+         "(retried later).\n"
       << "# TYPE inventory_consumer_housekeeping_failures_total counter\n"
       << "inventory_consumer_housekeeping_failures_total " << housekeeping_failures_ << "\n"
       << "# HELP inventory_consumer_last_processed_timestamp_seconds When the last batch was applied.\n"

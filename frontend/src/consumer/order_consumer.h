@@ -42,8 +42,8 @@ class OrderConsumer {
  public:
   // committed runs after every batch that applied something (main wires the relay's Nudge to it, so
   // the events of a reservation leave without waiting for the relay's next poll).
-  OrderConsumer(OrderConsumerSettings settings, MessageSource& source, OrderEventStore& store, JsonLogger& logger,
-                std::function<void()> committed = {});
+  OrderConsumer(OrderConsumerSettings settings, MessageSource& source, OrderEventStore& store,
+                JsonLogger& logger, std::function<void()> committed = {});
 
   // Runs until stop is set; then commits and closes the source.
   void Run(const std::atomic<bool>& stop);

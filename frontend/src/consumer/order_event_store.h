@@ -22,7 +22,8 @@ class OrderEventStore {
   // Applies the batch in one transaction and returns one result per message, in order. A message
   // the database refuses for good becomes a dead letter inside the batch; any exception means
   // nothing was committed and the batch may be retried as a whole.
-  virtual std::vector<MessageResult> ApplyBatch(const std::string& consumer_group, std::chrono::milliseconds park_for,
+  virtual std::vector<MessageResult> ApplyBatch(const std::string& consumer_group,
+                                                std::chrono::milliseconds park_for,
                                                 const std::vector<DecodedMessage>& batch) = 0;
   // Applies parked events whose order became ready and ends the wait of those whose time is up.
   virtual ParkedSweep SweepParked(int max_rows) = 0;

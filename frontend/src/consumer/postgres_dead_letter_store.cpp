@@ -16,7 +16,8 @@ std::vector<DeadLetter> PostgresDeadLetterStore::Claim(int max_rows, std::chrono
   return session_.Run([&](pqxx::connection& connection) {
     pqxx::nontransaction work(connection);
     const pqxx::result rows = work.exec_params(
-        "SELECT id, consumer_group, topic, kafka_partition, kafka_offset, message_key, coalesce(payload, ''), "
+        "SELECT id, consumer_group, topic, kafka_partition, kafka_offset, message_key, coalesce(payload, "
+        "''), "
         "reason, coalesce(error_code, '') "
         "FROM inventory_dead_letters_claim($1, make_interval(secs => $2::float8 / 1000))",
         max_rows, static_cast<double>(lease.count()));
@@ -51,8 +52,9 @@ void PostgresDeadLetterStore::MarkFailed(const std::vector<std::int64_t>& ids, c
                                          std::chrono::milliseconds retry_after) {
   session_.Run([&](pqxx::connection& connection) {
     pqxx::nontransaction work(connection);
-    work.exec_params("SELECT inventory_dead_letters_failed($1::bigint[], $2, make_interval(secs => $3::float8 / 1000))",
-                     BigintArrayLiteral(ids), error, static_cast<double>(retry_after.count()));
+    work.exec_params(
+        "SELECT inventory_dead_letters_failed($1::bigint[], $2, make_interval(secs => $3::float8 / 1000))",
+        BigintArrayLiteral(ids), error, static_cast<double>(retry_after.count()));
   });
 }
 

@@ -11,7 +11,8 @@ namespace inventory {
 
 class PostgresDeadLetterStore : public DeadLetterStore {
  public:
-  PostgresDeadLetterStore(const std::string& conninfo, const SessionSettings& settings, CallWatchdog& watchdog);
+  PostgresDeadLetterStore(const std::string& conninfo, const SessionSettings& settings,
+                          CallWatchdog& watchdog);
 
   std::vector<DeadLetter> Claim(int max_rows, std::chrono::milliseconds lease) override;
   void MarkPublished(const std::vector<std::int64_t>& ids) override;

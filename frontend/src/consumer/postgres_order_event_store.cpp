@@ -91,11 +91,12 @@ std::vector<MessageResult> PostgresOrderEventStore::ApplyBatch(const std::string
     pqxx::work transaction(connection);
     const pqxx::result rows = transaction.exec_params(
         "SELECT message_index, outcome, coalesce(error_code, ''), coalesce(reason, ''), position_regressed, "
-        "parked_applied FROM inventory_consume_batch($1, $2::jsonb, make_interval(secs => $3::float8 / 1000))",
+        "parked_applied FROM inventory_consume_batch($1, $2::jsonb, make_interval(secs => $3::float8 / "
+        "1000))",
         consumer_group, messages, static_cast<double>(park_for.count()));
     if (rows.size() != batch.size()) {
-      throw std::runtime_error("inventory_consume_batch answered " + std::to_string(rows.size()) + " rows for " +
-                               std::to_string(batch.size()) + " messages");
+      throw std::runtime_error("inventory_consume_batch answered " + std::to_string(rows.size()) +
+                               " rows for " + std::to_string(batch.size()) + " messages");
     }
     transaction.commit();
     std::vector<MessageResult> results(batch.size());
@@ -113,8 +114,8 @@ std::vector<MessageResult> PostgresOrderEventStore::ApplyBatch(const std::string
 ParkedSweep PostgresOrderEventStore::SweepParked(int max_rows) {
   return session_.Run([&](pqxx::connection& connection) {
     pqxx::work transaction(connection);
-    const auto row = transaction.exec_params1("SELECT applied, dead_lettered FROM inventory_sweep_parked_events($1)",
-                                              max_rows);
+    const auto row = transaction.exec_params1(
+        "SELECT applied, dead_lettered FROM inventory_sweep_parked_events($1)", max_rows);
     transaction.commit();
     return ParkedSweep{row[0].as<int>(), row[1].as<int>()};
   });

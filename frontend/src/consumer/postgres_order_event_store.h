@@ -11,7 +11,8 @@ namespace inventory {
 
 class PostgresOrderEventStore : public OrderEventStore {
  public:
-  PostgresOrderEventStore(const std::string& conninfo, const SessionSettings& settings, CallWatchdog& watchdog);
+  PostgresOrderEventStore(const std::string& conninfo, const SessionSettings& settings,
+                          CallWatchdog& watchdog);
 
   std::vector<MessageResult> ApplyBatch(const std::string& consumer_group, std::chrono::milliseconds park_for,
                                         const std::vector<DecodedMessage>& batch) override;

@@ -32,8 +32,9 @@ MessageIdentity IdentityOfOrderEvent(const OrderEvent& event) {
     content["lines"] = std::move(lines);
   }
   MessageIdentity identity;
-  identity.identity = event.event_id && !event.event_id->empty() ? "event:" + *event.event_id
-                                     : "order:" + event.order_id + ":" + OrderEventKind(event.action);
+  identity.identity = event.event_id && !event.event_id->empty()
+                          ? "event:" + *event.event_id
+                          : "order:" + event.order_id + ":" + OrderEventKind(event.action);
   identity.content = content.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return identity;
 }

@@ -24,13 +24,13 @@ void AddDeadLetterRoutes(Router& router, DeadLetterRepository& dead_letters) {
               {},
               [&dead_letters](const HttpRequest& request) {
                 const RedriveResult result = dead_letters.Redrive(DeadLetterId(request.path_parameters[0]));
-                return JsonResponse(200, {{"dead_letter_id", result.dead_letter_id},
-                                          {"action", result.action},
-                                          {"order_id", result.order_id ? nlohmann::json(*result.order_id)
-                                                                       : nlohmann::json()},
-                                          {"redriven_at", result.redriven_at},
-                                          {"redriven_by", result.redriven_by},
-                                          {"parked_events_applied", result.parked_events_applied}});
+                return JsonResponse(
+                    200, {{"dead_letter_id", result.dead_letter_id},
+                          {"action", result.action},
+                          {"order_id", result.order_id ? nlohmann::json(*result.order_id) : nlohmann::json()},
+                          {"redriven_at", result.redriven_at},
+                          {"redriven_by", result.redriven_by},
+                          {"parked_events_applied", result.parked_events_applied}});
               }});
 }
 

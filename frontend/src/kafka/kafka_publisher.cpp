@@ -43,11 +43,13 @@ class KafkaPublisher::DeliveryReports : public RdKafka::DeliveryReportCb {
   void dr_cb(RdKafka::Message& message) override {
     const auto* slot = static_cast<const DeliverySlot*>(message.msg_opaque());
     if (slot != nullptr)
-      slot->batch->Report(slot->index, message.err() == RdKafka::ERR_NO_ERROR ? std::string() : message.errstr());
+      slot->batch->Report(slot->index,
+                          message.err() == RdKafka::ERR_NO_ERROR ? std::string() : message.errstr());
   }
 };
 
-KafkaPublisher::KafkaPublisher(const KafkaClientSettings& settings) : reports_(std::make_unique<DeliveryReports>()) {
+KafkaPublisher::KafkaPublisher(const KafkaClientSettings& settings)
+    : reports_(std::make_unique<DeliveryReports>()) {
   std::vector<std::pair<std::string, std::string>> properties = {
       {"bootstrap.servers", settings.bootstrap_servers},
       {"client.id", settings.client_id},
@@ -138,7 +140,8 @@ void KafkaPublisher::Purge() {
 
 bool KafkaPublisher::Prepare(std::chrono::milliseconds timeout) {
   RdKafka::Metadata* metadata = nullptr;
-  const RdKafka::ErrorCode result = producer_->metadata(true, nullptr, &metadata, static_cast<int>(timeout.count()));
+  const RdKafka::ErrorCode result =
+      producer_->metadata(true, nullptr, &metadata, static_cast<int>(timeout.count()));
   delete metadata;
   return result == RdKafka::ERR_NO_ERROR;
 }

@@ -36,7 +36,10 @@ const std::string& FirstError(const std::vector<std::string>& results) {
 
 OutboxRelay::OutboxRelay(RelaySettings settings, OutboxSessionFactory sessions, MessagePublisher& publisher,
                          JsonLogger& logger)
-    : settings_(std::move(settings)), sessions_(std::move(sessions)), publisher_(publisher), logger_(logger) {}
+    : settings_(std::move(settings)),
+      sessions_(std::move(sessions)),
+      publisher_(publisher),
+      logger_(logger) {}
 
 void OutboxRelay::Run(const std::atomic<bool>& stop) {
   if (!publisher_.Prepare(std::chrono::seconds(5)))
@@ -51,9 +54,11 @@ void OutboxRelay::Run(const std::atomic<bool>& stop) {
       publisher_.Purge();
       if (leader_.exchange(false)) {
         ++leadership_losses_;
-        logger_.Error("relay lost leadership; it publishes nothing until it leads again", {{"error", error.what()}});
+        logger_.Error("relay lost leadership; it publishes nothing until it leads again",
+                      {{"error", error.what()}});
       } else {
-        logger_.Warn("relay cannot reach the database", {{"error", error.what()}, {"retry_in_ms", delay.count()}});
+        logger_.Warn("relay cannot reach the database",
+                     {{"error", error.what()}, {"retry_in_ms", delay.count()}});
       }
       Sleep(delay, stop);
       delay = std::min(delay * 2, std::chrono::milliseconds(2000));
@@ -89,7 +94,8 @@ void OutboxRelay::Publish(OutboxSession& session, const std::atomic<bool>& stop)
     while (!in_flight.empty() && in_flight.front().ticket->Complete()) {
       const InFlight batch = std::move(in_flight.front());
       in_flight.pop_front();
-      const std::vector<std::int64_t> seqs = AcknowledgedSeqs(batch.events, batch.ticket->Results(), failed_keys);
+      const std::vector<std::int64_t> seqs =
+          AcknowledgedSeqs(batch.events, batch.ticket->Results(), failed_keys);
       if (!seqs.empty()) {
         session.Acknowledge(seqs);
         Renewed();
@@ -99,8 +105,9 @@ void OutboxRelay::Publish(OutboxSession& session, const std::atomic<bool>& stop)
       if (seqs.size() < batch.events.size()) {
         refused = true;
         publish_failures_ += batch.events.size() - seqs.size();
-        logger_.Warn("relay: Kafka refused events; they stay in the outbox",
-                     {{"refused", batch.events.size() - seqs.size()}, {"error", FirstError(batch.ticket->Results())}});
+        logger_.Warn(
+            "relay: Kafka refused events; they stay in the outbox",
+            {{"refused", batch.events.size() - seqs.size()}, {"error", FirstError(batch.ticket->Results())}});
       }
       if (logger_.Enabled(LogLevel::Debug)) {
         logger_.Log(LogLevel::Debug, "relay published batch",
@@ -133,9 +140,11 @@ void OutboxRelay::Publish(OutboxSession& session, const std::atomic<bool>& stop)
       }
     }
     if (!stop && !refused && !caught_up && static_cast<int>(in_flight.size()) < settings_.max_in_flight) {
-      std::vector<OutboxEvent> events = session.Fetch(in_flight.empty() ? std::nullopt : cursor, settings_.batch_size);
+      std::vector<OutboxEvent> events =
+          session.Fetch(in_flight.empty() ? std::nullopt : cursor, settings_.batch_size);
       Renewed();
-      if (in_flight.empty() && !events.empty() && events.size() < static_cast<std::size_t>(settings_.batch_size)) {
+      if (in_flight.empty() && !events.empty() &&
+          events.size() < static_cast<std::size_t>(settings_.batch_size)) {
         backlog_ = static_cast<std::int64_t>(events.size());
         oldest_age_seconds_ = NowEpochSeconds() - events.front().created_at_epoch_seconds;
       }
@@ -225,16 +234,19 @@ std::string OutboxRelay::RenderMetrics() const {
   out << "# HELP inventory_relay_leader 1 while this process holds the relay lock and publishes.\n"
       << "# TYPE inventory_relay_leader gauge\ninventory_relay_leader " << (leader_ ? 1 : 0) << "\n"
       << "# HELP inventory_relay_published_total Outbox events published and acknowledged by Kafka.\n"
-      << "# TYPE inventory_relay_published_total counter\ninventory_relay_published_total " << published_ << "\n"
+      << "# TYPE inventory_relay_published_total counter\ninventory_relay_published_total " << published_
+      << "\n"
       << "# HELP inventory_relay_publish_failures_total Outbox events Kafka refused (kept for a retry).\n"
       << "# TYPE inventory_relay_publish_failures_total counter\ninventory_relay_publish_failures_total "
       << publish_failures_ << "\n"
-      << "# HELP inventory_relay_leadership_losses_total Times this relay lost leadership without giving it up "
+      << "# HELP inventory_relay_leadership_losses_total Times this relay lost leadership without giving it "
+         "up "
          "(session ended, lease expired).\n"
       << "# TYPE inventory_relay_leadership_losses_total counter\ninventory_relay_leadership_losses_total "
       << leadership_losses_ << "\n"
-      << handover_age_.Render("inventory_relay_event_age_seconds",
-                              "Age of outbox events when the relay hands them to Kafka (from their transaction's start).")
+      << handover_age_.Render(
+             "inventory_relay_event_age_seconds",
+             "Age of outbox events when the relay hands them to Kafka (from their transaction's start).")
       << "# HELP inventory_outbox_backlog Unpublished outbox events (seen by the leader).\n"
       << "# TYPE inventory_outbox_backlog gauge\ninventory_outbox_backlog " << backlog_ << "\n"
       << "# HELP inventory_outbox_oldest_age_seconds Age of the oldest unpublished outbox event.\n"

@@ -16,9 +16,10 @@ std::vector<OutboxEvent> Events(const pqxx::result& rows) {
   std::vector<OutboxEvent> events;
   events.reserve(rows.size());
   for (const auto& row : rows) {
-    events.push_back(OutboxEvent{row[0].as<std::int64_t>(), row[1].as<std::string>(), row[2].as<std::string>(),
-                                 row[3].as<std::string>(), row[4].as<std::string>(), row[5].as<std::string>(),
-                                 row[6].as<std::string>(), row[7].as<std::int64_t>(),
+    events.push_back(OutboxEvent{row[0].as<std::int64_t>(), row[1].as<std::string>(),
+                                 row[2].as<std::string>(), row[3].as<std::string>(), row[4].as<std::string>(),
+                                 row[5].as<std::string>(), row[6].as<std::string>(),
+                                 row[7].as<std::int64_t>(),
                                  static_cast<double>(row[8].as<std::int64_t>()) / 1000.0});
   }
   return events;
@@ -34,7 +35,8 @@ class PostgresOutboxSession::Listener : public pqxx::notification_receiver {
 };
 
 PostgresOutboxSession::PostgresOutboxSession(const OutboxSessionSettings& settings, CallWatchdog& watchdog)
-    : settings_(settings), session_(settings.conninfo, settings.session, watchdog, WorkerSession::Reopen::No) {}
+    : settings_(settings),
+      session_(settings.conninfo, settings.session, watchdog, WorkerSession::Reopen::No) {}
 
 PostgresOutboxSession::~PostgresOutboxSession() {
   listener_.reset();
@@ -52,7 +54,8 @@ bool PostgresOutboxSession::TryLead() {
       prepared_ = true;
     }
     pqxx::nontransaction work(connection);
-    const bool leading = work.exec_params1("SELECT pg_try_advisory_lock($1)", settings_.lock_key)[0].as<bool>();
+    const bool leading =
+        work.exec_params1("SELECT pg_try_advisory_lock($1)", settings_.lock_key)[0].as<bool>();
     work.commit();
     if (leading && !settings_.notify_channel.empty())
       listener_ = std::make_unique<Listener>(connection, settings_.notify_channel);
