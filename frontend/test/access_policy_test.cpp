@@ -10,6 +10,7 @@
 #include "auth/actor_context.h"
 #include "auth/request_authorizer.h"
 #include "domain/inventory_service.h"
+#include "fake_dead_letter_repository.h"
 #include "fake_inventory_repository.h"
 #include "handlers/dead_letter_handlers.h"
 #include "handlers/operations_handlers.h"
@@ -20,11 +21,6 @@
 namespace inventory {
 namespace {
 
-class NoDeadLetters : public DeadLetterRepository {
- public:
-  RedriveResult Redrive(std::int64_t) override { return {}; }
-};
-
 TEST(AccessPolicy, EveryRegisteredRouteHasAnExplicitRule) {
   testing::FakeInventoryRepository repository;
   InventoryService service{repository};
@@ -34,7 +30,7 @@ TEST(AccessPolicy, EveryRegisteredRouteHasAnExplicitRule) {
   AddOperationsRoutes(router, OperationsContext{repository, metrics, "1.0", draining});
   AddStockRoutes(router, service);
   AddReservationRoutes(router, service, metrics);
-  NoDeadLetters dead_letters;
+  testing::FakeDeadLetterRepository dead_letters;
   AddDeadLetterRoutes(router, dead_letters);
   EXPECT_EQ(RequiredAccess("POST", "/v1/admin/dead-letters/{dead_letter_id}/retry", {}), Access::Admin);
   for (const auto& route : router.routes()) {

@@ -12,7 +12,9 @@
 
 #include "auth/access_policy.h"
 #include "domain/inventory_service.h"
+#include "fake_dead_letter_repository.h"
 #include "fake_inventory_repository.h"
+#include "handlers/dead_letter_handlers.h"
 #include "handlers/operations_handlers.h"
 #include "handlers/reservation_handlers.h"
 #include "handlers/stock_handlers.h"
@@ -35,9 +37,11 @@ class OpenApiDocumentTest : public ::testing::Test {
     AddOperationsRoutes(router, OperationsContext{repository, metrics, "1.0", draining});
     AddStockRoutes(router, service);
     AddReservationRoutes(router, service, metrics);
+    AddDeadLetterRoutes(router, dead_letters);
   }
 
   testing::FakeInventoryRepository repository;
+  testing::FakeDeadLetterRepository dead_letters;
   InventoryService service{repository};
   Metrics metrics;
   std::atomic<bool> draining{false};
