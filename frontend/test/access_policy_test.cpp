@@ -10,6 +10,7 @@
 #include "auth/actor_context.h"
 #include "auth/request_authorizer.h"
 #include "domain/inventory_service.h"
+#include "execution/reservation_coalescer.h"
 #include "fake_dead_letter_repository.h"
 #include "fake_inventory_repository.h"
 #include "handlers/dead_letter_handlers.h"
@@ -17,6 +18,8 @@
 #include "handlers/request_pipeline.h"
 #include "handlers/reservation_handlers.h"
 #include "handlers/stock_handlers.h"
+#include "inline_job_runner.h"
+#include "pipeline_test_support.h"
 
 namespace inventory {
 namespace {
@@ -24,12 +27,15 @@ namespace {
 TEST(AccessPolicy, EveryRegisteredRouteHasAnExplicitRule) {
   testing::FakeInventoryRepository repository;
   InventoryService service{repository};
+  testing::InlineJobRunner database_work;
+  SteadyClock clock;
+  ReservationCoalescer coalescer{repository, database_work, clock, CoalescerSettings{}};
   Metrics metrics;
   std::atomic<bool> draining{false};
   Router router;
   AddOperationsRoutes(router, OperationsContext{repository, metrics, "1.0", draining});
   AddStockRoutes(router, service);
-  AddReservationRoutes(router, service, metrics);
+  AddReservationRoutes(router, service, coalescer, metrics);
   testing::FakeDeadLetterRepository dead_letters;
   AddDeadLetterRoutes(router, dead_letters);
   EXPECT_EQ(RequiredAccess("POST", "/v1/admin/dead-letters/{dead_letter_id}/retry", {}), Access::Admin);
@@ -99,7 +105,7 @@ class AuthorizedPipelineTest : public ::testing::Test {
   AuthorizedPipelineTest() {
     AddOperationsRoutes(router, OperationsContext{repository, metrics, "1.0", draining});
     AddStockRoutes(router, service);
-    AddReservationRoutes(router, service, metrics);
+    AddReservationRoutes(router, service, coalescer, metrics);
     router.Add({"GET", "/test/actor", BodyKind::None, {}, [](const HttpRequest&) {
                   HttpResponse response;
                   response.body = CurrentActor().value_or("<none>");
@@ -116,7 +122,7 @@ class AuthorizedPipelineTest : public ::testing::Test {
     request.internal_listener = internal;
     request.body = body;
     request.content_type = body.empty() ? "" : "application/json";
-    return pipeline_to_use.Handle(request);
+    return testing::HandleNow(pipeline_to_use, request);
   }
 
   static std::string Header(const HttpResponse& response, const std::string& name) {
@@ -128,6 +134,9 @@ class AuthorizedPipelineTest : public ::testing::Test {
 
   testing::FakeInventoryRepository repository;
   InventoryService service{repository};
+  testing::InlineJobRunner database_work;
+  SteadyClock clock;
+  ReservationCoalescer coalescer{repository, database_work, clock, CoalescerSettings{}};
   Metrics metrics;
   std::atomic<bool> draining{false};
   Router router;
@@ -137,9 +146,12 @@ class AuthorizedPipelineTest : public ::testing::Test {
   RequestAuthorizer authorizer{&fake, AuthorizerSettings{}};
   RequestAuthorizer internal_only{&fake, AuthorizerSettings{{}, true}};
   RequestAuthorizer off{nullptr, AuthorizerSettings{}};
-  RequestPipeline pipeline{router, metrics, logger, PipelineSettings{1024, 3}, draining, authorizer};
-  RequestPipeline split_pipeline{router, metrics, logger, PipelineSettings{1024, 3}, draining, internal_only};
-  RequestPipeline open_pipeline{router, metrics, logger, PipelineSettings{1024, 3}, draining, off};
+  RequestPipeline pipeline{router,   metrics,       logger,    PipelineSettings{1024, 3},
+                           draining, database_work, authorizer};
+  RequestPipeline split_pipeline{router,   metrics,       logger,       PipelineSettings{1024, 3},
+                                 draining, database_work, internal_only};
+  RequestPipeline open_pipeline{router,   metrics,       logger, PipelineSettings{1024, 3},
+                                draining, database_work, off};
 };
 
 TEST_F(AuthorizedPipelineTest, MissingTokenIs401WithAChallenge) {
@@ -184,8 +196,11 @@ TEST_F(AuthorizedPipelineTest, TheSubjectIsTheActorForTheRequestOnly) {
 }
 
 TEST_F(AuthorizedPipelineTest, InternalListenerRuleKeepsWritesOffThePublicListener) {
-  EXPECT_EQ(Send(split_pipeline, "POST", "/v1/admin/expire-reservations", "Bearer ann:inventory:admin").status, 403);
-  EXPECT_EQ(Send(split_pipeline, "POST", "/v1/admin/expire-reservations", "Bearer ann:inventory:admin", true).status,
+  EXPECT_EQ(
+      Send(split_pipeline, "POST", "/v1/admin/expire-reservations", "Bearer ann:inventory:admin").status,
+      403);
+  EXPECT_EQ(Send(split_pipeline, "POST", "/v1/admin/expire-reservations", "Bearer ann:inventory:admin", true)
+                .status,
             200);
   EXPECT_EQ(Send(split_pipeline, "GET", "/v1/stock", "Bearer ann:inventory:read").status, 200);
 }

@@ -1,5 +1,5 @@
 # tests/kafka/any_order.sh (sourced by run.sh): order events that travel on different topics arrive
-# in any order (every pair in both orders is covered by pgtap/10_kafka_input.sql; here through real
+# in any order (every pair in both orders is covered by pgtap/11_kafka_input.sql; here through real
 # topics): a payment, a ship, a cancel before their order.created; a parked event whose order never
 # comes expires into the dead letters (KAFKA_PARK_TIMEOUT_MS=3000) and is published; then the
 # re-drive of dead letters over REST: refused while its cause remains, applied once after the fix.

@@ -1,4 +1,4 @@
--- 10_kafka_input.sql: Kafka input of version 1.2: inventory_consume_batch (identity and content
+-- 11_kafka_input.sql: Kafka input of version 1.2: inventory_consume_batch (identity and content
 -- fingerprint instead of position, regressions of positions, order events in any order with parked
 -- events, dead letters that wait for publication), inventory_sweep_parked_events,
 -- inventory_forget_consumed_messages, the dead-letter publication lease, inventory_redrive_dead_letter
