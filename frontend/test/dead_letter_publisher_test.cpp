@@ -94,6 +94,21 @@ TEST(DeadLetterPublisher, ARefusingTopicLeavesThemWaitingWithTheReason) {
   EXPECT_EQ(h.store.published, (std::vector<std::int64_t>{1}));
 }
 
+TEST(DeadLetterPublisher, ATimedOutDeliveryIsExplainedByTheTopicsMetadata) {
+  Harness h;
+  h.publisher.refused_topics = {"dlq"};
+  h.publisher.topic_error = "Broker: Unknown topic or partition";
+  h.store.waiting = {Letter(1)};
+  h.dead_letters.PublishOnce();
+  EXPECT_EQ(h.store.errors[0],
+            "Broker: Topic authorization failed (the topic's metadata: Broker: Unknown topic or partition)");
+  // A topic error that only repeats the delivery report's is not said twice.
+  h.publisher.topic_error = "Broker: Topic authorization failed";
+  h.store.waiting = {Letter(1)};
+  h.dead_letters.PublishOnce();
+  EXPECT_EQ(h.store.errors[1], "Broker: Topic authorization failed");
+}
+
 TEST(DeadLetterPublisher, NothingWaitingIsNoWork) {
   Harness h;
   EXPECT_EQ(h.dead_letters.PublishOnce(), 0);

@@ -23,6 +23,7 @@ class FakePublisher : public MessagePublisher {
   std::set<std::string> refused_topics;
   std::atomic<bool> hold_answers{false};  // while true, Poll answers nothing
   std::atomic<int> purges{0};
+  std::string topic_error;  // what TopicError answers
 
   std::shared_ptr<PublishTicket> Publish(const std::vector<OutboundMessage>& messages) override {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -45,6 +46,7 @@ class FakePublisher : public MessagePublisher {
     }
   }
   bool Prepare(std::chrono::milliseconds) override { return true; }
+  std::string TopicError(const std::string&, std::chrono::milliseconds) override { return topic_error; }
   void Purge() override {
     std::lock_guard<std::mutex> lock(mutex_);
     ++purges;

@@ -40,11 +40,16 @@ for peer in bare refusing uncreatable; do
         "$(sql "SELECT kafka_partition, error_code FROM inventory.dead_letters WHERE message_key = 'malformed-$peer'")" "0|malformed"
     malformed_on_topic() { consume_raw inventory.dead-letter | grep -qP "^malformed-$peer\t"; }
     if [ "$peer" != bare ]; then
-        refused_logged() { grep -q '"message":"dead-letter topic refused dead letters' "$work/peer-$peer.log"; }
+        # The reason names the broker's error for the topic, not only a delivery timeout.
+        case $peer in
+            refusing) topic_reason="Topic authorization failed" ;;
+            *) topic_reason="Unknown topic or partition" ;;
+        esac
+        refused_logged() { grep '"message":"dead-letter topic refused dead letters' "$work/peer-$peer.log" | grep -q "$topic_reason"; }
         if wait_until 30 refused_logged; then
             pass "$peer peer: the refusal is logged as an error with its reason: $(grep -m1 'dead-letter topic refused' "$work/peer-$peer.log" | jq -r .reason)"
         else
-            fail "$peer peer: the refusal is logged"
+            fail "$peer peer: the refusal is logged with the topic's error ($topic_reason)" "$(grep -m1 'dead-letter topic refused' "$work/peer-$peer.log" | jq -r .reason)"
         fi
         failures=$(metric "$base" inventory_dead_letter_publish_failures_total)
         if [ "${failures:-0}" -ge 1 ]; then pass "$peer peer: inventory_dead_letter_publish_failures_total counts it ($failures)"; else fail "$peer peer: failures metric" "$failures"; fi

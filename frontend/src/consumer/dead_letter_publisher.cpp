@@ -5,6 +5,12 @@
 #include <thread>
 
 namespace inventory {
+namespace {
+
+// How long a refusal waits for the topic's metadata that explains it.
+constexpr std::chrono::milliseconds kTopicErrorTimeout(1000);
+
+}  // namespace
 
 DeadLetterPublisher::DeadLetterPublisher(DeadLetterPublisherSettings settings, DeadLetterStore& store,
                                          MessagePublisher& publisher, JsonLogger& logger)
@@ -66,6 +72,9 @@ int DeadLetterPublisher::PublishOnce() {
     return static_cast<int>(letters.size());
   }
   failures_ += failed.size();
+  const std::string topic_error = publisher_.TopicError(settings_.topic, kTopicErrorTimeout);
+  if (!topic_error.empty() && topic_error != first_error)
+    first_error += " (the topic's metadata: " + topic_error + ")";
   store_.MarkFailed(failed, first_error, backoff_);
   logger_.Error("dead-letter topic refused dead letters; they wait in inventory.dead_letters",
                 {{"topic", settings_.topic},

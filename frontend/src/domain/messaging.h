@@ -59,6 +59,10 @@ class MessagePublisher {
   // Connects and loads the cluster's metadata ahead of the first message, so the first batch does
   // not pay for it; false when the broker did not answer within timeout (publishing still works).
   virtual bool Prepare(std::chrono::milliseconds timeout) = 0;
+  // The error the cluster's metadata gives for the topic (authorization failed, unknown topic), as
+  // text; empty when there is none or the broker did not answer within timeout. A delivery report
+  // often says only that the message timed out; this says why.
+  virtual std::string TopicError(const std::string& topic, std::chrono::milliseconds timeout) = 0;
 
   // Sends the messages in order and waits until the broker acknowledged or refused each one.
   std::vector<std::string> PublishAndWait(const std::vector<OutboundMessage>& messages) {

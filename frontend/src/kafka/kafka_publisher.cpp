@@ -146,6 +146,25 @@ bool KafkaPublisher::Prepare(std::chrono::milliseconds timeout) {
   return result == RdKafka::ERR_NO_ERROR;
 }
 
+std::string KafkaPublisher::TopicError(const std::string& topic, std::chrono::milliseconds timeout) {
+  std::string create_error;
+  const std::unique_ptr<RdKafka::Topic> handle(
+      RdKafka::Topic::create(producer_.get(), topic, nullptr, create_error));
+  if (!handle)
+    return create_error;
+  RdKafka::Metadata* raw = nullptr;
+  const RdKafka::ErrorCode result =
+      producer_->metadata(false, handle.get(), &raw, static_cast<int>(timeout.count()));
+  const std::unique_ptr<RdKafka::Metadata> metadata(raw);
+  if (result != RdKafka::ERR_NO_ERROR || !metadata)
+    return "";
+  for (const RdKafka::TopicMetadata* described : *metadata->topics()) {
+    if (described->topic() == topic && described->err() != RdKafka::ERR_NO_ERROR)
+      return RdKafka::err2str(described->err());
+  }
+  return "";
+}
+
 int KafkaPublisher::Flush(std::chrono::milliseconds timeout) {
   producer_->flush(static_cast<int>(timeout.count()));
   return producer_->outq_len();

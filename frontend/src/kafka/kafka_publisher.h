@@ -26,6 +26,7 @@ class KafkaPublisher : public MessagePublisher {
   void Poll(std::chrono::milliseconds timeout) override;
   void Purge() override;
   bool Prepare(std::chrono::milliseconds timeout) override;
+  std::string TopicError(const std::string& topic, std::chrono::milliseconds timeout) override;
   // Waits up to timeout for messages still queued; returns how many are left.
   int Flush(std::chrono::milliseconds timeout);
 
