@@ -23,9 +23,12 @@ TEST(OutboxBatch, MessageCarriesKeyAndEventIdHeader) {
 TEST(OutboxBatch, AcknowledgesDeliveredEventsOnly) {
   const std::vector<OutboxEvent> events = {Event(1, "a"), Event(2, "b"), Event(3, "a"), Event(4, "c"),
                                            Event(5, "b")};
-  EXPECT_EQ(AcknowledgedSeqs(events, {"", "", "", "", ""}), (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
+  std::unordered_set<std::string> failed;
+  EXPECT_EQ(AcknowledgedSeqs(events, {"", "", "", "", ""}, failed), (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
   // b failed at seq 2: seq 5 (same product) waits, so the retry resends b's events in order.
-  EXPECT_EQ(AcknowledgedSeqs(events, {"", "timed out", "", "", ""}), (std::vector<std::int64_t>{1, 3, 4}));
+  EXPECT_EQ(AcknowledgedSeqs(events, {"", "timed out", "", "", ""}, failed), (std::vector<std::int64_t>{1, 3, 4}));
+  // ... and so do b's events in the batches that were in flight behind it.
+  EXPECT_EQ(AcknowledgedSeqs({Event(6, "b"), Event(7, "a")}, {"", ""}, failed), (std::vector<std::int64_t>{7}));
 }
 
 TEST(OutboxBatch, ArrayLiteral) {

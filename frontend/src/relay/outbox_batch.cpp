@@ -1,8 +1,6 @@
 // outbox_batch.cpp: outbox row to Kafka message, and the acknowledgement rule.
 #include "relay/outbox_batch.h"
 
-#include <unordered_set>
-
 namespace inventory {
 
 OutboundMessage ToOutboundMessage(const OutboxEvent& event) {
@@ -18,9 +16,9 @@ OutboundMessage ToOutboundMessage(const OutboxEvent& event) {
 }
 
 std::vector<std::int64_t> AcknowledgedSeqs(const std::vector<OutboxEvent>& events,
-                                           const std::vector<std::string>& results) {
+                                           const std::vector<std::string>& results,
+                                           std::unordered_set<std::string>& failed_keys) {
   std::vector<std::int64_t> seqs;
-  std::unordered_set<std::string> failed_keys;
   for (std::size_t i = 0; i < events.size() && i < results.size(); ++i) {
     if (!results[i].empty()) {
       failed_keys.insert(events[i].key);

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "domain/messaging.h"
@@ -30,8 +31,10 @@ OutboundMessage ToOutboundMessage(const OutboxEvent& event);
 // The seqs that may be deleted after a publish: the delivered events, except that after a failed
 // event nothing later with the same key is acknowledged, so a retry sends that product's events
 // again in their original order. results has one entry per event (empty = delivered).
+// failed_keys carries the keys that failed from one batch to the later batches of a pipeline.
 std::vector<std::int64_t> AcknowledgedSeqs(const std::vector<OutboxEvent>& events,
-                                           const std::vector<std::string>& results);
+                                           const std::vector<std::string>& results,
+                                           std::unordered_set<std::string>& failed_keys);
 
 // {1,2,3} as a PostgreSQL array literal.
 std::string BigintArrayLiteral(const std::vector<std::int64_t>& values);
