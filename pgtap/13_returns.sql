@@ -10,7 +10,7 @@
 -- Runs in one transaction that is rolled back; uses only products named 'tap-13-*'.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(35);
+SELECT plan(36);
 \ir include/helpers.sql
 
 -- The id of an order's only reservation.
@@ -76,19 +76,20 @@ SELECT results_eq(
               7::bigint, 2::bigint, 5::bigint, 10::bigint)$$,
     'a restocked return adds to on_hand and returns the shipped and returned totals with the stock row');
 SELECT results_eq(
-    $$SELECT reason, on_hand_delta, reserved_delta, on_hand_after, note, order_id, reservation_id, actor
+    $$SELECT reason, on_hand_delta, reserved_delta, on_hand_after, returned_quantity, note, order_id, reservation_id, actor
         FROM inventory.ledger WHERE product_id = 'tap-13-a' ORDER BY version DESC LIMIT 1$$,
-    $$VALUES ('return'::text, 1::bigint, 0::bigint, 7::bigint, 'customer changed their mind'::text, 'tap-13-o1'::text,
-              pg_temp.tap_id('tap-13-o1'), 'user:7'::text)$$,
-    'one ledger row: reason return, the units back in on_hand, the reason as note, order, reservation and actor');
+    $$VALUES ('return'::text, 1::bigint, 0::bigint, 7::bigint, 1::bigint, 'customer changed their mind'::text,
+              'tap-13-o1'::text, pg_temp.tap_id('tap-13-o1'), 'user:7'::text)$$,
+    'one ledger row: reason return, the units back in on_hand and as returned_quantity, the reason as note, order, reservation and actor');
 SELECT results_eq(
-    $$SELECT type, payload->>'reason', (payload->>'onHand')::bigint, (payload->>'previousQuantity')::bigint,
-             (payload->>'newQuantity')::bigint, payload->>'orderId', (payload->>'reservationId')::uuid
+    $$SELECT type, payload->>'reason', (payload->>'returnedQuantity')::bigint, (payload->>'onHand')::bigint,
+             (payload->>'previousQuantity')::bigint, (payload->>'newQuantity')::bigint, payload->>'orderId',
+             (payload->>'reservationId')::uuid
         FROM inventory.outbox WHERE aggregateid = 'tap-13-a'
          AND version = (SELECT version FROM inventory.stock WHERE product_id = 'tap-13-a')$$,
-    $$VALUES ('inventory.updated'::text, 'return'::text, 7::bigint, 4::bigint, 5::bigint, 'tap-13-o1'::text,
+    $$VALUES ('inventory.updated'::text, 'return'::text, 1::bigint, 7::bigint, 4::bigint, 5::bigint, 'tap-13-o1'::text,
               pg_temp.tap_id('tap-13-o1'))$$,
-    'one inventory.updated event with the reason, the stock after and availability before and after');
+    'one inventory.updated event with the reason, the returned units, the stock after and availability before and after');
 SELECT results_eq(
     $$SELECT status, quantity, returned_quantity FROM inventory.reservations WHERE id = pg_temp.tap_id('tap-13-o1')$$,
     $$VALUES ('shipped'::text, 4::bigint, 1::bigint)$$,
@@ -101,12 +102,17 @@ SELECT results_eq(
     $$VALUES (3::bigint, 7::bigint)$$,
     'a written-off return counts towards the returned total and leaves on_hand alone');
 SELECT results_eq(
-    $$SELECT reason, on_hand_delta, reserved_delta, note FROM inventory.ledger
+    $$SELECT reason, on_hand_delta, reserved_delta, returned_quantity, note FROM inventory.ledger
        WHERE product_id = 'tap-13-a' ORDER BY version DESC LIMIT 1$$,
-    $$VALUES ('write_off'::text, 0::bigint, 0::bigint, 'arrived broken'::text)$$,
-    'one ledger row with reason write_off and no delta');
-SELECT is((SELECT count(*) FROM inventory.outbox WHERE aggregateid = 'tap-13-a' AND payload->>'reason' = 'write_off'),
-          1::bigint, '... and one event');
+    $$VALUES ('write_off'::text, 0::bigint, 0::bigint, 2::bigint, 'arrived broken'::text)$$,
+    'one ledger row with reason write_off, no delta, and the units in returned_quantity');
+SELECT results_eq(
+    $$SELECT count(*), min(payload->>'returnedQuantity') FROM inventory.outbox
+       WHERE aggregateid = 'tap-13-a' AND payload->>'reason' = 'write_off'$$,
+    $$VALUES (1::bigint, '2'::text)$$, '... and one event with returnedQuantity');
+SELECT is_empty($$SELECT 1 FROM inventory.ledger WHERE product_id = 'tap-13-a' AND returned_quantity IS NOT NULL
+                   AND reason NOT IN ('return', 'write_off')$$,
+                'other ledger rows have no returned_quantity');
 
 -- Never more than was shipped, over all returns ---------------------------------------------------
 

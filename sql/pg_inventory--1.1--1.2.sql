@@ -90,6 +90,12 @@ ALTER TABLE inventory.reservations ADD COLUMN returned_quantity bigint NOT NULL 
 COMMENT ON COLUMN inventory.reservations.returned_quantity IS
 'Units of a shipped reservation returned so far (inventory_return), restocked or written off; never more than quantity';
 
+-- A write-off changes no stock, so the ledger keeps the units of a return in a column of their own
+-- (set for reasons return and write_off only).
+ALTER TABLE inventory.ledger ADD COLUMN returned_quantity bigint;
+COMMENT ON COLUMN inventory.ledger.returned_quantity IS
+'Units of a shipped reservation that came back, for reasons return (restocked) and write_off (not restocked); NULL otherwise';
+
 -- Request ids of stock changes: the first call of restock, adjust or set_stock with a request id
 -- records what it asked and the stock row it returned; a repeat returns that row. Keyed by
 -- product, like the stock it is about, so it distributes with it.

@@ -63,6 +63,7 @@ typedef enum FlushSlot
 	SLOT_LEDGER_ORDER,
 	SLOT_LEDGER_RESERVATION,
 	SLOT_LEDGER_ACTOR,
+	SLOT_LEDGER_RETURNED,
 	SLOT_EVENT_ID,
 	SLOT_EVENT_TOPIC,
 	SLOT_EVENT_PRODUCT,
@@ -115,6 +116,7 @@ static const SlotDefinition Slots[FLUSH_NSLOTS] = {
 	[SLOT_LEDGER_ORDER] = {"ledger_order", TEXTOID},
 	[SLOT_LEDGER_RESERVATION] = {"ledger_reservation", UUIDOID},
 	[SLOT_LEDGER_ACTOR] = {"ledger_actor", TEXTOID},
+	[SLOT_LEDGER_RETURNED] = {"ledger_returned", INT8OID},
 	[SLOT_EVENT_ID] = {"event_id", UUIDOID},
 	[SLOT_EVENT_TOPIC] = {"event_topic", TEXTOID},
 	[SLOT_EVENT_PRODUCT] = {"event_product", TEXTOID},
@@ -227,11 +229,12 @@ static const FlushPart Parts[FLUSH_NPARTS] = {
 		NULL,
 		", ledger_rows AS ("
 		"  INSERT INTO inventory.ledger (product_id, warehouse, version, on_hand_delta, reserved_delta,"
-		"         on_hand_after, reserved_after, reason, note, order_id, reservation_id, actor)"
+		"         on_hand_after, reserved_after, reason, note, order_id, reservation_id, actor,"
+		"         returned_quantity)"
 		"  SELECT * FROM ",
 		" AS l(product_id, warehouse, version, on_hand_delta, reserved_delta, on_hand_after,"
-		"      reserved_after, reason, note, order_id, reservation_id, actor)", "", "", ")",
-		SLOT_LEDGER_PRODUCT, SLOT_LEDGER_ACTOR},
+		"      reserved_after, reason, note, order_id, reservation_id, actor, returned_quantity)", "", "", ")",
+		SLOT_LEDGER_PRODUCT, SLOT_LEDGER_RETURNED},
 	[PART_EVENTS] = {
 		NULL,
 		", event_rows AS ("
@@ -261,6 +264,17 @@ static const FlushPart PreviousStockPart = {
 	" AND s.product_id = ANY ({stock_product})",
 	" RETURNING 1)",
 	SLOT_STOCK_PRODUCT, SLOT_STOCK_THRESHOLD};
+
+/* The ledger part for the previous version's tables, whose ledger has no returned_quantity. */
+static const FlushPart PreviousLedgerPart = {
+	NULL,
+	", ledger_rows AS ("
+	"  INSERT INTO inventory.ledger (product_id, warehouse, version, on_hand_delta, reserved_delta,"
+	"         on_hand_after, reserved_after, reason, note, order_id, reservation_id, actor)"
+	"  SELECT * FROM ",
+	" AS l(product_id, warehouse, version, on_hand_delta, reserved_delta, on_hand_after,"
+	"      reserved_after, reason, note, order_id, reservation_id, actor)", "", "", ")",
+	SLOT_LEDGER_PRODUCT, SLOT_LEDGER_ACTOR};
 
 /* A part of up to this many rows reads scalars in a VALUES list; more rows read arrays. */
 #define FLUSH_SCALAR_ROWS 4
@@ -441,6 +455,8 @@ RecordStockChange(ChangeBuffer *buffer, StockRow *row, const StockChange *change
 	AppendText(buffer, SLOT_LEDGER_ORDER, change->order_id);
 	AppendUuid(buffer, SLOT_LEDGER_RESERVATION, change->reservation_id);
 	AppendText(buffer, SLOT_LEDGER_ACTOR, actor);
+	QueueValue(buffer, SLOT_LEDGER_RETURNED, Int64GetDatum(change->returned_after - change->returned_before),
+			   change->reservation_write != RESERVATION_RETURN);
 
 	AppendEvent(buffer, row, change, InventoryUpdatedTopic, "inventory.updated", previous);
 	alert = AlertType(previous, row);
@@ -645,9 +661,13 @@ PrepareFlushPlan(const int *rows)
 	initStringInfo(&sql);
 	for (kind = 0; kind < FLUSH_NPARTS; kind++)
 	{
-		const FlushPart *part = kind == PART_STOCK && InstalledSchema == SCHEMA_PREVIOUS ?
-			&PreviousStockPart : &Parts[kind];
+		const FlushPart *part = &Parts[kind];
 		bool		many = rows[kind] > FLUSH_SCALAR_ROWS;
+
+		if (InstalledSchema == SCHEMA_PREVIOUS && kind == PART_STOCK)
+			part = &PreviousStockPart;
+		else if (InstalledSchema == SCHEMA_PREVIOUS && kind == PART_LEDGER)
+			part = &PreviousLedgerPart;
 
 		if (rows[kind] == 0)
 			continue;
