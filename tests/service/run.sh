@@ -181,8 +181,6 @@ request GET "/v1/reservations/$reservation_id"
 expect "GET reservation" 200 ".id == \"$reservation_id\" and .quantity == 3"
 request GET /v1/orders/order-1/reservations
 expect "GET order reservations" 200 '(.reservations | length) == 2'
-request POST "/v1/reservations/$reservation_id/ship"
-expect_problem "shipping an active reservation is an invalid transition" 409
 request POST "/v1/reservations/$reservation_id/confirm"
 expect "confirm a reservation" 200 '.status == "confirmed" and .expires_at == null'
 request POST "/v1/reservations/$reservation_id/ship"
@@ -196,6 +194,11 @@ expect "reserve with a ttl" 201
 request POST /v1/orders/order-4/confirm; expect "confirm an order" 200 '.reservations[0].status == "confirmed"'
 request POST /v1/orders/order-4/ship; expect "ship an order" 200 '.reservations[0].status == "shipped"'
 request GET /v1/stock/imp-3; expect "shipping took stock out" 200 '.on_hand == 7 and .reserved == 0'
+json POST /v1/reservations '{"order_id": "order-6", "lines": [{"product_id": "imp-3", "quantity": 1}]}'
+direct_id=$(jq -r '.reservations[0].id' <<<"$body")
+request POST "/v1/reservations/$direct_id/ship"
+expect "ship an active reservation without a confirm" 200 '.status == "shipped" and .expires_at == null'
+request GET /v1/stock/imp-3; expect "the direct ship took stock out" 200 '.on_hand == 6 and .reserved == 0'
 json PUT /v1/stock/held/main '{"on_hand": 5}'
 json POST /v1/reservations '{"order_id": "order-5", "lines": [{"product_id": "held", "quantity": 4}]}'
 json PUT /v1/stock/held/main '{"on_hand": 2}'
