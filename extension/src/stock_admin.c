@@ -5,7 +5,7 @@
  *    refuses a change that would leave on_hand below reserved (IN006) after expiring as many
  *    overdue reservations as the change needs, and writes the change through the change buffer.
  *    Restock, adjust and set_stock take an optional request id that makes a repeat return the
- *    first call's result (stock_requests.c); remove is a no-op on repeat only through IN002.
+ *    first call's result (stock_requests.c); a repeated remove fails with IN002.
  *
  * Locking: one stock row, locked before anything is read from it. A row that set_stock creates
  * takes its version from the ledger under its lock, after any concurrent remove of the same row
