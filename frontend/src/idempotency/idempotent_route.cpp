@@ -1,0 +1,45 @@
+// idempotent_route.cpp: claim, run through the store, answer (first or replayed).
+#include "idempotency/idempotent_route.h"
+
+#include <utility>
+
+#include "auth/actor_context.h"
+#include "idempotency/request_key.h"
+
+namespace inventory {
+
+std::optional<IdempotencyClaim> ClaimOf(const HttpRequest& request) {
+  if (!request.idempotency_key)
+    return std::nullopt;
+  return IdempotencyClaim{CurrentActor().value_or(""), ParseIdempotencyKey(*request.idempotency_key),
+                          RequestFingerprint(request.method, request.raw_path, request.content_type, request.body)};
+}
+
+StoredResponse ToStoredResponse(const HttpResponse& response) {
+  return StoredResponse{response.status, response.body.empty() ? "" : response.content_type, response.body};
+}
+
+HttpResponse ReplayedResponse(const StoredResponse& stored) {
+  HttpResponse response;
+  response.status = stored.status;
+  response.content_type = stored.content_type;
+  response.body = stored.body;
+  response.headers.emplace_back("Idempotent-Replayed", "true");
+  return response;
+}
+
+Handler Idempotent(IdempotencyStore& store, Handler handler) {
+  return [&store, handler = std::move(handler)](const HttpRequest& request) -> HttpResponse {
+    const auto claim = ClaimOf(request);
+    if (!claim)
+      return handler(request);
+    std::optional<HttpResponse> first;
+    const auto result = store.Run(*claim, [&] {
+      first = handler(request);
+      return ToStoredResponse(*first);
+    });
+    return result.replayed ? ReplayedResponse(result.response) : std::move(*first);
+  };
+}
+
+}  // namespace inventory
