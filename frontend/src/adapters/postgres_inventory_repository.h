@@ -33,13 +33,18 @@ class PostgresInventoryRepository final : public InventoryRepository, public Res
   std::vector<Reservation> ReservationsOfOrder(const std::string& order_id) override;
   std::vector<Reservation> MoveReservation(const std::string& reservation_id, Transition transition) override;
   std::vector<Reservation> MoveOrder(const std::string& order_id, Transition transition) override;
+  ReturnResult ReturnUnits(const std::string& reservation_id, const ReturnRequest& request) override;
   std::int64_t ExpireReservations(int max_rows) override;
   std::optional<std::string> ExtensionVersion() override;
 
  private:
-  // Runs operation on a leased connection; every failure leaves as a DomainError.
+  // Runs operation in the thread's UnitOfWork when one is open, else on a leased connection
+  // without a transaction block; every failure leaves as a DomainError.
   template <typename Operation>
   auto Run(Operation&& operation);
+  // The same, in a transaction of its own when no UnitOfWork is open (all of it or nothing).
+  template <typename Operation>
+  auto RunAtomically(Operation&& operation);
 
   ConnectionPool& pool_;
 };

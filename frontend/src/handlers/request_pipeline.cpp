@@ -15,6 +15,7 @@
 #include "handlers/json_mapping.h"
 #include "handlers/problem_mapper.h"
 #include "handlers/url_codec.h"
+#include "idempotency/idempotent_route.h"
 
 namespace inventory {
 namespace {
@@ -110,6 +111,18 @@ void AddAuthenticationOffWarning(HttpResponse& response) {
   }
 }
 
+// Counts a request as in flight from construction to destruction, however Finish leaves.
+class InFlightRelease {
+ public:
+  explicit InFlightRelease(std::atomic<int>& in_flight) : in_flight_(in_flight) {}
+  ~InFlightRelease() { --in_flight_; }
+  InFlightRelease(const InFlightRelease&) = delete;
+  InFlightRelease& operator=(const InFlightRelease&) = delete;
+
+ private:
+  std::atomic<int>& in_flight_;
+};
+
 // Why a job never reached its handler, as the problem the client gets.
 DomainError RefusalError(Refusal refusal, const PipelineSettings& settings) {
   switch (refusal) {
@@ -161,14 +174,16 @@ struct RequestPipeline::Exchange {
 
 RequestPipeline::RequestPipeline(const Router& router, Metrics& metrics, JsonLogger& logger,
                                  PipelineSettings settings, const std::atomic<bool>& draining,
-                                 JobRunner& database_work, const RequestAuthorizer& authorizer)
+                                 JobRunner& database_work, const RequestAuthorizer& authorizer,
+                                 IdempotencyStore* idempotency)
     : router_(router),
       metrics_(metrics),
       logger_(logger),
       settings_(settings),
       draining_(draining),
       database_work_(database_work),
-      authorizer_(authorizer) {}
+      authorizer_(authorizer),
+      idempotency_(idempotency) {}
 
 void RequestPipeline::Handle(HttpRequest request, Respond respond) {
   ++in_flight_;
@@ -255,7 +270,9 @@ void RequestPipeline::Start(const Route& route, HttpRequest& request,
     HttpResponse response;
     try {
       const ActorScope worker_actor_scope(actor);
-      response = route.handler(*moved);
+      response = idempotency_ != nullptr && route.method != "GET"
+                     ? RunIdempotently(*idempotency_, route.handler, *moved)
+                     : route.handler(*moved);
     } catch (...) {
       response = FailureResponse(std::current_exception(), *exchange);
     }
@@ -286,6 +303,7 @@ HttpResponse RequestPipeline::FailureResponse(std::exception_ptr failure, const 
 }
 
 void RequestPipeline::Finish(Exchange& exchange, HttpResponse response) {
+  const InFlightRelease release(in_flight_);
   if (exchange.route_label == "/ready" && !authorizer_.authentication_enabled())
     AddAuthenticationOffWarning(response);
   response.headers.emplace_back("X-Request-Id", exchange.request_id);
@@ -303,7 +321,6 @@ void RequestPipeline::Finish(Exchange& exchange, HttpResponse response) {
                              {"status", response.status},
                              {"duration_ms", seconds * 1000.0}});
   }
-  --in_flight_;
   exchange.respond(std::move(response));
 }
 

@@ -28,18 +28,27 @@ HttpResponse ReplayedResponse(const StoredResponse& stored) {
   return response;
 }
 
-Handler Idempotent(IdempotencyStore& store, Handler handler) {
-  return [&store, handler = std::move(handler)](const HttpRequest& request) -> HttpResponse {
-    const auto claim = ClaimOf(request);
-    if (!claim)
-      return handler(request);
-    std::optional<HttpResponse> first;
-    const auto result = store.Run(*claim, [&] {
-      first = handler(request);
-      return ToStoredResponse(*first);
-    });
-    return result.replayed ? ReplayedResponse(result.response) : std::move(*first);
-  };
+HttpResponse RunIdempotently(IdempotencyStore& store, const RouteHandler& handler, const HttpRequest& request) {
+  const auto claim = ClaimOf(request);
+  if (!claim)
+    return handler(request);
+  std::optional<HttpResponse> first;
+  const auto result = store.Run(*claim, [&] {
+    first = handler(request);
+    return ToStoredResponse(*first);
+  });
+  return result.replayed ? ReplayedResponse(result.response) : std::move(*first);
+}
+
+std::shared_ptr<const ReservationKey> ReservationKeyOf(
+    const HttpRequest& request, std::function<HttpResponse(const ReservationOutcome&)> render) {
+  auto claim = ClaimOf(request);
+  if (!claim)
+    return nullptr;
+  return std::make_shared<const ReservationKey>(ReservationKey{
+      std::move(*claim), [render = std::move(render)](const ReservationOutcome& outcome) {
+        return ToStoredResponse(render(outcome));
+      }});
 }
 
 }  // namespace inventory
