@@ -47,14 +47,17 @@ start_watchdog 600
 sql() { psql -X -q -At -h 127.0.0.1 -p "$pg_port" -U postgres -d "$database" -c "$1"; }
 
 # keyed METHOD PATH KEY [CONTENT_TYPE BODY]: one request with the key; sets $status, $body, $headers.
+# $answer names the files of the answer (set it in a background subshell, so parallel requests keep
+# theirs apart).
+answer=answer
 keyed() {
     local method=$1 path=$2 key=$3 content_type=${4:-} data=${5:-}
-    local args=(-sS -o "$work/body" -D "$work/headers" -w '%{http_code}' --max-time 20 -X "$method"
-                -H "Idempotency-Key: \"$key\"")
+    local args=(-sS -o "$work/$answer.body" -D "$work/$answer.headers" -w '%{http_code}' --max-time 20
+                -X "$method" -H "Idempotency-Key: \"$key\"")
     [ -n "$content_type" ] && args+=(-H "Content-Type: $content_type" --data-binary "$data")
     status=$(curl "${args[@]}" "$base$path" 2>/dev/null) || status=000
-    body=$(cat "$work/body" 2>/dev/null)
-    headers=$(tr -d '\r' <"$work/headers" 2>/dev/null)
+    body=$(cat "$work/$answer.body" 2>/dev/null)
+    headers=$(tr -d '\r' <"$work/$answer.headers" 2>/dev/null)
 }
 
 # plain METHOD PATH [CONTENT_TYPE BODY]: the same without a key.
@@ -215,7 +218,7 @@ psql -X -q -h 127.0.0.1 -p "$pg_port" -U postgres -d "$database" \
     -c "COMMIT" >/dev/null 2>&1 &
 locker=$!
 sleep 0.5
-( keyed POST /v1/stock/r-lock/main/restock lock-1 application/json '{"quantity": 5}'; echo "$status" >"$work/first-status" ) &
+( answer=first; keyed POST /v1/stock/r-lock/main/restock lock-1 application/json '{"quantity": 5}'; echo "$status" >"$work/first-status" ) &
 first=$!
 sleep 0.5
 started=$(date +%s%N)
@@ -248,13 +251,16 @@ check_equal "keys are kept 24 hours by default" \
 
 # --- many clients with keys through the reservation batch -------------------------------------------
 plain PUT /v1/stock/r-batch/main application/json '{"on_hand": 1000}'
+clients=()
 for i in $(seq 1 40); do
     order=$((i % 20))
-    ( keyed POST /v1/reservations "batch-$order" application/json \
+    ( answer=client-$i
+      keyed POST /v1/reservations "batch-$order" application/json \
           "{\"order_id\": \"r-b$order\", \"lines\": [{\"product_id\": \"r-batch\", \"quantity\": 1}]}"
       echo "$status $(replayed && echo replayed || echo first)" >"$work/batch-$i" ) &
+    clients+=($!)
 done
-wait
+wait "${clients[@]}"
 statuses=$(cat "$work"/batch-* | sort | uniq -c | tr -s ' ' | tr '\n' ';')
 check_equal "40 clients, 20 keys, one reservation per key" \
     "$(sql "SELECT count(*) || '/' || coalesce(sum(quantity), 0) FROM inventory.reservations WHERE product_id = 'r-batch'")" "20/20"

@@ -83,12 +83,13 @@ void DecodeRequest(const Route& route, const std::vector<std::string>& raw_param
 HttpResponse AccessDeniedResponse(const AccessDenied& denied, const std::string& instance,
                                   const std::string& request_id) {
   const bool unauthenticated = denied.status() == 401;
-  const nlohmann::json body = {{"type", unauthenticated ? "/problems/unauthenticated" : "/problems/forbidden"},
-                               {"title", unauthenticated ? "Unauthenticated" : "Forbidden"},
-                               {"status", denied.status()},
-                               {"detail", denied.what()},
-                               {"instance", instance},
-                               {"request_id", request_id}};
+  const nlohmann::json body = {
+      {"type", unauthenticated ? "/problems/unauthenticated" : "/problems/forbidden"},
+      {"title", unauthenticated ? "Unauthenticated" : "Forbidden"},
+      {"status", denied.status()},
+      {"detail", denied.what()},
+      {"instance", instance},
+      {"request_id", request_id}};
   HttpResponse response;
   response.status = denied.status();
   response.content_type = "application/problem+json";
@@ -103,7 +104,8 @@ constexpr const char* kAuthenticationOffWarning =
 
 // /ready stays 200 with authentication off (the service works), but says so to whoever looks.
 void AddAuthenticationOffWarning(HttpResponse& response) {
-  response.headers.emplace_back("Warning", std::string("299 inventory-svc \"") + kAuthenticationOffWarning + "\"");
+  response.headers.emplace_back("Warning",
+                                std::string("299 inventory-svc \"") + kAuthenticationOffWarning + "\"");
   auto body = nlohmann::json::parse(response.body, nullptr, false);
   if (body.is_object()) {
     body["warnings"] = nlohmann::json::array({kAuthenticationOffWarning});
@@ -111,16 +113,22 @@ void AddAuthenticationOffWarning(HttpResponse& response) {
   }
 }
 
-// Counts a request as in flight from construction to destruction, however Finish leaves.
+// Scope guard of Finish: the request stops counting as in flight however Finish leaves (a throwing
+// log line, metric or answer), and only once when Finish runs again for the same request.
 class InFlightRelease {
  public:
-  explicit InFlightRelease(std::atomic<int>& in_flight) : in_flight_(in_flight) {}
-  ~InFlightRelease() { --in_flight_; }
+  InFlightRelease(std::atomic<int>& in_flight, std::atomic<bool>& released)
+      : in_flight_(in_flight), released_(released) {}
+  ~InFlightRelease() {
+    if (!released_.exchange(true))
+      --in_flight_;
+  }
   InFlightRelease(const InFlightRelease&) = delete;
   InFlightRelease& operator=(const InFlightRelease&) = delete;
 
  private:
   std::atomic<int>& in_flight_;
+  std::atomic<bool>& released_;
 };
 
 // Why a job never reached its handler, as the problem the client gets.
@@ -170,6 +178,7 @@ struct RequestPipeline::Exchange {
   std::string route_label = "unmatched";
   std::string subject;
   Respond respond;
+  std::atomic<bool> released{false};  // no longer counted in flight (InFlightRelease)
 };
 
 RequestPipeline::RequestPipeline(const Router& router, Metrics& metrics, JsonLogger& logger,
@@ -303,7 +312,7 @@ HttpResponse RequestPipeline::FailureResponse(std::exception_ptr failure, const 
 }
 
 void RequestPipeline::Finish(Exchange& exchange, HttpResponse response) {
-  const InFlightRelease release(in_flight_);
+  const InFlightRelease release(in_flight_, exchange.released);
   if (exchange.route_label == "/ready" && !authorizer_.authentication_enabled())
     AddAuthenticationOffWarning(response);
   response.headers.emplace_back("X-Request-Id", exchange.request_id);
