@@ -60,14 +60,17 @@ struct Authentication {
   std::unique_ptr<inventory::RequestAuthorizer> authorizer;
 };
 
-Authentication StartAuthentication(const inventory::SecuritySettings& security, inventory::JsonLogger& logger) {
+Authentication StartAuthentication(const inventory::SecuritySettings& security,
+                                   inventory::JsonLogger& logger) {
   using namespace inventory;
   Authentication authentication;
   const AuthorizerSettings authorizer_settings{AccessPolicySettings{security.stock_reads_public},
                                                security.internal_port.has_value()};
   if (security.auth_mode == AuthMode::Off) {
-    logger.Warn("authentication is off (AUTH_MODE=off): every client may read and change stock; set "
-                "AUTH_MODE=jwt with AUTH_JWKS_FILE or AUTH_JWKS_URL, AUTH_ISSUER and AUTH_AUDIENCE to require tokens");
+    logger.Warn(
+        "authentication is off (AUTH_MODE=off): every client may read and change stock; set "
+        "AUTH_MODE=jwt with AUTH_JWKS_FILE or AUTH_JWKS_URL, AUTH_ISSUER and AUTH_AUDIENCE to require "
+        "tokens");
     authentication.authorizer = std::make_unique<RequestAuthorizer>(nullptr, authorizer_settings);
     return authentication;
   }
@@ -143,9 +146,8 @@ int Run(const inventory::ServiceConfig& config, const inventory::KafkaSettings& 
   std::atomic<bool> draining{false};
 
   Router router;
-  AddOperationsRoutes(router,
-                      OperationsContext{repository, metrics, config.expected_extension_version, draining,
-                                        config.retry_after_seconds});
+  AddOperationsRoutes(router, OperationsContext{repository, metrics, config.expected_extension_version,
+                                                draining, config.retry_after_seconds});
   if (kafka.roles.rest) {
     AddStockRoutes(router, service);
     AddReservationRoutes(router, service, coalescer, metrics);
@@ -175,8 +177,9 @@ int Run(const inventory::ServiceConfig& config, const inventory::KafkaSettings& 
     }
   } stop_kafka_threads{kafka_stop, relay_thread, consumer_thread};
   if (config.kafka_bootstrap_servers) {
-    const KafkaClientSettings client{*config.kafka_bootstrap_servers, kafka.client_id,        kafka.group_id,
-                                     kafka.session_timeout,           kafka.delivery_timeout, kafka.extra_properties};
+    const KafkaClientSettings client{
+        *config.kafka_bootstrap_servers, kafka.client_id,        kafka.group_id,
+        kafka.session_timeout,           kafka.delivery_timeout, kafka.extra_properties};
     if (kafka.roles.relay) {
       relay_publisher = std::make_unique<KafkaPublisher>(client);
       relay = std::make_unique<OutboxRelay>(
@@ -200,18 +203,21 @@ int Run(const inventory::ServiceConfig& config, const inventory::KafkaSettings& 
           topics.push_back(*topic);
       }
       dead_letter_publisher = std::make_unique<KafkaPublisher>(client);
-      order_source = std::make_unique<KafkaMessageSource>(client, topics, [&logger](const std::string& error) {
-        logger.Warn("Kafka consumer error", {{"error", error}});
-      });
-      order_store = std::make_unique<PostgresOrderEventStore>(config.database_url, config.db_connect_timeout_seconds);
-      consumer = std::make_unique<OrderConsumer>(settings, *order_source, *order_store, *dead_letter_publisher, logger);
+      order_source =
+          std::make_unique<KafkaMessageSource>(client, topics, [&logger](const std::string& error) {
+            logger.Warn("Kafka consumer error", {{"error", error}});
+          });
+      order_store =
+          std::make_unique<PostgresOrderEventStore>(config.database_url, config.db_connect_timeout_seconds);
+      consumer = std::make_unique<OrderConsumer>(settings, *order_source, *order_store,
+                                                 *dead_letter_publisher, logger);
       metrics.AddExpositionSource([&consumer] { return consumer->RenderMetrics(); });
       consumer_thread = std::thread([&] { consumer->Run(kafka_stop); });
     }
     logger.Lifecycle("kafka roles started", {{"bootstrap_servers", *config.kafka_bootstrap_servers},
-                                            {"consumer", kafka.roles.consumer},
-                                            {"relay", kafka.roles.relay},
-                                            {"group_id", kafka.group_id}});
+                                             {"consumer", kafka.roles.consumer},
+                                             {"relay", kafka.roles.relay},
+                                             {"group_id", kafka.group_id}});
   }
   RequestPipeline pipeline(
       router, metrics, logger,
@@ -261,10 +267,11 @@ int Run(const inventory::ServiceConfig& config, const inventory::KafkaSettings& 
     internal_endpoint = std::make_unique<PistacheEndpoint>(
         pipeline, endpoint_settings(security.internal_host, *security.internal_port,
                                     ListenerTls(security, security.internal_client_ca_file), true));
-    logger.Lifecycle("listening internal", {{"host", security.internal_host},
-                                            {"internal_port", internal_endpoint->Start()},
-                                            {"tls", security.tls.has_value()},
-                                            {"client_certificates", !security.internal_client_ca_file.empty()}});
+    logger.Lifecycle("listening internal",
+                     {{"host", security.internal_host},
+                      {"internal_port", internal_endpoint->Start()},
+                      {"tls", security.tls.has_value()},
+                      {"client_certificates", !security.internal_client_ca_file.empty()}});
   }
 
   int signal_number = 0;
@@ -314,7 +321,8 @@ int main() {
   inventory::SecuritySettings security;
   try {
     config = inventory::LoadServiceConfig(inventory::ProcessEnvironment());
-    kafka = inventory::LoadKafkaSettings(inventory::ProcessEnvironment(), config.kafka_bootstrap_servers.has_value());
+    kafka = inventory::LoadKafkaSettings(inventory::ProcessEnvironment(),
+                                         config.kafka_bootstrap_servers.has_value());
     security = inventory::LoadSecuritySettings(inventory::ProcessEnvironment());
   } catch (const inventory::ConfigError& error) {
     std::cerr << "inventory-svc: invalid configuration: " << error.what() << std::endl;

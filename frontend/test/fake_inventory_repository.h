@@ -151,8 +151,8 @@ class FakeInventoryRepository : public InventoryRepository, public ReservationBa
     auto found = FindReservation(reservation_id);
     if (!found)
       throw DomainError(ErrorKind::NotFound, "reservation " + reservation_id + " does not exist");
-    return ReturnResult{found->id, found->order_id, found->product_id, found->warehouse, found->quantity,
-                        request.quantity};
+    return ReturnResult{found->id,        found->order_id, found->product_id,
+                        found->warehouse, found->quantity, request.quantity};
   }
   std::vector<Reservation> MoveOrder(const std::string& order_id, Transition) override {
     FailIfAsked();

@@ -20,9 +20,10 @@ KeyClaim KeyClaimOfRow(const pqxx::row& row, const IdempotencyClaim& claim) {
     result.stored.content_type = row[3].is_null() ? "" : row[3].as<std::string>();
   } else if (outcome == "mismatch") {
     result.kind = KeyClaim::Kind::Refused;
-    result.refusal = DomainError(ErrorKind::IdempotencyKeyReused,
-                                 "the Idempotency-Key \"" + claim.key +
-                                     "\" was already used for a different request; use a new key for a new request");
+    result.refusal =
+        DomainError(ErrorKind::IdempotencyKeyReused,
+                    "the Idempotency-Key \"" + claim.key +
+                        "\" was already used for a different request; use a new key for a new request");
   } else if (outcome == "in_progress") {
     result.kind = KeyClaim::Kind::Refused;
     result.refusal = DomainError(ErrorKind::IdempotencyKeyInUse,
@@ -36,7 +37,8 @@ KeyClaim KeyClaimOfRow(const pqxx::row& row, const IdempotencyClaim& claim) {
 
 std::optional<StoredResponse> ClaimKey(pqxx::transaction_base& transaction, const IdempotencyClaim& claim) {
   const auto claimed = KeyClaimOfRow(
-      transaction.exec_prepared1(statement::kIdempotencyBegin, claim.subject, claim.key, claim.fingerprint), claim);
+      transaction.exec_prepared1(statement::kIdempotencyBegin, claim.subject, claim.key, claim.fingerprint),
+      claim);
   switch (claimed.kind) {
     case KeyClaim::Kind::Proceed:
       return std::nullopt;
@@ -48,7 +50,8 @@ std::optional<StoredResponse> ClaimKey(pqxx::transaction_base& transaction, cons
   throw *claimed.refusal;
 }
 
-std::vector<KeyClaim> ClaimKeys(pqxx::transaction_base& transaction, const std::vector<IdempotencyClaim>& claims) {
+std::vector<KeyClaim> ClaimKeys(pqxx::transaction_base& transaction,
+                                const std::vector<IdempotencyClaim>& claims) {
   nlohmann::json keys = nlohmann::json::array();
   for (const auto& claim : claims)
     keys.push_back({{"subject", claim.subject}, {"key", claim.key}, {"fingerprint", claim.fingerprint}});
@@ -58,8 +61,9 @@ std::vector<KeyClaim> ClaimKeys(pqxx::transaction_base& transaction, const std::
   for (std::size_t i = 0; i < rows.size() && i < claims.size(); ++i)
     results.push_back(KeyClaimOfRow(rows[static_cast<pqxx::result::size_type>(i)], claims[i]));
   if (results.size() != claims.size())
-    throw DomainError(ErrorKind::Internal, "inventory_idempotency_begin answered " + std::to_string(rows.size()) +
-                                               " of " + std::to_string(claims.size()) + " keys");
+    throw DomainError(ErrorKind::Internal, "inventory_idempotency_begin answered " +
+                                               std::to_string(rows.size()) + " of " +
+                                               std::to_string(claims.size()) + " keys");
   return results;
 }
 
@@ -70,13 +74,14 @@ void StoreResponses(pqxx::transaction_base& transaction, const std::vector<Idemp
   nlohmann::json entries = nlohmann::json::array();
   for (std::size_t i = 0; i < claims.size(); ++i) {
     const auto& response = responses[i];
-    entries.push_back({{"subject", claims[i].subject},
-                       {"key", claims[i].key},
-                       {"fingerprint", claims[i].fingerprint},
-                       {"status", response.status},
-                       {"body", response.body.empty() ? nlohmann::json() : nlohmann::json(response.body)},
-                       {"content_type", response.content_type.empty() ? nlohmann::json()
-                                                                      : nlohmann::json(response.content_type)}});
+    entries.push_back(
+        {{"subject", claims[i].subject},
+         {"key", claims[i].key},
+         {"fingerprint", claims[i].fingerprint},
+         {"status", response.status},
+         {"body", response.body.empty() ? nlohmann::json() : nlohmann::json(response.body)},
+         {"content_type",
+          response.content_type.empty() ? nlohmann::json() : nlohmann::json(response.content_type)}});
   }
   transaction.exec_prepared(statement::kIdempotencyCompleteMany, entries.dump());
 }

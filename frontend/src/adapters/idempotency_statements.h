@@ -18,7 +18,7 @@ namespace inventory {
 struct KeyClaim {
   enum class Kind { Proceed, Replay, Refused };
   Kind kind = Kind::Proceed;
-  StoredResponse stored;             // Replay
+  StoredResponse stored;               // Replay
   std::optional<DomainError> refusal;  // Refused
 };
 
@@ -27,7 +27,8 @@ struct KeyClaim {
 std::optional<StoredResponse> ClaimKey(pqxx::transaction_base& transaction, const IdempotencyClaim& claim);
 
 // Claims many keys in one statement; one result per claim, in order. The keys must differ.
-std::vector<KeyClaim> ClaimKeys(pqxx::transaction_base& transaction, const std::vector<IdempotencyClaim>& claims);
+std::vector<KeyClaim> ClaimKeys(pqxx::transaction_base& transaction,
+                                const std::vector<IdempotencyClaim>& claims);
 
 // Stores first responses under their claimed keys, in the transaction of the change, in one
 // statement.

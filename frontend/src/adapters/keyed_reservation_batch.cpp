@@ -15,8 +15,8 @@ namespace inventory {
 namespace {
 
 // The outcome of each request decided by its key alone (replay or refusal); nullopt: it runs.
-std::vector<std::optional<ReservationOutcome>> ClaimBatchKeys(pqxx::transaction_base& transaction,
-                                                              const std::vector<ReservationRequest>& requests) {
+std::vector<std::optional<ReservationOutcome>> ClaimBatchKeys(
+    pqxx::transaction_base& transaction, const std::vector<ReservationRequest>& requests) {
   std::vector<std::optional<ReservationOutcome>> decided(requests.size());
   std::vector<IdempotencyClaim> claims;
   std::vector<std::size_t> claimed;
@@ -26,9 +26,9 @@ std::vector<std::optional<ReservationOutcome>> ClaimBatchKeys(pqxx::transaction_
       continue;
     const auto& claim = requests[i].idempotency->claim;
     if (!seen.emplace(claim.subject, claim.key).second) {
-      decided[i] = ReservationOutcome::Refused(
-          DomainError(ErrorKind::IdempotencyKeyInUse, "a request with the Idempotency-Key \"" + claim.key +
-                                                          "\" is still being processed; retry when it has finished"));
+      decided[i] = ReservationOutcome::Refused(DomainError(
+          ErrorKind::IdempotencyKeyInUse, "a request with the Idempotency-Key \"" + claim.key +
+                                              "\" is still being processed; retry when it has finished"));
       continue;
     }
     claims.push_back(claim);
@@ -67,8 +67,8 @@ std::vector<ReservationOutcome> ReserveKeyedBatch(pqxx::transaction_base& transa
   }
   std::vector<ReservationOutcome> ran;
   if (!running.empty()) {
-    ran = OutcomesFromBatchRows(transaction.exec_prepared(statement::kReserveBatch, BatchRequestsJson(running)),
-                                running.size());
+    ran = OutcomesFromBatchRows(
+        transaction.exec_prepared(statement::kReserveBatch, BatchRequestsJson(running)), running.size());
   }
   std::vector<IdempotencyClaim> stored_claims;
   std::vector<StoredResponse> stored_responses;

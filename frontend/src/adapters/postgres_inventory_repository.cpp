@@ -143,8 +143,8 @@ std::int64_t PostgresInventoryRepository::Available(const std::string& product_i
 StockLevel PostgresInventoryRepository::SetStock(const StockUpsert& upsert) {
   return Run([&](pqxx::transaction_base& session) {
     return StockLevelFromRow(session.exec_prepared(statement::kSetStock, upsert.product_id, upsert.on_hand,
-                                                   upsert.warehouse, upsert.name,
-                                                   upsert.low_stock_threshold, CurrentActor())[0]);
+                                                   upsert.warehouse, upsert.name, upsert.low_stock_threshold,
+                                                   CurrentActor())[0]);
   });
 }
 
@@ -202,8 +202,9 @@ std::vector<LedgerEntry> PostgresInventoryRepository::Ledger(const LedgerQuery& 
 
 std::vector<ReservationOutcome> PostgresInventoryRepository::ReserveBatch(
     const std::vector<ReservationRequest>& requests) {
-  const bool keyed = std::any_of(requests.begin(), requests.end(),
-                                 [](const ReservationRequest& request) { return request.idempotency != nullptr; });
+  const bool keyed = std::any_of(requests.begin(), requests.end(), [](const ReservationRequest& request) {
+    return request.idempotency != nullptr;
+  });
   try {
     if (keyed) {
       return RunAtomically(
@@ -256,8 +257,8 @@ std::vector<Reservation> PostgresInventoryRepository::MoveOrder(const std::strin
 ReturnResult PostgresInventoryRepository::ReturnUnits(const std::string& reservation_id,
                                                       const ReturnRequest& request) {
   return Run([&](pqxx::transaction_base& session) {
-    const auto row = session.exec_prepared1(statement::kReturn, reservation_id, request.quantity, request.restock,
-                                            request.reason, CurrentActor());
+    const auto row = session.exec_prepared1(statement::kReturn, reservation_id, request.quantity,
+                                            request.restock, request.reason, CurrentActor());
     return ReturnResult{row[0].as<std::string>(),  row[1].as<std::string>(),  row[2].as<std::string>(),
                         row[3].as<std::string>(),  row[4].as<std::int64_t>(), row[5].as<std::int64_t>(),
                         row[6].as<std::int64_t>(), row[7].as<std::int64_t>(), row[8].as<std::int64_t>(),

@@ -3,10 +3,10 @@
 // transaction (each SQL function call is its own transaction in the database); the bulk import runs
 // in one transaction. While a UnitOfWork is open on the calling thread (a request sent with an
 // Idempotency-Key), every call runs in its transaction instead. A batch with keyed requests runs in
-// one transaction that also claims and completes their keys (keyed_reservation_batch.h). Every statement that changes stock carries the current request's actor
-// (auth/actor_context.h), which the extension records in ledger.actor; prepared_statements.cpp
-// says how that costs no extra round trip. A reservation batch carries each request's actor in the
-// request itself.
+// one transaction that also claims and completes their keys (keyed_reservation_batch.h). Every statement that
+// changes stock carries the current request's actor (auth/actor_context.h), which the extension records in
+// ledger.actor; prepared_statements.cpp says how that costs no extra round trip. A reservation batch carries
+// each request's actor in the request itself.
 #pragma once
 
 #include "adapters/connection_pool.h"

@@ -52,10 +52,10 @@ void PrepareAll(pqxx::connection& connection) {
                          "   AND ($3::text IS NULL OR (product_id, warehouse) > ($3::text, $4::text))"
                          " ORDER BY product_id, warehouse LIMIT $5");
   connection.prepare(kAvailable, "SELECT inventory_available($1, $2)");
-  connection.prepare(kSetStock,
-                     "SELECT " + kStockRowColumns + " FROM inventory_set_stock(" + WithActor("$1", 6) + ", $2, $3, $4, $5)");
-  connection.prepare(kRestock, "SELECT " + kStockRowColumns + " FROM inventory_restock(" + WithActor("$1", 5) +
-                                   ", $2, $3, $4)");
+  connection.prepare(kSetStock, "SELECT " + kStockRowColumns + " FROM inventory_set_stock(" +
+                                    WithActor("$1", 6) + ", $2, $3, $4, $5)");
+  connection.prepare(kRestock, "SELECT " + kStockRowColumns + " FROM inventory_restock(" +
+                                   WithActor("$1", 5) + ", $2, $3, $4)");
   connection.prepare(kAdjust, "SELECT " + kStockRowColumns + " FROM inventory_adjust(" + WithActor("$1", 5) +
                                   ", $2, $3, $4)");
   connection.prepare(kRemove, "SELECT inventory_remove(" + WithActor("$1", 3) + ", $2)");
@@ -86,13 +86,14 @@ void PrepareAll(pqxx::connection& connection) {
                                    WithActor("$1::uuid", 2) + ")");
   connection.prepare(kRelease, "SELECT " + kReservationColumns + " FROM inventory_release(" +
                                    WithActor("$1::uuid", 2) + ")");
-  connection.prepare(kShip, "SELECT " + kReservationColumns + " FROM inventory_ship(" + WithActor("$1::uuid", 2) + ")");
+  connection.prepare(
+      kShip, "SELECT " + kReservationColumns + " FROM inventory_ship(" + WithActor("$1::uuid", 2) + ")");
   connection.prepare(kConfirmOrder, "SELECT " + kReservationColumns + " FROM inventory_confirm_order(" +
                                         WithActor("$1", 2) + ")");
   connection.prepare(kReleaseOrder, "SELECT " + kReservationColumns + " FROM inventory_release_order(" +
                                         WithActor("$1", 2) + ")");
-  connection.prepare(kShipOrder, "SELECT " + kReservationColumns + " FROM inventory_ship_order(" +
-                                     WithActor("$1", 2) + ")");
+  connection.prepare(
+      kShipOrder, "SELECT " + kReservationColumns + " FROM inventory_ship_order(" + WithActor("$1", 2) + ")");
   connection.prepare(kExpire, "SELECT inventory_expire_reservations(" + WithActor("$1::integer", 2) + ")");
   connection.prepare(kReturn,
                      "SELECT reservation_id::text, order_id, product_id, warehouse, shipped_quantity,"

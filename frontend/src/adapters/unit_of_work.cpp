@@ -8,7 +8,8 @@ thread_local UnitOfWork* current_unit = nullptr;
 
 }  // namespace
 
-UnitOfWork::UnitOfWork(ConnectionPool& pool) : lease_(pool.Acquire()), work_(*lease_), previous_(current_unit) {
+UnitOfWork::UnitOfWork(ConnectionPool& pool)
+    : lease_(pool.Acquire()), work_(*lease_), previous_(current_unit) {
   current_unit = this;
 }
 

@@ -161,7 +161,7 @@ Reservation InventoryService::MoveReservation(const std::string& reservation_id,
 }
 
 ReturnResult InventoryService::ReturnReservation(const std::string& reservation_id,
-                                                const ReturnRequest& request) {
+                                                 const ReturnRequest& request) {
   RequireReservationId(reservation_id);
   ValidateQuantity(request.quantity, "quantity");
   ValidateText(request.reason, "reason");

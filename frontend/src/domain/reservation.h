@@ -20,7 +20,7 @@ struct ReservationLine {
 struct ReservationRequest {
   std::string order_id;
   std::vector<ReservationLine> lines;
-  std::optional<std::int64_t> ttl_seconds;  // none: the database default
+  std::optional<std::int64_t> ttl_seconds;          // none: the database default
   std::optional<std::string> actor = std::nullopt;  // who asks, recorded in the ledger; none: not recorded
   // Set when the request came with an Idempotency-Key (domain/reservation_key.h).
   std::shared_ptr<const ReservationKey> idempotency = nullptr;

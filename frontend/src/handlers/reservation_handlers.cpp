@@ -108,9 +108,10 @@ void AddReservationRoutes(Router& router, InventoryService& service, Reservation
                 }
                 reservation.actor = CurrentActor();
                 std::string order_id = reservation.order_id;
-                reservation.idempotency = ReservationKeyOf(request, [order_id](const ReservationOutcome& outcome) {
-                  return GrantedResponse(order_id, outcome);
-                });
+                reservation.idempotency =
+                    ReservationKeyOf(request, [order_id](const ReservationOutcome& outcome) {
+                      return GrantedResponse(order_id, outcome);
+                    });
                 intake.Submit(ReservationSubmission{
                     std::move(reservation),
                     [order_id = std::move(order_id), &metrics, reply](ReservationOutcome outcome) {
@@ -140,24 +141,25 @@ void AddReservationRoutes(Router& router, InventoryService& service, Reservation
   AddMoveRoutes(router, service, "release", Transition::Release);
   AddMoveRoutes(router, service, "ship", Transition::Ship);
 
-  router.Add({"POST",
-              "/v1/reservations/{reservation_id}/return",
-              BodyKind::Json,
-              {},
-              [&service](const HttpRequest& request) {
-                const auto object = ParseJsonObject(request.body);
-                JsonObjectReader reader(object);
-                ReturnRequest units;
-                units.quantity = reader.RequireInteger("quantity");
-                const auto restock = reader.OptionalBoolean("restock");
-                if (!restock)
-                  throw DomainError(ErrorKind::InvalidValue,
-                                    "restock is required: true puts the units back on hand, false writes them off");
-                units.restock = *restock;
-                units.reason = reader.RequireString("reason");
-                reader.RejectUnknownMembers();
-                return JsonResponse(200, ToJson(service.ReturnReservation(request.path_parameters[0], units)));
-              }});
+  router.Add(
+      {"POST",
+       "/v1/reservations/{reservation_id}/return",
+       BodyKind::Json,
+       {},
+       [&service](const HttpRequest& request) {
+         const auto object = ParseJsonObject(request.body);
+         JsonObjectReader reader(object);
+         ReturnRequest units;
+         units.quantity = reader.RequireInteger("quantity");
+         const auto restock = reader.OptionalBoolean("restock");
+         if (!restock)
+           throw DomainError(ErrorKind::InvalidValue,
+                             "restock is required: true puts the units back on hand, false writes them off");
+         units.restock = *restock;
+         units.reason = reader.RequireString("reason");
+         reader.RejectUnknownMembers();
+         return JsonResponse(200, ToJson(service.ReturnReservation(request.path_parameters[0], units)));
+       }});
 
   router.Add({"POST",
               "/v1/admin/expire-reservations",

@@ -11,8 +11,9 @@ namespace inventory {
 std::optional<IdempotencyClaim> ClaimOf(const HttpRequest& request) {
   if (!request.idempotency_key)
     return std::nullopt;
-  return IdempotencyClaim{CurrentActor().value_or(""), ParseIdempotencyKey(*request.idempotency_key),
-                          RequestFingerprint(request.method, request.raw_path, request.content_type, request.body)};
+  return IdempotencyClaim{
+      CurrentActor().value_or(""), ParseIdempotencyKey(*request.idempotency_key),
+      RequestFingerprint(request.method, request.raw_path, request.content_type, request.body)};
 }
 
 StoredResponse ToStoredResponse(const HttpResponse& response) {
@@ -28,7 +29,8 @@ HttpResponse ReplayedResponse(const StoredResponse& stored) {
   return response;
 }
 
-HttpResponse RunIdempotently(IdempotencyStore& store, const RouteHandler& handler, const HttpRequest& request) {
+HttpResponse RunIdempotently(IdempotencyStore& store, const RouteHandler& handler,
+                             const HttpRequest& request) {
   const auto claim = ClaimOf(request);
   if (!claim)
     return handler(request);
@@ -45,10 +47,10 @@ std::shared_ptr<const ReservationKey> ReservationKeyOf(
   auto claim = ClaimOf(request);
   if (!claim)
     return nullptr;
-  return std::make_shared<const ReservationKey>(ReservationKey{
-      std::move(*claim), [render = std::move(render)](const ReservationOutcome& outcome) {
-        return ToStoredResponse(render(outcome));
-      }});
+  return std::make_shared<const ReservationKey>(
+      ReservationKey{std::move(*claim), [render = std::move(render)](const ReservationOutcome& outcome) {
+                       return ToStoredResponse(render(outcome));
+                     }});
 }
 
 }  // namespace inventory

@@ -22,7 +22,8 @@ using RouteHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 // Runs handler for request: directly without the header, through store with it. The caller's
 // subject is the actor of the request (auth/actor_context.h); empty without one.
-HttpResponse RunIdempotently(IdempotencyStore& store, const RouteHandler& handler, const HttpRequest& request);
+HttpResponse RunIdempotently(IdempotencyStore& store, const RouteHandler& handler,
+                             const HttpRequest& request);
 
 // The key of a reservation request sent with the header, with the response a granted outcome
 // gets (render); nullptr without the header.
