@@ -9,7 +9,7 @@
 -- Runs in one transaction that is rolled back; uses only products named 'tap-03-*'.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(71);
+SELECT plan(73);
 \ir include/helpers.sql
 
 -- A call of inventory_reserve_order with lines given as JSON text, for throws_ok.
@@ -207,6 +207,14 @@ SET LOCAL inventory.max_order_lines TO DEFAULT;
 SET LOCAL inventory.max_quantity = 5;
 SELECT throws_ok(pg_temp.tap_call('[{"product_id": "tap-03-a", "quantity": 3}, {"product_id": "tap-03-a", "quantity": 3}]'),
                  '22023', NULL, 'lines of one product whose sum exceeds inventory.max_quantity');
+SELECT throws_ok(pg_temp.tap_call('[{"product_id": "tap-03-c", "quantity": 3, "warehouse": "tap-03-w1"},
+                                    {"product_id": "tap-03-c", "quantity": 3, "warehouse": "tap-03-w2"}]'),
+                 '22023', NULL,
+                 'inventory.max_quantity caps a product''s lines together, also when they name different warehouses');
+SELECT throws_matching(pg_temp.tap_call('[{"product_id": "tap-03-c", "quantity": 3, "warehouse": "tap-03-w1"},
+                                          {"product_id": "tap-03-c", "quantity": 3}]'),
+                       'lines of product "tap-03-c" ask for 6 together, more than inventory.max_quantity \(5\)',
+                       '... and with and without a warehouse; the message names the product and the total');
 SET LOCAL inventory.max_quantity TO DEFAULT;
 
 -- 22023: order id and ttl ---------------------------------------------------------------------

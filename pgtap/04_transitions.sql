@@ -1,15 +1,17 @@
 -- 04_transitions.sql
 -- Reservation state transitions: inventory_confirm, inventory_release, inventory_ship and their
 -- per-order variants inventory_confirm_order, inventory_release_order, inventory_ship_order.
--- Allowed: active -> confirmed -> shipped, active|confirmed -> released, (active -> expired is in
--- 05). Repeats are no-ops that return the row and write nothing; every other move is IN004.
+-- Allowed: active -> confirmed -> shipped, active -> shipped (confirmed and shipped in one change:
+-- one ledger row and one event), active|confirmed -> released, (active -> expired is in 05).
+-- Repeats are no-ops that return the row and write nothing; every other move is IN004. The actor
+-- argument is recorded in the ledger (NULL: the inventory.actor setting).
 -- Covers the stock effect of each move (confirm: none, release: reserved drops, ship: on_hand and
 -- reserved drop), per-order all-or-nothing, IN003 (unknown reservation or order), 22023 (NULL and
 -- malformed ids) and that a refused call changes nothing.
 -- Runs in one transaction that is rolled back; uses only products named 'tap-04-*'.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(81);
+SELECT plan(87);
 \ir include/helpers.sql
 
 -- The id of an order's only reservation of a product.
@@ -88,10 +90,8 @@ SELECT throws_ok($$SELECT * FROM inventory_release(pg_temp.tap_id('tap-04-o1'))$
                  'release of a shipped reservation: IN004');
 SELECT throws_ok($$SELECT * FROM inventory_confirm(pg_temp.tap_id('tap-04-o1'))$$, 'IN004', NULL,
                  'confirm of a shipped reservation: IN004');
-SELECT throws_ok($$SELECT * FROM inventory_ship(pg_temp.tap_id('tap-04-o2'))$$, 'IN004', NULL,
-                 'ship of an active reservation: IN004');
-SELECT throws_matching($$SELECT * FROM inventory_ship(pg_temp.tap_id('tap-04-o2'))$$,
-                       'ship.*tap-04-a.*main.*active',
+SELECT throws_matching($$SELECT * FROM inventory_confirm(pg_temp.tap_id('tap-04-o1'))$$,
+                       'confirm.*tap-04-a.*main.*shipped',
                        'the IN004 message names the move, product, warehouse and current state');
 SELECT is(pg_temp.tap_state('tap-04-'), (SELECT state FROM tap_before), 'refused moves changed nothing');
 
@@ -119,6 +119,9 @@ SELECT throws_ok($$SELECT * FROM inventory_confirm(pg_temp.tap_id('tap-04-o2'))$
                  'confirm of a released reservation: IN004');
 SELECT throws_ok($$SELECT * FROM inventory_ship(pg_temp.tap_id('tap-04-o2'))$$, 'IN004', NULL,
                  'ship of a released reservation: IN004');
+SELECT throws_matching($$SELECT * FROM inventory_ship(pg_temp.tap_id('tap-04-o2'))$$,
+                       'cannot ship reservation .* of product "tap-04-a" in warehouse "main": it is released',
+                       'the IN004 message of a refused ship names product, warehouse and state');
 
 SELECT ok((SELECT status = 'confirmed' FROM inventory_confirm(pg_temp.tap_id('tap-04-o3'))),
           'setup: tap-04-o3 is confirmed');
@@ -174,12 +177,6 @@ BEGIN
                                                    {"product_id": "tap-04-b", "quantity": 3}]');
 END
 $$;
-DROP TABLE tap_before;
-CREATE TEMP TABLE tap_before AS SELECT pg_temp.tap_state('tap-04-') AS state;
-SELECT throws_ok($$SELECT * FROM inventory_ship_order('tap-04-o5')$$, 'IN004', NULL,
-                 'ship_order of an order with active reservations: IN004');
-SELECT is(pg_temp.tap_state('tap-04-'), (SELECT state FROM tap_before), '... and nothing changed');
-
 SELECT results_eq(
     $$SELECT product_id, status, created FROM inventory_confirm_order('tap-04-o5') ORDER BY product_id$$,
     $$VALUES ('tap-04-a'::text, 'confirmed'::text, false), ('tap-04-b', 'confirmed', false)$$,
@@ -222,14 +219,6 @@ BEGIN
     PERFORM inventory_confirm(pg_temp.tap_id('tap-04-o6', 'tap-04-a'));
 END
 $$;
-DROP TABLE tap_before;
-CREATE TEMP TABLE tap_before AS SELECT pg_temp.tap_state('tap-04-') AS state;
-SELECT throws_ok($$SELECT * FROM inventory_ship_order('tap-04-o6')$$, 'IN004', NULL,
-                 'ship_order with one confirmed and one active reservation: IN004');
-SELECT throws_matching($$SELECT * FROM inventory_ship_order('tap-04-o6')$$, 'tap-04-o6.*tap-04-b.*active',
-                       'the message names the order, the product of the blocking reservation and its state');
-SELECT is(pg_temp.tap_state('tap-04-'), (SELECT state FROM tap_before),
-          'ship_order is all or nothing: the confirmed reservation was not shipped');
 SELECT results_eq(
     $$SELECT product_id, status FROM inventory_release_order('tap-04-o6') ORDER BY product_id$$,
     $$VALUES ('tap-04-a'::text, 'released'::text), ('tap-04-b', 'released')$$,
@@ -287,6 +276,80 @@ SELECT results_eq(
     $$SELECT quantity, status FROM inventory_ship_order('tap-04-o8')$$,
     $$VALUES (2::bigint, 'shipped'::text)$$,
     'ship_order ships only the live reservation');
+
+-- Ship without confirm ------------------------------------------------------------------------
+-- An active reservation ships directly (the reserve -> ship flow): it is confirmed and shipped in
+-- one change under its row lock, one ledger row (reason ship) and one event.
+
+DO $$ BEGIN PERFORM inventory_reserve('tap-04-o9', 'tap-04-b', 2); END $$;
+CREATE TEMP TABLE tap_direct AS
+SELECT version, (SELECT count(*) FROM inventory.outbox WHERE aggregateid = 'tap-04-b') AS events
+  FROM inventory.stock WHERE product_id = 'tap-04-b';
+SELECT results_eq(
+    $$SELECT reservation_id, status, expires_at, created FROM inventory_ship(pg_temp.tap_id('tap-04-o9', 'tap-04-b'), 'user:ship')$$,
+    $$VALUES (pg_temp.tap_id('tap-04-o9', 'tap-04-b'), 'shipped'::text, NULL::timestamptz, false)$$,
+    'ship moves an active reservation to shipped and clears expires_at');
+SELECT results_eq(
+    $$SELECT status, expires_at FROM inventory.reservations WHERE id = pg_temp.tap_id('tap-04-o9', 'tap-04-b')$$,
+    $$VALUES ('shipped'::text, NULL::timestamptz)$$,
+    'the stored reservation is shipped, without a deadline');
+SELECT results_eq(
+    $$SELECT reason, on_hand_delta, reserved_delta, order_id, actor FROM inventory.ledger
+       WHERE product_id = 'tap-04-b' AND version > (SELECT version FROM tap_direct)$$,
+    $$VALUES ('ship'::text, -2::bigint, -2::bigint, 'tap-04-o9'::text, 'user:ship'::text)$$,
+    'the direct ship is one ledger row with both deltas and the actor argument');
+SELECT results_eq(
+    $$SELECT count(*), min(payload->>'reason'), min((payload->>'onHand')::bigint)
+        FROM inventory.outbox WHERE aggregateid = 'tap-04-b' AND type = 'inventory.updated'
+         AND version > (SELECT version FROM tap_direct)$$,
+    $$VALUES (1::bigint, 'ship'::text, 5::bigint)$$,
+    '... and one inventory.updated event');
+SELECT results_eq(
+    $$SELECT reservation_id, status FROM inventory_ship(pg_temp.tap_id('tap-04-o9', 'tap-04-b'))$$,
+    $$VALUES (pg_temp.tap_id('tap-04-o9', 'tap-04-b'), 'shipped'::text)$$,
+    'shipping it again returns it');
+SELECT is((SELECT version FROM inventory.stock WHERE product_id = 'tap-04-b'),
+          (SELECT version + 1 FROM tap_direct), '... and writes nothing');
+
+-- A reservation past its deadline but not yet expired still ships, as it still confirms.
+DO $$
+BEGIN
+    PERFORM inventory_reserve('tap-04-o10', 'tap-04-b', 1);
+    PERFORM pg_temp.tap_make_overdue('tap-04-o10');
+END
+$$;
+SELECT results_eq(
+    $$SELECT status FROM inventory_ship(pg_temp.tap_id('tap-04-o10', 'tap-04-b'))$$,
+    $$VALUES ('shipped'::text)$$,
+    'an overdue reservation that is not expired yet ships');
+
+-- ship_order ships an order's active and confirmed reservations together.
+SET LOCAL inventory.actor = 'user:setting';
+DO $$
+BEGIN
+    PERFORM inventory_reserve_order('tap-04-o11', '[{"product_id": "tap-04-a", "quantity": 1},
+                                                    {"product_id": "tap-04-b", "quantity": 1}]');
+    PERFORM inventory_confirm(pg_temp.tap_id('tap-04-o11', 'tap-04-a'));
+END
+$$;
+SELECT results_eq(
+    $$SELECT product_id, status FROM inventory_ship_order('tap-04-o11') ORDER BY product_id$$,
+    $$VALUES ('tap-04-a'::text, 'shipped'::text), ('tap-04-b', 'shipped')$$,
+    'ship_order ships a confirmed and an active reservation of one order');
+SELECT results_eq(
+    $$SELECT product_id, reason, actor FROM inventory.ledger l
+       WHERE order_id = 'tap-04-o11' AND reason = 'ship' ORDER BY product_id$$,
+    $$VALUES ('tap-04-a'::text, 'ship'::text, 'user:setting'::text), ('tap-04-b', 'ship', 'user:setting')$$,
+    'one ship row each, with the inventory.actor setting when no actor is passed');
+SELECT results_eq(
+    $$SELECT product_id, actor FROM inventory_ship_order('tap-04-o11', 'user:other') r
+        JOIN inventory.ledger l USING (product_id) WHERE l.order_id = 'tap-04-o11' AND l.reason = 'ship'
+       ORDER BY product_id$$,
+    $$VALUES ('tap-04-a'::text, 'user:setting'::text), ('tap-04-b', 'user:setting')$$,
+    'ship_order repeated is a no-op: no ledger row with the new actor');
+RESET inventory.actor;
+SELECT throws_ok($$SELECT * FROM inventory_ship(pg_temp.tap_id('tap-04-o9', 'tap-04-b'), '')$$, '22023', NULL,
+                 'an empty actor: 22023');
 
 -- IN003 and 22023 for orders ------------------------------------------------------------------
 

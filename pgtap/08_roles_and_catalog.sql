@@ -13,7 +13,7 @@
 -- Runs in one transaction that is rolled back; uses only products named 'tap-08-*'.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(68);
+SELECT plan(69);
 
 -- The extension's functions as name(argument types).
 CREATE FUNCTION pg_temp.tap_functions() RETURNS TABLE (signature text, oid oid) LANGUAGE sql AS $$
@@ -33,7 +33,8 @@ CREATE FUNCTION pg_temp.tap_table_privileges(role_name text) RETURNS SETOF text 
 SELECT t.name || ':' || p.privilege
   FROM (VALUES ('inventory.stock'), ('inventory.reservations'), ('inventory.ledger'), ('inventory.outbox'),
                ('inventory.consumer_offsets'), ('inventory.dead_letters'), ('inventory.consumed_messages'),
-               ('inventory.parked_events'), ('inventory_stock_levels')) t(name)
+               ('inventory.parked_events'), ('inventory.stock_requests'), ('inventory.idempotency_keys'),
+               ('inventory_stock_levels')) t(name)
  CROSS JOIN (VALUES ('SELECT'), ('INSERT'), ('UPDATE'), ('DELETE'), ('TRUNCATE'), ('REFERENCES'), ('TRIGGER')) p(privilege)
  WHERE has_table_privilege(role_name, t.name, p.privilege)
 $$;
@@ -55,6 +56,10 @@ SELECT has_role('inventory_relay', 'role inventory_relay exists');
 SELECT is_empty($$SELECT rolname FROM pg_roles WHERE rolname LIKE 'inventory\_%' AND (rolcanlogin OR rolsuper)
                    AND rolname IN ('inventory_reader', 'inventory_writer', 'inventory_admin', 'inventory_relay')$$,
                 'the four roles cannot log in and are not superusers');
+SELECT is((SELECT count(*)::integer FROM pg_roles
+            WHERE rolname IN ('inventory_reader', 'inventory_writer', 'inventory_admin', 'inventory_relay')
+              AND shobj_description(oid, 'pg_authid') = 'pg_inventory group role; created by CREATE EXTENSION pg_inventory'),
+          4, 'the four roles carry the comment that lets a later CREATE EXTENSION reuse them silently');
 SELECT is_member_of('inventory_reader', 'inventory_writer', 'a writer is a reader');
 SELECT is_member_of('inventory_writer', 'inventory_admin', 'an admin is a writer');
 SELECT ok(NOT pg_has_role('inventory_relay', 'inventory_reader', 'MEMBER')
@@ -71,24 +76,30 @@ SELECT set_eq($$SELECT * FROM pg_temp.tap_executable_by('inventory_reader')$$,
 SELECT set_eq($$SELECT * FROM pg_temp.tap_executable_by('inventory_writer')$$,
     ARRAY['inventory_available(text, text)', 'inventory_check(text, bigint, text)',
           'inventory_overdue_quantity(text, text)', 'inventory_reserve_batch(jsonb)',
-          'inventory_reserve(text, text, bigint, text, interval)', 'inventory_reserve_order(text, jsonb, interval)',
-          'inventory_confirm(uuid)', 'inventory_confirm_order(text)', 'inventory_release(uuid)',
-          'inventory_release_order(text)', 'inventory_ship(uuid)', 'inventory_ship_order(text)',
+          'inventory_reserve(text, text, bigint, text, interval, text)', 'inventory_reserve_order(text, jsonb, interval, text)',
+          'inventory_confirm(uuid, text)', 'inventory_confirm_order(text, text)', 'inventory_release(uuid, text)',
+          'inventory_release_order(text, text)', 'inventory_ship(uuid, text)', 'inventory_ship_order(text, text)',
+          'inventory_return(uuid, bigint, boolean, text, text)',
+          'inventory_idempotency_begin(text, text, text)',
+          'inventory_idempotency_complete(text, text, text, integer, text, text)',
           'inventory_claim_message(text, text, integer, bigint)', 'inventory_consumer_offsets(text)',
           'inventory_dead_letter(text, text, integer, bigint, text, text, text, text)',
           'inventory_consume_batch(text, jsonb, interval)', 'inventory_sweep_parked_events(integer)',
           'inventory_forget_consumed_messages(interval, integer)', 'inventory_dead_letters_claim(integer, interval)',
           'inventory_dead_letters_published(bigint[])', 'inventory_dead_letters_failed(bigint[], text, interval)'],
-    'inventory_writer may execute the reads, the reservation and the Kafka consumer functions, nothing else');
+    'inventory_writer may execute the reads, the reservation and return moves, the Idempotency-Key store and the Kafka consumer functions, nothing else');
 SELECT set_eq($$SELECT * FROM pg_temp.tap_executable_by('inventory_admin')$$,
     ARRAY['inventory_available(text, text)', 'inventory_check(text, bigint, text)',
           'inventory_overdue_quantity(text, text)', 'inventory_reserve_batch(jsonb)',
-          'inventory_reserve(text, text, bigint, text, interval)', 'inventory_reserve_order(text, jsonb, interval)',
-          'inventory_confirm(uuid)', 'inventory_confirm_order(text)', 'inventory_release(uuid)',
-          'inventory_release_order(text)', 'inventory_ship(uuid)', 'inventory_ship_order(text)',
-          'inventory_expire_reservations(integer)', 'inventory_restock(text, bigint, text, text)',
-          'inventory_adjust(text, bigint, text, text)', 'inventory_set_stock(text, bigint, text, text, bigint)',
-          'inventory_remove(text, text)', 'inventory_claim_message(text, text, integer, bigint)', 'inventory_consumer_offsets(text)',
+          'inventory_reserve(text, text, bigint, text, interval, text)', 'inventory_reserve_order(text, jsonb, interval, text)',
+          'inventory_confirm(uuid, text)', 'inventory_confirm_order(text, text)', 'inventory_release(uuid, text)',
+          'inventory_release_order(text, text)', 'inventory_ship(uuid, text)', 'inventory_ship_order(text, text)',
+          'inventory_return(uuid, bigint, boolean, text, text)',
+          'inventory_idempotency_begin(text, text, text)',
+          'inventory_idempotency_complete(text, text, text, integer, text, text)',
+          'inventory_expire_reservations(integer)', 'inventory_restock(text, bigint, text, text, text, text)',
+          'inventory_adjust(text, bigint, text, text, text, text)', 'inventory_set_stock(text, bigint, text, text, bigint, text, text)',
+          'inventory_remove(text, text, text)', 'inventory_claim_message(text, text, integer, bigint)', 'inventory_consumer_offsets(text)',
           'inventory_dead_letter(text, text, integer, bigint, text, text, text, text)',
           'inventory_consume_batch(text, jsonb, interval)', 'inventory_sweep_parked_events(integer)',
           'inventory_forget_consumed_messages(interval, integer)', 'inventory_dead_letters_claim(integer, interval)',
@@ -199,13 +210,16 @@ SELECT results_eq($$SELECT db_user::text FROM inventory.ledger WHERE product_id 
 -- Catalog -----------------------------------------------------------------------------------------
 
 SELECT set_eq($$SELECT signature FROM pg_temp.tap_functions()$$,
-    ARRAY['inventory_reserve(text, text, bigint, text, interval)', 'inventory_reserve_order(text, jsonb, interval)',
+    ARRAY['inventory_reserve(text, text, bigint, text, interval, text)', 'inventory_reserve_order(text, jsonb, interval, text)',
           'inventory_reserve_batch(jsonb)', 'inventory_overdue_quantity(text, text)',
-          'inventory_confirm(uuid)', 'inventory_confirm_order(text)', 'inventory_release(uuid)',
-          'inventory_release_order(text)', 'inventory_ship(uuid)', 'inventory_ship_order(text)',
-          'inventory_expire_reservations(integer)', 'inventory_restock(text, bigint, text, text)',
-          'inventory_adjust(text, bigint, text, text)', 'inventory_set_stock(text, bigint, text, text, bigint)',
-          'inventory_remove(text, text)', 'inventory_available(text, text)', 'inventory_check(text, bigint, text)',
+          'inventory_confirm(uuid, text)', 'inventory_confirm_order(text, text)', 'inventory_release(uuid, text)',
+          'inventory_release_order(text, text)', 'inventory_ship(uuid, text)', 'inventory_ship_order(text, text)',
+          'inventory_return(uuid, bigint, boolean, text, text)',
+          'inventory_idempotency_begin(text, text, text)',
+          'inventory_idempotency_complete(text, text, text, integer, text, text)',
+          'inventory_expire_reservations(integer)', 'inventory_restock(text, bigint, text, text, text, text)',
+          'inventory_adjust(text, bigint, text, text, text, text)', 'inventory_set_stock(text, bigint, text, text, bigint, text, text)',
+          'inventory_remove(text, text, text)', 'inventory_available(text, text)', 'inventory_check(text, bigint, text)',
           'inventory_outbox_fetch(integer)', 'inventory_outbox_ack(bigint[])',
           'inventory_schedule_reaper(text)', 'inventory_unschedule_reaper()',
           'inventory_claim_message(text, text, integer, bigint)', 'inventory_consumer_offsets(text)',
@@ -259,9 +273,10 @@ SELECT is_empty(
        WHERE p.provolatile = 'v' AND p.proparallel <> 'u'$$,
     'every VOLATILE function is PARALLEL UNSAFE');
 
-SELECT tables_are('inventory', ARRAY['stock', 'reservations', 'ledger', 'outbox', 'consumer_offsets', 'dead_letters',
-                                     'consumed_messages', 'parked_events'],
-                  'schema inventory holds the four product tables and the four Kafka consumer tables');
+SELECT tables_are('inventory', ARRAY['stock', 'reservations', 'ledger', 'outbox', 'stock_requests',
+                                     'consumer_offsets', 'dead_letters', 'consumed_messages', 'parked_events',
+                                     'idempotency_keys'],
+                  'schema inventory holds the five product tables, the four Kafka consumer tables and the Idempotency-Key store');
 SELECT col_is_pk('inventory', 'stock', ARRAY['product_id', 'warehouse'], 'stock is keyed by (product_id, warehouse)');
 SELECT col_is_pk('inventory', 'reservations', ARRAY['id', 'product_id'],
                  'reservations are keyed by (id, product_id): lookups by id use it, and it holds the distribution column');
@@ -271,7 +286,8 @@ SELECT col_is_pk('inventory', 'outbox', ARRAY['aggregateid', 'id'], 'the outbox 
 SELECT is_empty(
     $$SELECT i.indexrelid::regclass FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
        WHERE c.relnamespace = 'inventory'::regnamespace AND i.indisunique
-         AND c.relname NOT IN ('consumer_offsets', 'dead_letters', 'consumed_messages', 'parked_events')
+         AND c.relname NOT IN ('consumer_offsets', 'dead_letters', 'consumed_messages', 'parked_events',
+                               'idempotency_keys')
          AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
                             AND a.attname IN ('product_id', 'aggregateid'))$$,
     'every unique index of a product table contains the product (distributable by product_id)');
@@ -307,7 +323,8 @@ SELECT set_eq(
              ('inventory.reaper_lock_timeout', '200', 'ms', 'superuser'),
              ('inventory.notify_channel', '', '', 'superuser'),
              ('inventory.notify_queue_limit', '0.5', '', 'superuser'),
-             ('inventory.actor', '', '', 'user')$$,
+             ('inventory.actor', '', '', 'user'),
+             ('inventory.idempotency_ttl', '86400', 's', 'superuser')$$,
     'the inventory.* settings have the documented defaults and who may set them');
 SELECT throws_ok($$SET LOCAL inventory.reservation_tll = '1min'$$, '42602', NULL,
                  'the inventory.* prefix is reserved: a misspelt setting is an error');

@@ -102,6 +102,9 @@ record "service unit" $((unit_total - unit_failed)) "$unit_failed"
 echo "== service integration tests"
 run_suite "service integration" service tests/service/run.sh
 
+echo "== safe retries (Idempotency-Key on every mutating route, cut connections)"
+run_suite "safe retries" retries tests/retries/run.sh
+
 echo "== flash sale (coalesced reservations, load shedding, outage, HTTP limits)"
 run_suite "flash sale" flash tests/flash/run.sh
 

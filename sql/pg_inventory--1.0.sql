@@ -333,13 +333,37 @@ $$;
 
 -- Roles and grants ---------------------------------------------------------------------------
 
+-- Roles are shared by every database of the cluster: a role of an earlier CREATE EXTENSION in
+-- another database is reused silently (its comment marks it as ours). A role someone else made is
+-- reused only when it is a plain NOLOGIN group, with a WARNING naming its members, who gain the
+-- rights granted below; one that can log in or holds any other attribute is refused, because it
+-- would receive EXECUTE on SECURITY DEFINER functions.
 DO $$
 DECLARE
     role_name text;
+    existing record;
+    marker constant text := 'pg_inventory group role; created by CREATE EXTENSION pg_inventory';
 BEGIN
     FOREACH role_name IN ARRAY ARRAY['inventory_reader', 'inventory_writer', 'inventory_admin', 'inventory_relay'] LOOP
-        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = role_name) THEN
+        SELECT r.rolcanlogin OR r.rolsuper OR r.rolcreatedb OR r.rolcreaterole OR r.rolreplication
+                   OR r.rolbypassrls AS privileged,
+               shobj_description(r.oid, 'pg_authid') IS NOT DISTINCT FROM marker AS ours,
+               (SELECT string_agg(quote_ident(m.rolname), ', ' ORDER BY m.rolname)
+                  FROM pg_auth_members a JOIN pg_roles m ON m.oid = a.member WHERE a.roleid = r.oid) AS members
+          INTO existing FROM pg_roles r WHERE r.rolname = role_name;
+        IF NOT FOUND THEN
             EXECUTE format('CREATE ROLE %I NOLOGIN', role_name);
+            EXECUTE format('COMMENT ON ROLE %I IS %L', role_name, marker);
+        ELSIF existing.privileged THEN
+            RAISE EXCEPTION 'role % already exists and can log in or holds other attributes', role_name
+                USING ERRCODE = '55000',
+                      DETAIL = 'pg_inventory grants its roles EXECUTE on SECURITY DEFINER functions; it reuses an existing role only when it is a plain NOLOGIN group.',
+                      HINT = format('Drop or rename that role, or make it a plain group with ALTER ROLE %I NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS, then create the extension again.', role_name);
+        ELSIF NOT existing.ours THEN
+            RAISE WARNING 'pg_inventory reuses the existing role %, which it did not create', role_name
+                USING DETAIL = format('Its members (%s) can now call the functions granted to %s.',
+                                      coalesce(existing.members, 'none'), role_name),
+                      HINT = 'If that is not intended, drop the extension, then drop or rename the role.';
         END IF;
     END LOOP;
 END

@@ -95,6 +95,24 @@ OptionalText(FunctionCallInfo fcinfo, int argno, const char *argname, size_t max
 	return value;
 }
 
+/*
+ * OptionalAddedText returns a checked free-text argument that a later version added at the end of
+ * the signature, or NULL when it is NULL or absent: until ALTER EXTENSION UPDATE, the previous
+ * version's SQL definitions call this library with fewer arguments.
+ */
+const char *
+OptionalAddedText(FunctionCallInfo fcinfo, int argno, const char *argname, size_t max_bytes)
+{
+	return PG_NARGS() > argno ? OptionalText(fcinfo, argno, argname, max_bytes) : NULL;
+}
+
+/* OptionalAddedId returns a checked id argument that a later version added (see OptionalAddedText). */
+const char *
+OptionalAddedId(FunctionCallInfo fcinfo, int argno, const char *argname)
+{
+	return PG_NARGS() > argno ? OptionalId(fcinfo, argno, argname) : NULL;
+}
+
 /* CheckQuantitySoft refuses quantities that are not positive or exceed inventory.max_quantity. */
 bool
 CheckQuantitySoft(int64 quantity, const char *argname, RequestError *error)

@@ -3,7 +3,7 @@
  *    The only code that writes stock changes. RecordStockChange applies one change to a locked
  *    stock row in memory and queues its ledger row, its outbox events (one inventory.updated
  *    event, plus an alert when available crosses zero or the low-stock threshold) and the
- *    reservation write it is about. FlushChanges writes everything queued in one statement: each
+ *    reservation write it is about (a new reservation, a move, or units returned). FlushChanges writes everything queued in one statement: each
  *    touched stock row once with its final values, then the reservations, ledger rows and events
  *    as arrays, in the caller's transaction, so they commit or roll back together.
  *
@@ -47,6 +47,10 @@ typedef enum FlushSlot
 	SLOT_MOVE_PRODUCT,
 	SLOT_MOVE_FROM,
 	SLOT_MOVE_TO,
+	SLOT_RETURN_ID,
+	SLOT_RETURN_PRODUCT,
+	SLOT_RETURN_BEFORE,
+	SLOT_RETURN_AFTER,
 	SLOT_LEDGER_PRODUCT,
 	SLOT_LEDGER_WAREHOUSE,
 	SLOT_LEDGER_VERSION,
@@ -59,6 +63,7 @@ typedef enum FlushSlot
 	SLOT_LEDGER_ORDER,
 	SLOT_LEDGER_RESERVATION,
 	SLOT_LEDGER_ACTOR,
+	SLOT_LEDGER_RETURNED,
 	SLOT_EVENT_ID,
 	SLOT_EVENT_TOPIC,
 	SLOT_EVENT_PRODUCT,
@@ -95,6 +100,10 @@ static const SlotDefinition Slots[FLUSH_NSLOTS] = {
 	[SLOT_MOVE_PRODUCT] = {"move_product", TEXTOID},
 	[SLOT_MOVE_FROM] = {"move_from", TEXTOID},
 	[SLOT_MOVE_TO] = {"move_to", TEXTOID},
+	[SLOT_RETURN_ID] = {"return_id", UUIDOID},
+	[SLOT_RETURN_PRODUCT] = {"return_product", TEXTOID},
+	[SLOT_RETURN_BEFORE] = {"return_before", INT8OID},
+	[SLOT_RETURN_AFTER] = {"return_after", INT8OID},
 	[SLOT_LEDGER_PRODUCT] = {"ledger_product", TEXTOID},
 	[SLOT_LEDGER_WAREHOUSE] = {"ledger_warehouse", TEXTOID},
 	[SLOT_LEDGER_VERSION] = {"ledger_version", INT8OID},
@@ -107,6 +116,7 @@ static const SlotDefinition Slots[FLUSH_NSLOTS] = {
 	[SLOT_LEDGER_ORDER] = {"ledger_order", TEXTOID},
 	[SLOT_LEDGER_RESERVATION] = {"ledger_reservation", UUIDOID},
 	[SLOT_LEDGER_ACTOR] = {"ledger_actor", TEXTOID},
+	[SLOT_LEDGER_RETURNED] = {"ledger_returned", INT8OID},
 	[SLOT_EVENT_ID] = {"event_id", UUIDOID},
 	[SLOT_EVENT_TOPIC] = {"event_topic", TEXTOID},
 	[SLOT_EVENT_PRODUCT] = {"event_product", TEXTOID},
@@ -119,7 +129,7 @@ static const SlotDefinition Slots[FLUSH_NSLOTS] = {
 /*
  * The flush statement: independent data-modifying CTEs, one per table, each reading its own
  * arrays (no CTE reads another's output), and counts that prove every stock row and every
- * reservation move was written. Each CTE reads its rows from a row source built for its size:
+ * reservation was written. Each CTE reads its rows from a row source built for its size:
  * up to FLUSH_SCALAR_ROWS rows come from scalar parameters in a VALUES list (one row of an
  * UPDATE is addressed directly), so the plan of an ordinary call has no function scan and no array
  * to build; more rows come from unnest() of array parameters, with "= ANY" conditions that keep
@@ -144,6 +154,7 @@ typedef enum FlushPartKind
 	PART_STOCK,
 	PART_RESERVATIONS,
 	PART_MOVES,
+	PART_RETURNS,
 	PART_LEDGER,
 	PART_EVENTS,
 	FLUSH_NPARTS
@@ -182,14 +193,14 @@ static const FlushPart Parts[FLUSH_NPARTS] = {
 		", moved_reservations AS ("
 		"  UPDATE inventory.reservations r"
 		"     SET status = {move_to},"
-		"         expires_at = CASE WHEN {move_to} = 'confirmed' THEN NULL ELSE r.expires_at END,"
+		"         expires_at = CASE WHEN {move_to} IN ('confirmed', 'shipped') THEN NULL ELSE r.expires_at END,"
 		"         updated_at = now()"
 		"   WHERE r.id = {move_id} AND r.product_id = {move_product} AND r.status = {move_from}"
 		"  RETURNING 1)",
 		", moved_reservations AS ("
 		"  UPDATE inventory.reservations r"
 		"     SET status = m.status,"
-		"         expires_at = CASE WHEN m.status = 'confirmed' THEN NULL ELSE r.expires_at END,"
+		"         expires_at = CASE WHEN m.status IN ('confirmed', 'shipped') THEN NULL ELSE r.expires_at END,"
 		"         updated_at = now()"
 		"    FROM ",
 		" AS m(id, product_id, from_status, status)",
@@ -197,15 +208,33 @@ static const FlushPart Parts[FLUSH_NPARTS] = {
 		" AND r.id = ANY ({move_id})",
 		" RETURNING 1)",
 		SLOT_MOVE_ID, SLOT_MOVE_TO},
+	[PART_RETURNS] = {
+		", returned_reservations AS ("
+		"  UPDATE inventory.reservations r"
+		"     SET returned_quantity = {return_after}, updated_at = now()"
+		"   WHERE r.id = {return_id} AND r.product_id = {return_product} AND r.status = 'shipped'"
+		"     AND r.returned_quantity = {return_before}"
+		"  RETURNING 1)",
+		", returned_reservations AS ("
+		"  UPDATE inventory.reservations r"
+		"     SET returned_quantity = t.after, updated_at = now()"
+		"    FROM ",
+		" AS t(id, product_id, before, after)",
+		" WHERE r.id = t.id AND r.product_id = t.product_id AND r.status = 'shipped'"
+		" AND r.returned_quantity = t.before",
+		" AND r.id = ANY ({return_id})",
+		" RETURNING 1)",
+		SLOT_RETURN_ID, SLOT_RETURN_AFTER},
 	[PART_LEDGER] = {
 		NULL,
 		", ledger_rows AS ("
 		"  INSERT INTO inventory.ledger (product_id, warehouse, version, on_hand_delta, reserved_delta,"
-		"         on_hand_after, reserved_after, reason, note, order_id, reservation_id, actor)"
+		"         on_hand_after, reserved_after, reason, note, order_id, reservation_id, actor,"
+		"         returned_quantity)"
 		"  SELECT * FROM ",
 		" AS l(product_id, warehouse, version, on_hand_delta, reserved_delta, on_hand_after,"
-		"      reserved_after, reason, note, order_id, reservation_id, actor)", "", "", ")",
-		SLOT_LEDGER_PRODUCT, SLOT_LEDGER_ACTOR},
+		"      reserved_after, reason, note, order_id, reservation_id, actor, returned_quantity)", "", "", ")",
+		SLOT_LEDGER_PRODUCT, SLOT_LEDGER_RETURNED},
 	[PART_EVENTS] = {
 		NULL,
 		", event_rows AS ("
@@ -235,6 +264,17 @@ static const FlushPart PreviousStockPart = {
 	" AND s.product_id = ANY ({stock_product})",
 	" RETURNING 1)",
 	SLOT_STOCK_PRODUCT, SLOT_STOCK_THRESHOLD};
+
+/* The ledger part for the previous version's tables, whose ledger has no returned_quantity. */
+static const FlushPart PreviousLedgerPart = {
+	NULL,
+	", ledger_rows AS ("
+	"  INSERT INTO inventory.ledger (product_id, warehouse, version, on_hand_delta, reserved_delta,"
+	"         on_hand_after, reserved_after, reason, note, order_id, reservation_id, actor)"
+	"  SELECT * FROM ",
+	" AS l(product_id, warehouse, version, on_hand_delta, reserved_delta, on_hand_after,"
+	"      reserved_after, reason, note, order_id, reservation_id, actor)", "", "", ")",
+	SLOT_LEDGER_PRODUCT, SLOT_LEDGER_ACTOR};
 
 /* A part of up to this many rows reads scalars in a VALUES list; more rows read arrays. */
 #define FLUSH_SCALAR_ROWS 4
@@ -415,6 +455,8 @@ RecordStockChange(ChangeBuffer *buffer, StockRow *row, const StockChange *change
 	AppendText(buffer, SLOT_LEDGER_ORDER, change->order_id);
 	AppendUuid(buffer, SLOT_LEDGER_RESERVATION, change->reservation_id);
 	AppendText(buffer, SLOT_LEDGER_ACTOR, actor);
+	QueueValue(buffer, SLOT_LEDGER_RETURNED, Int64GetDatum(change->returned_after - change->returned_before),
+			   change->reservation_write != RESERVATION_RETURN);
 
 	AppendEvent(buffer, row, change, InventoryUpdatedTopic, "inventory.updated", previous);
 	alert = AlertType(previous, row);
@@ -448,6 +490,12 @@ RecordStockChange(ChangeBuffer *buffer, StockRow *row, const StockChange *change
 			AppendText(buffer, SLOT_MOVE_PRODUCT, row->product_id);
 			AppendText(buffer, SLOT_MOVE_FROM, change->from_status);
 			AppendText(buffer, SLOT_MOVE_TO, change->status);
+			break;
+		case RESERVATION_RETURN:
+			AppendUuid(buffer, SLOT_RETURN_ID, change->reservation_id);
+			AppendText(buffer, SLOT_RETURN_PRODUCT, row->product_id);
+			QueueValue(buffer, SLOT_RETURN_BEFORE, Int64GetDatum(change->returned_before), false);
+			QueueValue(buffer, SLOT_RETURN_AFTER, Int64GetDatum(change->returned_after), false);
 			break;
 	}
 	buffer->nchanges++;
@@ -613,9 +661,13 @@ PrepareFlushPlan(const int *rows)
 	initStringInfo(&sql);
 	for (kind = 0; kind < FLUSH_NPARTS; kind++)
 	{
-		const FlushPart *part = kind == PART_STOCK && InstalledSchema == SCHEMA_PREVIOUS ?
-			&PreviousStockPart : &Parts[kind];
+		const FlushPart *part = &Parts[kind];
 		bool		many = rows[kind] > FLUSH_SCALAR_ROWS;
+
+		if (InstalledSchema == SCHEMA_PREVIOUS && kind == PART_STOCK)
+			part = &PreviousStockPart;
+		else if (InstalledSchema == SCHEMA_PREVIOUS && kind == PART_LEDGER)
+			part = &PreviousLedgerPart;
 
 		if (rows[kind] == 0)
 			continue;
@@ -632,9 +684,11 @@ PrepareFlushPlan(const int *rows)
 			AppendNumberedSlots(&sql, part->many_condition, 0);
 		appendStringInfoString(&sql, part->after);
 	}
-	appendStringInfoString(&sql, rows[PART_MOVES] > 0 ?
-						   " SELECT (SELECT count(*) FROM stock_rows), (SELECT count(*) FROM moved_reservations)" :
-						   " SELECT (SELECT count(*) FROM stock_rows), 0::bigint");
+	appendStringInfoString(&sql, " SELECT (SELECT count(*) FROM stock_rows), 0::bigint");
+	if (rows[PART_MOVES] > 0)
+		appendStringInfoString(&sql, " + (SELECT count(*) FROM moved_reservations)");
+	if (rows[PART_RETURNS] > 0)
+		appendStringInfoString(&sql, " + (SELECT count(*) FROM returned_reservations)");
 	for (slot = 0; slot < FLUSH_NSLOTS; slot++)
 	{
 		int			row;
@@ -652,7 +706,7 @@ PrepareFlushPlan(const int *rows)
 
 /*
  * FlushChanges writes every queued change in one statement and empties the buffer. Raises when a
- * stock row or a reservation move was not written (the row or reservation vanished under its
+ * stock row or a reservation write did not happen (the row or reservation vanished under its
  * lock, which the locking rules make impossible): nothing of the call then commits.
  */
 void
@@ -663,7 +717,7 @@ FlushChanges(ChangeBuffer *buffer)
 	char		nulls[FLUSH_NARGS];
 	const SlotStorage *storage = StorageOfSlots();
 	int			rows[FLUSH_NPARTS];
-	int			nmoves = buffer->columns[SLOT_MOVE_ID].count;
+	int			nmoves = buffer->columns[SLOT_MOVE_ID].count + buffer->columns[SLOT_RETURN_ID].count;
 	bool		any_event = buffer->columns[SLOT_EVENT_ID].count > 0;
 	MemoryContext caller;
 	int			slot;
@@ -673,7 +727,8 @@ FlushChanges(ChangeBuffer *buffer)
 		return;
 	rows[PART_STOCK] = buffer->ndirty;
 	rows[PART_RESERVATIONS] = buffer->columns[SLOT_RESERVATION_ID].count;
-	rows[PART_MOVES] = nmoves;
+	rows[PART_MOVES] = buffer->columns[SLOT_MOVE_ID].count;
+	rows[PART_RETURNS] = buffer->columns[SLOT_RETURN_ID].count;
 	rows[PART_LEDGER] = buffer->columns[SLOT_LEDGER_PRODUCT].count;
 	rows[PART_EVENTS] = buffer->columns[SLOT_EVENT_ID].count;
 	plan = PrepareFlushPlan(rows);
@@ -726,7 +781,7 @@ FlushChanges(ChangeBuffer *buffer)
 	if (ColumnInt64(0, 1) != buffer->ndirty || ColumnInt64(0, 2) != nmoves)
 		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
 						errmsg("pg_inventory wrote " INT64_FORMAT " of %d stock rows and " INT64_FORMAT
-							   " of %d reservation moves", ColumnInt64(0, 1), buffer->ndirty,
+							   " of %d reservation writes", ColumnInt64(0, 1), buffer->ndirty,
 							   ColumnInt64(0, 2), nmoves),
 						errdetail("A stock row or a reservation changed while its stock row was locked.")));
 	SPI_freetuptable(SPI_tuptable);

@@ -87,7 +87,7 @@ EventTimestamp(void)
 
 /*
  * EventPayload builds an event's payload: the change of a stock row (after the change), its
- * availability before, and the order and reservation it is about.
+ * availability before, the order and reservation it is about, and the units of a return.
  */
 Jsonb *
 EventPayload(const pg_uuid_t *event_id, const char *type, const StockRow *row, const StockChange *change,
@@ -112,6 +112,8 @@ EventPayload(const pg_uuid_t *event_id, const char *type, const StockRow *row, c
 	PushNumber(&state, "newQuantity", StockRowAvailable(row), false);
 	PushString(&state, "reservationId", change->reservation_id ? UuidText(change->reservation_id) : NULL);
 	PushNumber(&state, "previousQuantity", previous, false);
+	PushNumber(&state, "returnedQuantity", change->returned_after - change->returned_before,
+			   change->reservation_write != RESERVATION_RETURN);
 	PushNumber(&state, "lowStockThreshold", row->threshold, !row->has_threshold);
 	object = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 	return JsonbValueToJsonb(object);

@@ -32,6 +32,7 @@ extern char *InventoryAlertsTopic;
 extern char *InventoryNotifyChannel;
 extern double InventoryNotifyQueueLimit;
 extern char *InventoryActor;
+extern int	InventoryIdempotencyTtlSeconds;
 
 /* Longest product, warehouse or order id accepted, in bytes. */
 #define INVENTORY_MAX_ID_BYTES 200
@@ -107,13 +108,15 @@ typedef enum ReservationWrite
 {
 	RESERVATION_UNTOUCHED,
 	RESERVATION_INSERT,			/* a new active reservation of quantity, expiring at expires_at */
-	RESERVATION_SET_STATUS		/* the reservation moves from from_status to status */
+	RESERVATION_SET_STATUS,		/* the reservation moves from from_status to status */
+	RESERVATION_RETURN			/* a shipped reservation's returned units go from returned_before to returned_after */
 } ReservationWrite;
 
 /* One change of one locked stock row, as the change buffer records it. */
 typedef struct StockChange
 {
-	const char *reason;			/* reserve, confirm, release, ship, expire, restock, adjust, set, remove */
+	const char *reason;			/* reserve, confirm, release, ship, expire, return, write_off, restock,
+								 * adjust, set, remove */
 	int64		on_hand_delta;
 	int64		reserved_delta;
 	const char *order_id;		/* NULL when not about an order */
@@ -128,6 +131,8 @@ typedef struct StockChange
 	TimestampTz expires_at;		/* RESERVATION_INSERT */
 	const char *from_status;	/* RESERVATION_SET_STATUS */
 	const char *status;			/* RESERVATION_SET_STATUS */
+	int64		returned_before;	/* RESERVATION_RETURN */
+	int64		returned_after; /* RESERVATION_RETURN */
 } StockChange;
 
 /* event_payload.c */
@@ -149,7 +154,7 @@ extern bool LockStockRowWithin(const char *product_id, const char *warehouse, in
 extern StockRow *LockStockRowsOfProducts(const char **product_ids, int nproducts, int *nrows);
 extern StockRow *LockStockRowsOfOrder(const char *order_id, int *nrows);
 extern StockRow *FindStockRow(StockRow *rows, int nrows, const char *product_id, const char *warehouse);
-extern HeapTuple ReadStockTuple(const char *product_id, const char *warehouse, TupleDesc *tupdesc);
+extern bool ReadStockRowValue(const char *product_id, const char *warehouse, Datum *value);
 extern int	CompareIds(const char *left, const char *right);
 
 /* expiry.c: expiring overdue reservations of locked rows */
@@ -199,6 +204,8 @@ extern pg_uuid_t *RequireUuid(FunctionCallInfo fcinfo, int argno, const char *ar
 extern bool CheckIdSoft(const char *value, const char *argname, RequestError *error);
 extern bool CheckTextSoft(const char *value, const char *argname, size_t max_bytes, RequestError *error);
 extern const char *OptionalText(FunctionCallInfo fcinfo, int argno, const char *argname, size_t max_bytes);
+extern const char *OptionalAddedText(FunctionCallInfo fcinfo, int argno, const char *argname, size_t max_bytes);
+extern const char *OptionalAddedId(FunctionCallInfo fcinfo, int argno, const char *argname);
 extern void CheckQuantity(int64 quantity, const char *argname);
 extern bool CheckQuantitySoft(int64 quantity, const char *argname, RequestError *error);
 extern bool TtlExpiry(const Interval *ttl, TimestampTz *expires_at, RequestError *error);
@@ -278,5 +285,23 @@ typedef struct ReserveRequest
 
 /* reservation_engine.c */
 extern void ReserveRequests(ReserveRequest *requests, int nrequests);
+
+/* A stock change that may carry the caller's request id (restock, adjust, set_stock). */
+#define STOCK_REQUEST_MAX_VALUES 8
+typedef struct StockRequest
+{
+	const char *operation;		/* restock, adjust or set_stock */
+	const char *product_id;
+	const char *warehouse;
+	const char *request_id;		/* NULL: the call is not made repeatable */
+	int			nvalues;		/* the call's arguments as name, value pairs */
+	Datum		values[STOCK_REQUEST_MAX_VALUES];
+	bool		nulls[STOCK_REQUEST_MAX_VALUES];
+} StockRequest;
+
+/* stock_requests.c */
+extern void AddStockRequestArgument(StockRequest *request, const char *name, const char *value);
+extern bool FindRepeatedStockRequest(const StockRequest *request, Datum *first_result);
+extern void RecordStockRequest(const StockRequest *request);
 
 #endif							/* INVENTORY_H */

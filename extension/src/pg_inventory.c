@@ -26,6 +26,7 @@ char	   *InventoryAlertsTopic = NULL;
 char	   *InventoryNotifyChannel = NULL;
 double		InventoryNotifyQueueLimit = 0.5;
 char	   *InventoryActor = NULL;
+int			InventoryIdempotencyTtlSeconds = 24 * 60 * 60;
 
 void		_PG_init(void);
 
@@ -80,5 +81,10 @@ _PG_init(void)
 							   "Who is acting (for instance the authenticated subject); recorded in every ledger row.",
 							   NULL, &InventoryActor, "",
 							   PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("inventory.idempotency_ttl",
+							"How long a request id of a stock change, or an Idempotency-Key of the service, is remembered.",
+							"A repeat within this time returns the first result; the reaper deletes older ones.",
+							&InventoryIdempotencyTtlSeconds, 24 * 60 * 60, 60, INT_MAX,
+							PGC_SUSET, GUC_UNIT_S, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("inventory");
 }

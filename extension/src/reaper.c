@@ -8,6 +8,10 @@
  *    through a cursor. Changes are flushed every REAPER_FLUSH_EVERY changes or rows, and the rows
  *    of a flushed chunk are freed, so the job's memory stays bounded whatever max_rows is.
  *
+ *    The job also deletes expired request ids of stock changes and expired Idempotency-Keys of the
+ *    service, at most REAPER_PURGE_LIMIT of each per run, oldest first (lookups ignore expired ones
+ *    anyway: a late purge only costs space).
+ *
  * Locking: rows are locked in the global order. Each candidate is first tried with SKIP LOCKED,
  * which never waits; a row that order traffic holds is then waited for, right there in the order,
  * at most inventory.reaper_lock_timeout (PostgreSQL queues the job behind the current holder, so
@@ -33,6 +37,8 @@ PG_FUNCTION_INFO_V1(inventory_expire_reservations);
 #define REAPER_FETCH 256
 /* Busy rows a run waits for; later busy rows wait for the next run. */
 #define REAPER_MAX_WAITS 100
+/* Expired request ids and Idempotency-Keys deleted per run, of each. */
+#define REAPER_PURGE_LIMIT 10000
 
 /* The previous version's tables have no next_expiry: candidates come from the reservations. */
 static SavedPlan CandidateRowsPlans[INVENTORY_NSCHEMAS] = {
@@ -45,6 +51,26 @@ static SavedPlan CandidateRowsPlans[INVENTORY_NSCHEMAS] = {
 		" WHERE status = 'active' AND expires_at < now()"
 		" GROUP BY product_id, warehouse ORDER BY product_id, warehouse",
 	},
+};
+
+/*
+ * Deletes of expired records; the outer condition is checked again on a row that a repeat renewed
+ * meanwhile, which is then kept.
+ */
+static SavedPlan PurgeStockRequestsPlan = {
+	.sql = "DELETE FROM inventory.stock_requests r WHERE r.expires_at <= now()"
+	" AND (r.product_id, r.request_id) IN (SELECT product_id, request_id FROM inventory.stock_requests"
+	"      WHERE expires_at <= now() ORDER BY expires_at LIMIT $1)",
+	.nargs = 1,
+	.argtypes = {INT8OID},
+};
+
+static SavedPlan PurgeIdempotencyKeysPlan = {
+	.sql = "DELETE FROM inventory.idempotency_keys k WHERE k.expires_at <= now()"
+	" AND (k.subject, k.idempotency_key) IN (SELECT subject, idempotency_key FROM inventory.idempotency_keys"
+	"      WHERE expires_at <= now() ORDER BY expires_at LIMIT $1)",
+	.nargs = 1,
+	.argtypes = {INT8OID},
 };
 
 /* The job's state while it runs. */
@@ -62,6 +88,7 @@ static void ReapRow(Reaper *reaper, StockRow *row);
 static void EndChunkIfFull(Reaper *reaper);
 static void ReapCandidates(Reaper *reaper);
 static bool LockCandidate(Reaper *reaper, const char *product_id, const char *warehouse, StockRow *row);
+static void PurgeExpiredRequests(void);
 
 /* inventory_expire_reservations expires up to max_rows overdue reservations; returns the count. */
 Datum
@@ -83,6 +110,8 @@ inventory_expire_reservations(PG_FUNCTION_ARGS)
 												ALLOCSET_DEFAULT_SIZES);
 	ReapCandidates(&reaper);
 	FlushChanges(reaper.buffer);
+	if (InstalledSchema == SCHEMA_CURRENT)
+		PurgeExpiredRequests();
 	SPI_finish();
 	PG_RETURN_INT32((int32) reaper.expired);
 }
@@ -183,4 +212,14 @@ EndChunkIfFull(Reaper *reaper)
 	FlushChanges(reaper->buffer);
 	MemoryContextReset(reaper->rows_context);
 	reaper->rows_in_chunk = 0;
+}
+
+/* PurgeExpiredRequests deletes expired request ids and Idempotency-Keys, a bounded number of each. */
+static void
+PurgeExpiredRequests(void)
+{
+	Datum		limit = Int64GetDatum(REAPER_PURGE_LIMIT);
+
+	ExecuteSavedPlan(&PurgeStockRequestsPlan, &limit, NULL, 0);
+	ExecuteSavedPlan(&PurgeIdempotencyKeysPlan, &limit, NULL, 0);
 }

@@ -290,7 +290,10 @@ DecideRequest(Engine *engine, ReserveRequest *request)
 	ResetPlans(engine, request);
 }
 
-/* MergeLines sums lines of the same product and warehouse in place; returns the new count. */
+/*
+ * MergeLines sums lines of the same product and warehouse in place and returns the new count;
+ * inventory.max_quantity caps each product's lines together, whatever their warehouses.
+ */
 static int
 MergeLines(ReserveLine *lines, int nlines, RequestError *error)
 {
@@ -308,13 +311,29 @@ MergeLines(ReserveLine *lines, int nlines, RequestError *error)
 				  strcmp(lines[k].warehouse, lines[i].warehouse) == 0)))
 				break;
 		if (k < kept)
-		{
 			lines[k].quantity += lines[i].quantity;
-			if (!CheckQuantitySoft(lines[k].quantity, "quantity of a product's lines together", error))
-				return kept;
-		}
 		else
 			lines[kept++] = lines[i];
+	}
+	for (i = 0; i < kept; i++)
+	{
+		int64		product_total = lines[i].quantity;
+		int			k;
+
+		for (k = 0; k < kept; k++)
+			if (k != i && strcmp(lines[k].product_id, lines[i].product_id) == 0)
+			{
+				if (k < i)
+					break;
+				product_total += lines[k].quantity;
+			}
+		if (k == kept && product_total > InventoryMaxQuantity)
+		{
+			SetRequestError(error, ERRCODE_INVALID_PARAMETER_VALUE,
+							"the lines of product \"%s\" ask for " INT64_FORMAT " together, more than inventory.max_quantity (%d)",
+							lines[i].product_id, product_total, InventoryMaxQuantity);
+			return kept;
+		}
 	}
 	return kept;
 }
@@ -609,7 +628,10 @@ AppendRow(ReserveRequest *request, const ReservationRow *row)
 	request->rows[request->nrows++] = *row;
 }
 
-/* DescribeShortage records IN001 for a request with short lines, naming each one. */
+/*
+ * DescribeShortage records IN001 for a request with short lines: the message names the line when
+ * there is one, and the detail lists every short line.
+ */
 static void
 DescribeShortage(ReserveRequest *request)
 {
@@ -631,9 +653,17 @@ DescribeShortage(ReserveRequest *request)
 			appendStringInfo(&lines, "product \"%s\": requested " INT64_FORMAT ", available " INT64_FORMAT,
 							 shortage->product_id, shortage->requested, shortage->available);
 	}
-	if (request->nshortages == 1)
+	if (request->nshortages == 1 && request->shortages[0].warehouse != NULL)
 		SetRequestError(&request->error, ERRCODE_INVENTORY_INSUFFICIENT_STOCK,
-						"insufficient stock for order \"%s\": %s", request->order_id, lines.data);
+						"insufficient stock for order \"%s\": product \"%s\" in warehouse \"%s\": requested "
+						INT64_FORMAT ", available " INT64_FORMAT, request->order_id,
+						request->shortages[0].product_id, request->shortages[0].warehouse,
+						request->shortages[0].requested, request->shortages[0].available);
+	else if (request->nshortages == 1)
+		SetRequestError(&request->error, ERRCODE_INVENTORY_INSUFFICIENT_STOCK,
+						"insufficient stock for order \"%s\": product \"%s\": requested " INT64_FORMAT
+						", available " INT64_FORMAT, request->order_id, request->shortages[0].product_id,
+						request->shortages[0].requested, request->shortages[0].available);
 	else
 		SetRequestError(&request->error, ERRCODE_INVENTORY_INSUFFICIENT_STOCK,
 						"insufficient stock for order \"%s\": several lines are short", request->order_id);

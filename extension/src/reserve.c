@@ -47,14 +47,16 @@ inventory_reserve_order(PG_FUNCTION_ARGS)
 }
 
 /*
- * ReserveOne resolves the ttl argument (NULL: inventory.reservation_ttl), decides the request and
- * returns its reservations, or raises what the engine decided against it.
+ * ReserveOne resolves the ttl argument (NULL: inventory.reservation_ttl) and the actor argument
+ * after it (NULL: the inventory.actor setting), decides the request and returns its reservations,
+ * or raises what the engine decided against it.
  */
 static void
 ReserveOne(FunctionCallInfo fcinfo, ReserveRequest *request, int ttl_argno)
 {
 	Interval   *ttl = PG_ARGISNULL(ttl_argno) ? DefaultTtl() : PG_GETARG_INTERVAL_P(ttl_argno);
 
+	request->actor = OptionalAddedText(fcinfo, ttl_argno + 1, "actor", INVENTORY_MAX_TEXT_BYTES);
 	if (!TtlExpiry(ttl, &request->expires_at, &request->error))
 		RaiseRequestError(&request->error);
 	InitMaterializedSRF(fcinfo, 0);

@@ -58,8 +58,12 @@ static SavedPlan LockProductPlans[] = STOCK_ROW_PLANS(LOCK_PRODUCT_SQL, .nargs =
 static SavedPlan LockProductsPlans[] = STOCK_ROW_PLANS(LOCK_PRODUCTS_SQL, .nargs = 1, .argtypes = {TEXTARRAYOID});
 static SavedPlan LockOrderPlans[] = STOCK_ROW_PLANS(LOCK_ORDER_SQL, .nargs = 1, .argtypes = {TEXTOID});
 
+/*
+ * The whole row as one value of the table's row type, so a function declared to return
+ * inventory.stock returns exactly that type, whatever columns the table has by then.
+ */
 static SavedPlan ReadRowPlan = {
-	.sql = "SELECT * FROM inventory.stock WHERE product_id = $1 AND warehouse = $2",
+	.sql = "SELECT s FROM inventory.stock s WHERE s.product_id = $1 AND s.warehouse = $2",
 	.nargs = 2,
 	.argtypes = {TEXTOID, TEXTOID},
 };
@@ -219,13 +223,20 @@ FindStockRow(StockRow *rows, int nrows, const char *product_id, const char *ware
 	return NULL;
 }
 
-/* ReadStockTuple returns the current stock row as a tuple of inventory.stock, or NULL. */
-HeapTuple
-ReadStockTuple(const char *product_id, const char *warehouse, TupleDesc *tupdesc)
+/*
+ * ReadStockRowValue returns the current stock row as a value of type inventory.stock, copied out
+ * of SPI for the caller to return; false when the row does not exist.
+ */
+bool
+ReadStockRowValue(const char *product_id, const char *warehouse, Datum *value)
 {
 	Datum		values[2] = {CStringGetTextDatum(product_id), CStringGetTextDatum(warehouse)};
+	bool		isnull;
 
 	ExecuteSavedPlan(&ReadRowPlan, values, NULL, 1);
-	*tupdesc = SPI_tuptable->tupdesc;
-	return SPI_processed == 0 ? NULL : SPI_tuptable->vals[0];
+	if (SPI_processed == 0)
+		return false;
+	*value = SPI_datumTransfer(ColumnDatum(0, 1, &isnull), false, -1);
+	SPI_freetuptable(SPI_tuptable);
+	return true;
 }

@@ -5,7 +5,8 @@
  *
  *      confirm  active -> confirmed            (stock unchanged; the reservation stops expiring)
  *      release  active | confirmed -> released (reserved drops)
- *      ship     confirmed -> shipped           (on_hand and reserved drop)
+ *      ship     active | confirmed -> shipped  (on_hand and reserved drop; shipping an active
+ *                                               reservation confirms and ships it in one change)
  *
  *    Repeating a move that already happened changes nothing and returns the row; any other move
  *    from the current state is refused with IN004. Per-order variants are all or nothing.
@@ -31,15 +32,22 @@ PG_FUNCTION_INFO_V1(inventory_release_order);
 PG_FUNCTION_INFO_V1(inventory_ship);
 PG_FUNCTION_INFO_V1(inventory_ship_order);
 
-/* What a move does: its name, the state it reaches, the states it starts from, and its stock effect. */
+/*
+ * What a move does: its ledger reason, the state it reaches, the states it starts from, its stock
+ * effect, and its refusals as whole messages (formats of reservation id, product, warehouse and
+ * status; of order, reservation id, product and status; of order).
+ */
 typedef struct Transition
 {
-	const char *verb;
+	const char *reason;
 	const char *target;
 	const char *const *from;	/* states the move starts from, NULL-terminated */
 	const char *const *done;	/* states in which the move already happened, NULL-terminated */
 	bool		takes_on_hand;	/* on_hand drops by the quantity */
 	bool		frees_reserved; /* reserved drops by the quantity */
+	const char *refused_reservation;
+	const char *refused_order;
+	const char *order_not_live;
 	const char *hint;
 } Transition;
 
@@ -54,15 +62,27 @@ static const char *const ConfirmFrom[] = {"active", NULL};
 static const char *const ConfirmDone[] = {"confirmed", NULL};
 static const char *const ReleaseFrom[] = {"active", "confirmed", NULL};
 static const char *const ReleaseDone[] = {"released", "expired", NULL};
-static const char *const ShipFrom[] = {"confirmed", NULL};
+static const char *const ShipFrom[] = {"active", "confirmed", NULL};
 static const char *const ShipDone[] = {"shipped", NULL};
 
-static const Transition Confirm = {"confirm", "confirmed", ConfirmFrom, ConfirmDone, false, false,
-"Only an active reservation can be confirmed; reserve again if it expired or was released."};
-static const Transition Release = {"release", "released", ReleaseFrom, ReleaseDone, false, true,
-"A shipped reservation cannot be released; restock the returned goods instead."};
-static const Transition Ship = {"ship", "shipped", ShipFrom, ShipDone, true, true,
-"Only a confirmed reservation can be shipped; confirm it first."};
+static const Transition Confirm = {
+	"confirm", "confirmed", ConfirmFrom, ConfirmDone, false, false,
+	"cannot confirm reservation %s of product \"%s\" in warehouse \"%s\": it is %s",
+	"cannot confirm order \"%s\": its reservation %s of product \"%s\" is %s",
+	"cannot confirm order \"%s\": it has no live reservations",
+	"Only an active reservation can be confirmed; reserve again if it expired or was released."};
+static const Transition Release = {
+	"release", "released", ReleaseFrom, ReleaseDone, false, true,
+	"cannot release reservation %s of product \"%s\" in warehouse \"%s\": it is %s",
+	"cannot release order \"%s\": its reservation %s of product \"%s\" is %s",
+	"cannot release order \"%s\": it has no live reservations",
+	"A shipped reservation cannot be released; record the goods that come back with inventory_return."};
+static const Transition Ship = {
+	"ship", "shipped", ShipFrom, ShipDone, true, true,
+	"cannot ship reservation %s of product \"%s\" in warehouse \"%s\": it is %s",
+	"cannot ship order \"%s\": its reservation %s of product \"%s\" is %s",
+	"cannot ship order \"%s\": it has no live reservations",
+	"Only an active or confirmed reservation can be shipped; reserve again if it expired or was released."};
 
 static SavedPlan FindReservationPlan = {
 	.sql = "SELECT product_id, warehouse FROM inventory.reservations WHERE id = $1",
@@ -86,12 +106,14 @@ static SavedPlan ReadOrderPlan = {
 
 static Datum TransitionOneCall(FunctionCallInfo fcinfo, const Transition *transition);
 static Datum TransitionOrderCall(FunctionCallInfo fcinfo, const Transition *transition);
-static void TransitionOne(pg_uuid_t *id, const Transition *transition, ReturnSetInfo *rsinfo);
-static void TransitionOrder(const char *order_id, const Transition *transition, ReturnSetInfo *rsinfo);
+static void TransitionOne(pg_uuid_t *id, const Transition *transition, const char *actor,
+						  ReturnSetInfo *rsinfo);
+static void TransitionOrder(const char *order_id, const Transition *transition, const char *actor,
+							ReturnSetInfo *rsinfo);
 static MoveDecision Decide(const Transition *transition, const char *status);
 static bool StatusIn(const char *status, const char *const *states);
 static void ApplyTransition(ChangeBuffer *buffer, StockRow *row, const Transition *transition,
-							ReservationRow *reservation);
+							const char *actor, ReservationRow *reservation);
 static ReservationRow *ReadOrderUnderLocks(const char *order_id, StockRow **rows, int *nrows,
 										   int *nreservations);
 
@@ -123,14 +145,14 @@ inventory_release_order(PG_FUNCTION_ARGS)
 	return TransitionOrderCall(fcinfo, &Release);
 }
 
-/* inventory_ship ships one reservation. */
+/* inventory_ship ships one active or confirmed reservation. */
 Datum
 inventory_ship(PG_FUNCTION_ARGS)
 {
 	return TransitionOneCall(fcinfo, &Ship);
 }
 
-/* inventory_ship_order ships every confirmed reservation of an order. */
+/* inventory_ship_order ships every live (active or confirmed) reservation of an order. */
 Datum
 inventory_ship_order(PG_FUNCTION_ARGS)
 {
@@ -142,10 +164,11 @@ static Datum
 TransitionOneCall(FunctionCallInfo fcinfo, const Transition *transition)
 {
 	pg_uuid_t  *id = RequireUuid(fcinfo, 0, "reservation_id");
+	const char *actor = OptionalAddedText(fcinfo, 1, "actor", INVENTORY_MAX_TEXT_BYTES);
 
 	InitMaterializedSRF(fcinfo, 0);
 	ConnectSpi();
-	TransitionOne(id, transition, (ReturnSetInfo *) fcinfo->resultinfo);
+	TransitionOne(id, transition, actor, (ReturnSetInfo *) fcinfo->resultinfo);
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -155,17 +178,18 @@ static Datum
 TransitionOrderCall(FunctionCallInfo fcinfo, const Transition *transition)
 {
 	const char *order_id = RequireId(fcinfo, 0, "order_id");
+	const char *actor = OptionalAddedText(fcinfo, 1, "actor", INVENTORY_MAX_TEXT_BYTES);
 
 	InitMaterializedSRF(fcinfo, 0);
 	ConnectSpi();
-	TransitionOrder(order_id, transition, (ReturnSetInfo *) fcinfo->resultinfo);
+	TransitionOrder(order_id, transition, actor, (ReturnSetInfo *) fcinfo->resultinfo);
 	SPI_finish();
 	return (Datum) 0;
 }
 
 /* TransitionOne locks the reservation's stock row, re-reads the reservation and moves it. */
 static void
-TransitionOne(pg_uuid_t *id, const Transition *transition, ReturnSetInfo *rsinfo)
+TransitionOne(pg_uuid_t *id, const Transition *transition, const char *actor, ReturnSetInfo *rsinfo)
 {
 	Datum		values[2];
 	char	   *product_id;
@@ -198,8 +222,8 @@ TransitionOne(pg_uuid_t *id, const Transition *transition, ReturnSetInfo *rsinfo
 			break;
 		case MOVE_REFUSED:
 			ereport(ERROR, (errcode(ERRCODE_INVENTORY_INVALID_TRANSITION),
-							errmsg("cannot %s reservation %s of product \"%s\" in warehouse \"%s\": it is %s",
-								   transition->verb, UuidText(id), product_id, warehouse, reservation.status),
+							errmsg(transition->refused_reservation, UuidText(id), product_id, warehouse,
+								   reservation.status),
 							errhint("%s", transition->hint)));
 			break;
 		case MOVE_CHANGES:
@@ -209,7 +233,7 @@ TransitionOne(pg_uuid_t *id, const Transition *transition, ReturnSetInfo *rsinfo
 				if (!locked)
 					ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
 									errmsg("live reservation %s has no stock row", UuidText(id))));
-				ApplyTransition(buffer, &row, transition, &reservation);
+				ApplyTransition(buffer, &row, transition, actor, &reservation);
 				FlushChanges(buffer);
 			}
 			break;
@@ -260,7 +284,8 @@ ReadOrderUnderLocks(const char *order_id, StockRow **rows, int *nrows, int *nres
 
 /* TransitionOrder locks the order's stock rows, checks every live reservation, then moves them. */
 static void
-TransitionOrder(const char *order_id, const Transition *transition, ReturnSetInfo *rsinfo)
+TransitionOrder(const char *order_id, const Transition *transition, const char *actor,
+				ReturnSetInfo *rsinfo)
 {
 	StockRow   *rows;
 	int			nrows;
@@ -289,14 +314,13 @@ TransitionOrder(const char *order_id, const Transition *transition, ReturnSetInf
 		nlive++;
 		if (Decide(transition, r->status) == MOVE_REFUSED)
 			ereport(ERROR, (errcode(ERRCODE_INVENTORY_INVALID_TRANSITION),
-							errmsg("cannot %s order \"%s\": its reservation %s of product \"%s\" is %s",
-								   transition->verb, order_id, UuidText(&r->id), r->product_id, r->status),
+							errmsg(transition->refused_order, order_id, UuidText(&r->id), r->product_id,
+								   r->status),
 							errhint("%s", transition->hint)));
 	}
 	if (nlive == 0 && !any_done)
 		ereport(ERROR, (errcode(ERRCODE_INVENTORY_INVALID_TRANSITION),
-						errmsg("cannot %s order \"%s\": it has no live reservations", transition->verb,
-							   order_id),
+						errmsg(transition->order_not_live, order_id),
 						errhint("%s", transition->hint)));
 
 	buffer = ChangeBufferCreate();
@@ -310,7 +334,8 @@ TransitionOrder(const char *order_id, const Transition *transition, ReturnSetInf
 		if (!StatusIn(r->status, ReleaseFrom))
 			continue;
 		if (Decide(transition, r->status) == MOVE_CHANGES)
-			ApplyTransition(buffer, FindStockRow(rows, nrows, r->product_id, r->warehouse), transition, r);
+			ApplyTransition(buffer, FindStockRow(rows, nrows, r->product_id, r->warehouse), transition,
+							actor, r);
 		EmitReservationRows(rsinfo, r, 1);
 	}
 	FlushChanges(buffer);
@@ -343,11 +368,11 @@ StatusIn(const char *status, const char *const *states)
  */
 static void
 ApplyTransition(ChangeBuffer *buffer, StockRow *row, const Transition *transition,
-				ReservationRow *reservation)
+				const char *actor, ReservationRow *reservation)
 {
 	StockChange change = {0};
 
-	change.reason = transition->verb;
+	change.reason = transition->reason;
 	change.on_hand_delta = transition->takes_on_hand ? -reservation->quantity : 0;
 	change.reserved_delta = transition->frees_reserved ? -reservation->quantity : 0;
 	change.order_id = reservation->order_id;
@@ -355,10 +380,11 @@ ApplyTransition(ChangeBuffer *buffer, StockRow *row, const Transition *transitio
 	change.reservation_write = RESERVATION_SET_STATUS;
 	change.from_status = reservation->status;
 	change.status = transition->target;
+	change.actor = actor;
 	RecordStockChange(buffer, row, &change);
 
 	reservation->status = transition->target;
-	if (strcmp(transition->target, "confirmed") == 0)
+	if (strcmp(transition->target, "released") != 0)
 		reservation->has_expires_at = false;
 	reservation->updated_at = GetCurrentTransactionStartTimestamp();
 }

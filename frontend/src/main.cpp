@@ -11,6 +11,7 @@
 #include "adapters/call_watchdog.h"
 #include "adapters/connection_pool.h"
 #include "adapters/postgres_dead_letter_repository.h"
+#include "adapters/postgres_idempotency_store.h"
 #include "adapters/postgres_inventory_repository.h"
 #include "adapters/prepared_statements.h"
 #include "auth/jwks_fetch.h"
@@ -135,6 +136,7 @@ int Run(const inventory::ServiceConfig& config, const inventory::KafkaSettings& 
                       statement::PrepareAll);
   PostgresInventoryRepository repository(pool);
   PostgresDeadLetterRepository dead_letters(pool);
+  PostgresIdempotencyStore idempotency(pool);
   InventoryService service(repository);
   // One worker per pooled connection: a worker never waits for a connection, and the pool never
   // has more statements in flight than it has connections.
@@ -151,8 +153,8 @@ int Run(const inventory::ServiceConfig& config, const inventory::KafkaSettings& 
   std::atomic<bool> draining{false};
 
   Router router;
-  AddOperationsRoutes(router,
-                      OperationsContext{repository, metrics, config.expected_extension_version, draining});
+  AddOperationsRoutes(router, OperationsContext{repository, metrics, config.expected_extension_version,
+                                                draining, config.retry_after_seconds});
   if (kafka.roles.rest) {
     AddStockRoutes(router, service);
     AddReservationRoutes(router, service, coalescer, metrics);
@@ -250,7 +252,7 @@ int Run(const inventory::ServiceConfig& config, const inventory::KafkaSettings& 
   RequestPipeline pipeline(
       router, metrics, logger,
       PipelineSettings{config.max_body_bytes, config.retry_after_seconds, config.db_queue_timeout}, draining,
-      executor, *authentication.authorizer);
+      executor, *authentication.authorizer, &idempotency);
 
   const auto endpoint_settings = [&config](std::string host, std::uint16_t port,
                                            std::optional<TlsSettings> tls, bool internal) {

@@ -146,6 +146,14 @@ class FakeInventoryRepository : public InventoryRepository, public ReservationBa
       throw DomainError(ErrorKind::NotFound, "reservation " + reservation_id + " does not exist");
     return {*found};
   }
+  ReturnResult ReturnUnits(const std::string& reservation_id, const ReturnRequest& request) override {
+    FailIfAsked();
+    auto found = FindReservation(reservation_id);
+    if (!found)
+      throw DomainError(ErrorKind::NotFound, "reservation " + reservation_id + " does not exist");
+    return ReturnResult{found->id,        found->order_id, found->product_id,
+                        found->warehouse, found->quantity, request.quantity};
+  }
   std::vector<Reservation> MoveOrder(const std::string& order_id, Transition) override {
     FailIfAsked();
     return ReservationsOfOrder(order_id);

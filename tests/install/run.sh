@@ -2,9 +2,10 @@
 # tests/install/run.sh: checks CREATE EXTENSION pg_inventory in a database without pg_cron (it
 # installs, says how to schedule the reaper, and inventory_schedule_reaper refuses with 55000),
 # DROP and re-CREATE with the roles left from before, that the reaper still works on demand, and
-# that pg_dump carries the extension's data (tables registered with pg_extension_config_dump), and
-# that ALTER EXTENSION ... UPDATE from 1.0 keeps the data and brings the new objects, and that an
-# update from 1.1 keeps its dead letters (as published) next to the 1.2 consumer.
+# that pg_dump carries the extension's data (tables registered with pg_extension_config_dump),
+# that ALTER EXTENSION ... UPDATE from 1.0 keeps the data and brings the new objects, that an
+# update from 1.1 keeps its dead letters (as published) next to the 1.2 consumer, and that the
+# install refuses a pre-existing role that can log in and warns about a group role it did not make.
 # Uses PGHOST/PGPORT/PGUSER; creates and drops its own database. Ends with "N passed, N failed".
 set -uo pipefail
 
@@ -49,7 +50,7 @@ check "DROP EXTENSION removes the schema" sql -c "DROP EXTENSION pg_inventory" -
     "DO \$\$ BEGIN IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'inventory') THEN RAISE 'left behind'; END IF; END \$\$"
 check "CREATE EXTENSION again reuses the existing roles" sql -c "SET client_min_messages = warning" -c "CREATE EXTENSION pg_inventory"
 check "the roles keep their grants after re-creation" sql -tAc "
-    DO \$\$ BEGIN IF NOT has_function_privilege('inventory_writer', 'inventory_reserve(text, text, bigint, text, interval)', 'EXECUTE')
+    DO \$\$ BEGIN IF NOT has_function_privilege('inventory_writer', 'inventory_reserve(text, text, bigint, text, interval, text)', 'EXECUTE')
     THEN RAISE 'grant missing'; END IF; END \$\$"
 
 restored=${database}_restored
@@ -77,6 +78,12 @@ check "before the update the new library serves the old objects: reads, the reap
     [ \"\$(psql -X -tA -d $upgraded -c \"SELECT inventory_available('up-p')\")\" = 5 ] &&
     [ \"\$(psql -X -tA -d $upgraded -c \"SELECT inventory_expire_reservations()\")\" = 1 ] &&
     [ \"\$(psql -X -tA -d $upgraded -c \"SELECT count(*) FROM inventory_release_order('up-gone')\")\" = 1 ]"
+check "before the update the 1.0 definitions call the new library with fewer arguments (no actor, no request id)" bash -c "
+    [ \"\$(psql -X -tA -d $upgraded -c \"SELECT on_hand FROM inventory_set_stock('up-q', 3, 'main', 'Q', 1);
+        SELECT on_hand FROM inventory_restock('up-q', 1, 'main', 'n');
+        SELECT on_hand FROM inventory_adjust('up-q', -2, 'count', 'main')\" | tr '\n' ' ')\" = '3 4 2 ' ] &&
+    [ \"\$(psql -X -tA -d $upgraded -c \"SELECT status FROM inventory_reserve('up-q-o', 'up-q', 1);
+        SELECT status FROM inventory_ship((SELECT id FROM inventory.reservations WHERE order_id = 'up-q-o'))\" | tail -n 1)\" = shipped ]"
 check "ALTER EXTENSION pg_inventory UPDATE reaches the control file's version" bash -c "
     psql -X -q -d $upgraded -c 'ALTER EXTENSION pg_inventory UPDATE' &&
     [ \"\$(psql -X -tA -d $upgraded -c \"SELECT extversion = default_version FROM pg_extension JOIN pg_available_extensions ON name = extname WHERE extname = 'pg_inventory'\")\" = t ]"
@@ -93,6 +100,36 @@ check "the update's functions work on the old data" bash -c "
     [ \"\$(psql -X -tA -d $upgraded -c \"SELECT inventory_claim_message('g', 't', 0, 0)\")\" = t ] &&
     [ \"\$(psql -X -tA -d $upgraded -c \"SELECT count(*) FROM inventory_release_order('up-o');
         SELECT reserved || ' v' || version FROM inventory.stock WHERE product_id = 'up-p'\" | tail -n 1)\" = '0 v5' ]"
+check "the updated database takes request ids, actors and returns" bash -c "
+    [ \"\$(psql -X -tA -d $upgraded -c \"SELECT on_hand FROM inventory_restock('up-q', 4, 'main', NULL, 'req-1', 'user:1');
+        SELECT on_hand FROM inventory_restock('up-q', 4, 'main', NULL, 'req-1', 'user:1');
+        SELECT returned_quantity FROM inventory_return((SELECT id FROM inventory.reservations WHERE order_id = 'up-q-o'), 1, true, 'back')\" | tr '\n' ' ')\" = '5 5 1 ' ]"
+
+# Roles are shared by the cluster: the checks below change one of the four for a moment and put it
+# back (also when the suite is interrupted).
+roles=${database}_roles
+marker='pg_inventory group role; created by CREATE EXTENSION pg_inventory'
+restore_roles() {
+    psql -X -q -d postgres -c "ALTER ROLE inventory_relay NOLOGIN" -c "COMMENT ON ROLE inventory_reader IS '$marker'" >/dev/null 2>&1
+}
+trap restore_roles EXIT
+PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $roles" -c "CREATE DATABASE $roles" >/dev/null
+psql -X -q -d postgres -c "ALTER ROLE inventory_relay LOGIN" >/dev/null
+refusal=$(psql -X -d "$roles" -v VERBOSITY=verbose -c "CREATE EXTENSION pg_inventory" 2>&1)
+restore_roles
+check "CREATE EXTENSION refuses an existing inventory_relay that can log in (55000)" \
+    grep -q "ERROR:  55000: role inventory_relay already exists and can log in" <<<"$refusal"
+check "... says how to make it a plain group" grep -q "ALTER ROLE inventory_relay NOLOGIN" <<<"$refusal"
+check "... and installs nothing" bash -c "[ \"\$(psql -X -tA -d $roles -c \"SELECT count(*) FROM pg_extension WHERE extname = 'pg_inventory'\")\" = 0 ]"
+psql -X -q -d postgres -c "COMMENT ON ROLE inventory_reader IS NULL" >/dev/null
+warning=$(psql -X -d "$roles" -c "CREATE EXTENSION pg_inventory" 2>&1)
+check "CREATE EXTENSION warns when it reuses a role it did not create, naming its members" \
+    grep -q "WARNING:  pg_inventory reuses the existing role inventory_reader, which it did not create" <<<"$warning"
+check "... and lists the members that gain its rights" grep -q "Its members (inventory_writer)" <<<"$warning"
+check "... which from then on is marked as pg_inventory's: the next install is silent about roles" bash -c "
+    psql -X -q -d $roles -c 'DROP EXTENSION pg_inventory' &&
+    ! psql -X -d $roles -c 'CREATE EXTENSION pg_inventory' 2>&1 | grep -q 'reuses the existing role'"
+restore_roles
 
 # 1.1 published a dead letter before recording it: after the update such rows count as published,
 # and the 1.2 consumer functions work next to them.
@@ -111,7 +148,7 @@ check "after the update from 1.1 a batch is consumed" value_is "$from_1_1" dead_
 check "and its new dead letter waits for publication" value_is "$from_1_1" 1 \
     "SELECT count(*) FROM inventory.dead_letters WHERE published_at IS NULL"
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $database" -c "DROP DATABASE IF EXISTS $restored" -c "DROP DATABASE IF EXISTS $upgraded" \
-    -c "DROP DATABASE IF EXISTS $from_1_1" >/dev/null
+    -c "DROP DATABASE IF EXISTS $from_1_1" -c "DROP DATABASE IF EXISTS $roles" >/dev/null
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

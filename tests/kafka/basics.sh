@@ -91,6 +91,11 @@ produce order.created order-k3 '{"orderId":"order-k3","items":[{"product_id":"kp
 wait_until 30 sql_is "SELECT count(*) FROM inventory.reservations WHERE order_id = 'order-k3'" 1
 produce order.confirmed order-k3 '{"orderId":"order-k3"}'
 if wait_until 30 sql_is "SELECT status FROM inventory.reservations WHERE order_id = 'order-k3'" confirmed; then pass "order.confirmed confirms"; else fail "order.confirmed confirms"; fi
+# Reserve -> ship without a payment step: order.shipped ships an active reservation.
+produce order.created order-k4 '{"orderId":"order-k4","items":[{"product_id":"kp-3","quantity":1}]}'
+wait_until 30 sql_is "SELECT count(*) FROM inventory.reservations WHERE order_id = 'order-k4'" 1
+produce order.shipped order-k4 '{"orderId":"order-k4"}'
+if wait_until 30 sql_is "SELECT status FROM inventory.reservations WHERE order_id = 'order-k4'" shipped; then pass "order.shipped ships an active reservation without a confirm"; else fail "order.shipped ships an active reservation without a confirm" "$(sql "SELECT status FROM inventory.reservations WHERE order_id = 'order-k4'")"; fi
 wait_until 10 outbox_empty
 check_equal "inventory.updated carries each step of order-k1" \
     "$(consume inventory.updated | jq -r 'select(.payload.orderId == "order-k1") | .payload.reason' | sort -u | tr '\n' ' ')" "confirm reserve ship "

@@ -181,8 +181,6 @@ request GET "/v1/reservations/$reservation_id"
 expect "GET reservation" 200 ".id == \"$reservation_id\" and .quantity == 3"
 request GET /v1/orders/order-1/reservations
 expect "GET order reservations" 200 '(.reservations | length) == 2'
-request POST "/v1/reservations/$reservation_id/ship"
-expect_problem "shipping an active reservation is an invalid transition" 409
 request POST "/v1/reservations/$reservation_id/confirm"
 expect "confirm a reservation" 200 '.status == "confirmed" and .expires_at == null'
 request POST "/v1/reservations/$reservation_id/ship"
@@ -196,6 +194,29 @@ expect "reserve with a ttl" 201
 request POST /v1/orders/order-4/confirm; expect "confirm an order" 200 '.reservations[0].status == "confirmed"'
 request POST /v1/orders/order-4/ship; expect "ship an order" 200 '.reservations[0].status == "shipped"'
 request GET /v1/stock/imp-3; expect "shipping took stock out" 200 '.on_hand == 7 and .reserved == 0'
+json POST /v1/reservations '{"order_id": "order-6", "lines": [{"product_id": "imp-3", "quantity": 1}]}'
+direct_id=$(jq -r '.reservations[0].id' <<<"$body")
+request POST "/v1/reservations/$direct_id/ship"
+expect "ship an active reservation without a confirm" 200 '.status == "shipped" and .expires_at == null'
+request GET /v1/stock/imp-3; expect "the direct ship took stock out" 200 '.on_hand == 6 and .reserved == 0'
+# Returns: units of a shipped reservation come back, restocked or written off, never more than shipped.
+json POST "/v1/reservations/$direct_id/return" '{"quantity": 1, "restock": true, "reason": "unwanted"}'
+expect "return a shipped unit to stock" 200 '.returned_quantity == 1 and .shipped_quantity == 1 and .stock.on_hand == 7'
+json POST "/v1/reservations/$direct_id/return" '{"quantity": 1, "restock": true, "reason": "again"}'
+expect_problem "returning more than was shipped is 409" 409
+order4_id=$(psql -X -At -h 127.0.0.1 -p "$pg_port" -U postgres -d "$database" -c "SELECT id FROM inventory.reservations WHERE order_id = 'order-4'")
+json POST "/v1/reservations/$order4_id/return" '{"quantity": 1, "restock": false, "reason": "damaged"}'
+expect "a write-off is recorded without restocking" 200 '.returned_quantity == 1 and .shipped_quantity == 2 and .stock.on_hand == 7'
+json POST "/v1/reservations/$order4_id/return" '{"quantity": 2, "restock": true, "reason": "too many"}'
+expect_problem "a partial return leaves only the rest to return (409 beyond it)" 409
+json POST "/v1/reservations/$order4_id/return" '{"quantity": 1, "reason": "no restock flag"}'
+expect_problem "a return without restock is 422" 422
+json POST "/v1/reservations/$order4_id/return" '{"quantity": 0, "restock": true, "reason": "zero"}'
+expect_problem "a return of zero units is 422" 422
+json POST /v1/reservations/00000000-0000-0000-0000-000000000000/return '{"quantity": 1, "restock": true, "reason": "x"}'
+expect_problem "returning an unknown reservation is 404" 404
+request GET /v1/stock/imp-3/ledger
+expect "the ledger holds one return and one write-off row" 200 '([.items[] | select(.reason == "return")] | length) == 1 and ([.items[] | select(.reason == "write_off")] | length) == 1'
 json PUT /v1/stock/held/main '{"on_hand": 5}'
 json POST /v1/reservations '{"order_id": "order-5", "lines": [{"product_id": "held", "quantity": 4}]}'
 json PUT /v1/stock/held/main '{"on_hand": 2}'

@@ -33,6 +33,8 @@ calls AS (
                    WHEN c.op IN ('confirm_order', 'release_order', 'ship_order')
                        THEN c.op_rows <= c.returned AND c.expire_rows = 0
                    WHEN c.op = 'restock' THEN c.op_rows = 1
+                   WHEN c.op = 'restock_request' THEN c.op_rows <= 1
+                   WHEN c.op = 'return' THEN c.op_rows = 1 AND c.returned = 1
                    WHEN c.op = 'expire' THEN c.expire_rows = c.returned
                    WHEN c.op = 'adjust' THEN c.op_rows = 1
                END) AS consistent,
@@ -40,25 +42,33 @@ calls AS (
                AS expected_outcome
       FROM stress.calls c),
 paths AS (
-    SELECT r.id, r.status, r.quantity,
+    SELECT r.id, r.status, r.quantity, r.returned_quantity,
            count(*) FILTER (WHERE l.reason = 'reserve' AND l.on_hand_delta = 0 AND l.reserved_delta = r.quantity) AS reserve_ok,
            count(*) FILTER (WHERE l.reason = 'reserve') AS reserves,
            count(*) FILTER (WHERE l.reason = 'confirm' AND l.on_hand_delta = 0 AND l.reserved_delta = 0) AS confirms,
            count(*) FILTER (WHERE l.reason = 'release' AND l.on_hand_delta = 0 AND l.reserved_delta = -r.quantity) AS releases,
            count(*) FILTER (WHERE l.reason = 'ship' AND l.on_hand_delta = -r.quantity AND l.reserved_delta = -r.quantity) AS ships,
            count(*) FILTER (WHERE l.reason = 'expire' AND l.on_hand_delta = 0 AND l.reserved_delta = -r.quantity) AS expires,
+           count(*) FILTER (WHERE (l.reason = 'return' AND l.on_hand_delta = l.returned_quantity
+                                   OR l.reason = 'write_off' AND l.on_hand_delta = 0)
+                              AND l.reserved_delta = 0 AND l.returned_quantity > 0) AS returns,
+           coalesce(sum(l.returned_quantity) FILTER (WHERE l.reason IN ('return', 'write_off')), 0) AS returned_units,
            count(l.reason) AS rows
       FROM inventory.reservations r
       LEFT JOIN inventory.ledger l ON l.reservation_id = r.id AND l.product_id = r.product_id
-     GROUP BY r.id, r.status, r.quantity),
+     GROUP BY r.id, r.status, r.quantity, r.returned_quantity),
 legal AS (
-    -- legal: one reserve row, then at most a confirm and one final move that fits the status.
+    -- legal: one reserve row, then at most a confirm and one final move that fits the status; a
+    -- shipped reservation (with or without a confirm) then any returns, whose units add up to its
+    -- returned total and never pass its quantity.
     SELECT p.*, p.reserves = 1 AND p.reserve_ok = 1
-           AND p.rows = 1 + p.confirms + p.releases + p.ships + p.expires
+           AND p.rows = 1 + p.confirms + p.releases + p.ships + p.expires + p.returns
+           AND p.returned_units = p.returned_quantity AND p.returned_quantity <= p.quantity
+           AND (p.returns = 0 OR p.status = 'shipped')
            AND CASE p.status
                WHEN 'active' THEN p.confirms = 0 AND p.releases + p.ships + p.expires = 0
                WHEN 'confirmed' THEN p.confirms = 1 AND p.releases + p.ships + p.expires = 0
-               WHEN 'shipped' THEN p.confirms = 1 AND p.ships = 1 AND p.releases + p.expires = 0
+               WHEN 'shipped' THEN p.confirms <= 1 AND p.ships = 1 AND p.releases + p.expires = 0
                WHEN 'released' THEN p.confirms <= 1 AND p.releases = 1 AND p.ships + p.expires = 0
                WHEN 'expired' THEN p.confirms = 0 AND p.expires = 1 AND p.releases + p.ships = 0
            END AS legal
@@ -75,7 +85,7 @@ SELECT 2, 'at least 10000 API calls from at least 32 clients',
               count(DISTINCT client))
   FROM calls
 UNION ALL
-SELECT 3, 'only expected IN errors (IN001 short, IN004 transition, IN005 repeat conflict, IN006 adjust)',
+SELECT 3, 'only expected IN errors (IN001 short, IN004 transition or return, IN005 repeat conflict, IN006 adjust)',
        count(*) FILTER (WHERE NOT expected_outcome) = 0,
        format('unexpected: %s', coalesce(string_agg(DISTINCT outcome || ' on ' || op, ', ')
                                          FILTER (WHERE NOT expected_outcome), 'none'))
@@ -162,19 +172,28 @@ SELECT 14, 'every reservation''s ledger is one legal path to its status (no doub
               count(*) FILTER (WHERE NOT legal))
   FROM legal
 UNION ALL
-SELECT 15, 'the races were exercised (repeats, reaper, on-the-spot expiry, multi-line orders, transitions)',
+SELECT 15, 'the races were exercised (repeats, reaper, on-the-spot expiry, multi-line orders, transitions, direct ships, returns, request ids)',
        count(*) FILTER (WHERE op = 'repeat' AND outcome = 'ok' AND created = 0) > 0
+       AND (SELECT count(*) FROM legal WHERE status = 'shipped' AND confirms = 0) > 0
+       AND count(*) FILTER (WHERE op = 'return' AND outcome = 'ok') > 0
+       AND count(*) FILTER (WHERE op = 'return' AND outcome = 'IN004') > 0
+       AND count(*) FILTER (WHERE op = 'restock_request' AND outcome = 'ok' AND op_rows = 0) > 0
        AND sum(expire_rows) FILTER (WHERE op = 'expire') > 0
        AND sum(expire_rows) FILTER (WHERE op <> 'expire') > 0
        AND count(*) FILTER (WHERE op = 'reserve_order' AND outcome = 'ok') > 0
        AND count(*) FILTER (WHERE op IN ('confirm', 'release', 'ship') AND outcome = 'ok' AND op_rows = 1) > 0
        AND count(*) FILTER (WHERE outcome = 'IN004') > 0,
-       format('repeats %s, reaper expired %s, on-the-spot expired %s, orders %s, transitions %s (%s IN004)',
+       format('repeats %s, reaper expired %s, on-the-spot expired %s, orders %s, transitions %s (%s IN004), '
+              'ships without confirm %s, returns %s (%s refused), repeated request ids %s',
               count(*) FILTER (WHERE op = 'repeat' AND outcome = 'ok' AND created = 0),
               coalesce(sum(expire_rows) FILTER (WHERE op = 'expire'), 0),
               coalesce(sum(expire_rows) FILTER (WHERE op <> 'expire'), 0),
               count(*) FILTER (WHERE op = 'reserve_order' AND outcome = 'ok'),
               count(*) FILTER (WHERE op IN ('confirm', 'release', 'ship') AND outcome = 'ok' AND op_rows = 1),
-              count(*) FILTER (WHERE outcome = 'IN004'))
+              count(*) FILTER (WHERE outcome = 'IN004'),
+              (SELECT count(*) FROM legal WHERE status = 'shipped' AND confirms = 0),
+              count(*) FILTER (WHERE op = 'return' AND outcome = 'ok'),
+              count(*) FILTER (WHERE op = 'return' AND outcome = 'IN004'),
+              count(*) FILTER (WHERE op = 'restock_request' AND outcome = 'ok' AND op_rows = 0))
   FROM calls
 ) checks ORDER BY ord;

@@ -4,7 +4,8 @@
 #
 # Creates its own database (STRESS_DATABASE, default stressdb) with CREATE EXTENSION pg_inventory,
 # then drives 32 pgbench clients making 320 calls each (10,240 mixed reserve, reserve_order, reserve_batch,
-# idempotent repeat, confirm, release, ship, their per-order forms, restock, adjust and reaper calls)
+# idempotent repeat, confirm, release, ship (also of active reservations), their per-order forms,
+# restock (also with request ids), return, adjust and reaper calls)
 # over 4 products in 2 warehouses holding little stock. Each call goes through stress.step
 # (setup.sql), which catches only SQLSTATE class IN; any other error aborts its pgbench client and
 # fails the test. Afterwards checks.sql verifies the stock, reservation, ledger and outbox

@@ -66,17 +66,19 @@ BEGIN
     PERFORM set_config('inventory.actor', tag, true);
 
     op := CASE
-        WHEN r <= 25 THEN 'reserve'
-        WHEN r <= 30 THEN 'batch'
-        WHEN r <= 37 THEN 'reserve_order'
-        WHEN r <= 41 THEN 'repeat'
-        WHEN r <= 53 THEN 'confirm'
-        WHEN r <= 55 THEN 'confirm_order'
-        WHEN r <= 65 THEN 'release'
-        WHEN r <= 67 THEN 'release_order'
-        WHEN r <= 78 THEN 'ship'
-        WHEN r <= 80 THEN 'ship_order'
-        WHEN r <= 94 THEN 'restock'
+        WHEN r <= 22 THEN 'reserve'
+        WHEN r <= 27 THEN 'batch'
+        WHEN r <= 34 THEN 'reserve_order'
+        WHEN r <= 38 THEN 'repeat'
+        WHEN r <= 49 THEN 'confirm'
+        WHEN r <= 51 THEN 'confirm_order'
+        WHEN r <= 60 THEN 'release'
+        WHEN r <= 62 THEN 'release_order'
+        WHEN r <= 72 THEN 'ship'
+        WHEN r <= 74 THEN 'ship_order'
+        WHEN r <= 88 THEN 'restock'
+        WHEN r <= 91 THEN 'restock_request'
+        WHEN r <= 94 THEN 'return'
         WHEN r <= 97 THEN 'expire'
         ELSE 'adjust'
     END;
@@ -91,17 +93,24 @@ BEGIN
          WHERE x.product_id = product AND (x.status IN ('active', 'confirmed') OR t = 2)
          ORDER BY random() LIMIT 1;
     ELSIF op IN ('ship', 'ship_order') THEN
+        -- With t = 3 an active reservation ships (confirmed and shipped in one change); rarely, so
+        -- that short-lived reservations still live long enough to go overdue.
         SELECT x.id, x.order_id INTO target, target_order FROM inventory.reservations x
-         WHERE x.product_id = product AND (x.status = 'confirmed' OR t = 2) ORDER BY random() LIMIT 1;
+         WHERE x.product_id = product AND (x.status = 'confirmed' OR (x.status = 'active' AND t = 3) OR t = 2)
+         ORDER BY random() LIMIT 1;
+    ELSIF op = 'return' THEN
+        SELECT x.id, x.order_id INTO target, target_order FROM inventory.reservations x
+         WHERE x.product_id = product AND (x.status = 'shipped' OR t = 2) ORDER BY random() LIMIT 1;
     END IF;
-    IF op IN ('confirm', 'confirm_order', 'release', 'release_order', 'repeat', 'ship', 'ship_order')
+    IF op IN ('confirm', 'confirm_order', 'release', 'release_order', 'repeat', 'ship', 'ship_order', 'return')
        AND target IS NULL THEN
         op := 'reserve';
     END IF;
     op_reason := CASE op
         WHEN 'reserve_order' THEN 'reserve' WHEN 'repeat' THEN 'reserve' WHEN 'batch' THEN 'reserve'
         WHEN 'confirm_order' THEN 'confirm' WHEN 'release_order' THEN 'release'
-        WHEN 'ship_order' THEN 'ship' ELSE op END;
+        WHEN 'ship_order' THEN 'ship' WHEN 'restock_request' THEN 'restock'
+        WHEN 'return' THEN CASE WHEN t % 2 = 0 THEN 'return' ELSE 'write_off' END ELSE op END;
 
     BEGIN
         CASE op
@@ -159,6 +168,17 @@ BEGIN
         WHEN 'restock' THEN
             PERFORM inventory_restock(product, q, CASE w WHEN 2 THEN 'east' ELSE 'main' END);
             returned := 1;
+        WHEN 'restock_request' THEN
+            -- A small pool of request ids per product, each always for t units: concurrent calls
+            -- repeat each other (a repeat adds nothing); one id on two warehouses is IN005.
+            PERFORM inventory_restock(product, t, CASE w WHEN 2 THEN 'east' ELSE 'main' END, NULL,
+                                      'req-' || p || '-' || t);
+            returned := 1;
+        WHEN 'return' THEN
+            -- Units of a shipped reservation come back, restocked or written off; never more than
+            -- shipped over all returns (IN004). The actor goes as an argument here.
+            SELECT count(*) INTO returned
+              FROM inventory_return(target, q, t % 2 = 0, 'stress return', tag);
         WHEN 'expire' THEN
             returned := inventory_expire_reservations(25);
         WHEN 'adjust' THEN

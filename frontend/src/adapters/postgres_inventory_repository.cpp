@@ -1,6 +1,7 @@
 // postgres_inventory_repository.cpp: statement calls and result mapping.
 #include "adapters/postgres_inventory_repository.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <pqxx/except>
 #include <pqxx/nontransaction>
@@ -8,9 +9,11 @@
 #include <pqxx/transaction>
 
 #include "adapters/database_error_translation.h"
+#include "adapters/keyed_reservation_batch.h"
 #include "adapters/prepared_statements.h"
 #include "adapters/reservation_batch_mapping.h"
 #include "adapters/row_mapping.h"
+#include "adapters/unit_of_work.h"
 #include "auth/actor_context.h"
 
 namespace inventory {
@@ -62,10 +65,18 @@ PostgresInventoryRepository::PostgresInventoryRepository(ConnectionPool& pool) :
 
 template <typename Operation>
 auto PostgresInventoryRepository::Run(Operation&& operation) {
+  if (auto* unit = UnitOfWork::Current()) {
+    try {
+      return operation(unit->transaction());
+    } catch (...) {
+      TranslateDatabaseFailure(std::current_exception());
+    }
+  }
   try {
     auto lease = pool_.Acquire();
     try {
-      return operation(*lease);
+      pqxx::nontransaction session(*lease);
+      return operation(session);
     } catch (const pqxx::broken_connection&) {
       lease.Discard();
       throw;
@@ -75,16 +86,42 @@ auto PostgresInventoryRepository::Run(Operation&& operation) {
   }
 }
 
+template <typename Operation>
+auto PostgresInventoryRepository::RunAtomically(Operation&& operation) {
+  if (auto* unit = UnitOfWork::Current()) {
+    try {
+      return operation(unit->transaction());
+    } catch (...) {
+      TranslateDatabaseFailure(std::current_exception());
+    }
+  }
+  try {
+    auto lease = pool_.Acquire();
+    try {
+      pqxx::work transaction(*lease);
+      auto result = operation(transaction);
+      transaction.commit();
+      return result;
+    } catch (const pqxx::broken_connection&) {
+      lease.Discard();
+      throw;
+    } catch (const pqxx::in_doubt_error&) {
+      lease.Discard();
+      throw;
+    }
+  } catch (...) {
+    TranslateDatabaseFailure(std::current_exception());
+  }
+}
+
 std::vector<StockLevel> PostgresInventoryRepository::StockOfProduct(const std::string& product_id) {
-  return Run([&](pqxx::connection& connection) {
-    pqxx::nontransaction session(connection);
+  return Run([&](pqxx::transaction_base& session) {
     return Levels(session.exec_prepared(statement::kStockOfProduct, product_id));
   });
 }
 
 std::vector<StockLevel> PostgresInventoryRepository::ListStock(const StockQuery& query) {
-  return Run([&](pqxx::connection& connection) {
-    pqxx::nontransaction session(connection);
+  return Run([&](pqxx::transaction_base& session) {
     std::optional<std::string> after_product;
     std::optional<std::string> after_warehouse;
     if (query.after) {
@@ -98,26 +135,23 @@ std::vector<StockLevel> PostgresInventoryRepository::ListStock(const StockQuery&
 
 std::int64_t PostgresInventoryRepository::Available(const std::string& product_id,
                                                     const std::optional<std::string>& warehouse) {
-  return Run([&](pqxx::connection& connection) {
-    pqxx::nontransaction session(connection);
+  return Run([&](pqxx::transaction_base& session) {
     return session.exec_prepared(statement::kAvailable, product_id, warehouse)[0][0].as<std::int64_t>();
   });
 }
 
 StockLevel PostgresInventoryRepository::SetStock(const StockUpsert& upsert) {
-  return Run([&](pqxx::connection& connection) {
-    pqxx::nontransaction session(connection);
+  return Run([&](pqxx::transaction_base& session) {
     return StockLevelFromRow(session.exec_prepared(statement::kSetStock, upsert.product_id, upsert.on_hand,
-                                                   upsert.warehouse, upsert.name,
-                                                   upsert.low_stock_threshold, CurrentActor())[0]);
+                                                   upsert.warehouse, upsert.name, upsert.low_stock_threshold,
+                                                   CurrentActor())[0]);
   });
 }
 
 StockLevel PostgresInventoryRepository::Restock(const std::string& product_id, const std::string& warehouse,
                                                 std::int64_t quantity,
                                                 const std::optional<std::string>& note) {
-  return Run([&](pqxx::connection& connection) {
-    pqxx::nontransaction session(connection);
+  return Run([&](pqxx::transaction_base& session) {
     return StockLevelFromRow(
         session.exec_prepared(statement::kRestock, product_id, quantity, warehouse, note, CurrentActor())[0]);
   });
@@ -125,36 +159,31 @@ StockLevel PostgresInventoryRepository::Restock(const std::string& product_id, c
 
 StockLevel PostgresInventoryRepository::Adjust(const std::string& product_id, const std::string& warehouse,
                                                std::int64_t delta, const std::string& reason) {
-  return Run([&](pqxx::connection& connection) {
-    pqxx::nontransaction session(connection);
+  return Run([&](pqxx::transaction_base& session) {
     return StockLevelFromRow(
         session.exec_prepared(statement::kAdjust, product_id, delta, reason, warehouse, CurrentActor())[0]);
   });
 }
 
 void PostgresInventoryRepository::Remove(const std::string& product_id, const std::string& warehouse) {
-  Run([&](pqxx::connection& connection) {
-    pqxx::nontransaction session(connection);
+  Run([&](pqxx::transaction_base& session) {
     session.exec_prepared(statement::kRemove, product_id, warehouse, CurrentActor());
     return 0;
   });
 }
 
 std::size_t PostgresInventoryRepository::Import(const std::vector<StockUpsert>& rows) {
-  return Run([&](pqxx::connection& connection) {
-    pqxx::work transaction(connection);
+  return RunAtomically([&](pqxx::transaction_base& transaction) {
     for (const auto& row : rows) {
       transaction.exec_prepared(statement::kSetStock, row.product_id, row.on_hand, row.warehouse, row.name,
                                 row.low_stock_threshold, CurrentActor());
     }
-    transaction.commit();
     return rows.size();
   });
 }
 
 std::vector<LedgerEntry> PostgresInventoryRepository::Ledger(const LedgerQuery& query) {
-  return Run([&](pqxx::connection& connection) {
-    pqxx::nontransaction session(connection);
+  return Run([&](pqxx::transaction_base& session) {
     std::optional<std::string> after_warehouse;
     std::optional<std::int64_t> after_version;
     if (query.after) {
@@ -173,10 +202,16 @@ std::vector<LedgerEntry> PostgresInventoryRepository::Ledger(const LedgerQuery& 
 
 std::vector<ReservationOutcome> PostgresInventoryRepository::ReserveBatch(
     const std::vector<ReservationRequest>& requests) {
-  const std::string requests_json = BatchRequestsJson(requests);
+  const bool keyed = std::any_of(requests.begin(), requests.end(), [](const ReservationRequest& request) {
+    return request.idempotency != nullptr;
+  });
   try {
-    return Run([&](pqxx::connection& connection) {
-      pqxx::nontransaction session(connection);
+    if (keyed) {
+      return RunAtomically(
+          [&](pqxx::transaction_base& transaction) { return ReserveKeyedBatch(transaction, requests); });
+    }
+    const std::string requests_json = BatchRequestsJson(requests);
+    return Run([&](pqxx::transaction_base& session) {
       return OutcomesFromBatchRows(session.exec_prepared(statement::kReserveBatch, requests_json),
                                    requests.size());
     });
@@ -191,8 +226,7 @@ std::vector<ReservationOutcome> PostgresInventoryRepository::ReserveBatch(
 }
 
 std::optional<Reservation> PostgresInventoryRepository::FindReservation(const std::string& reservation_id) {
-  return Run([&](pqxx::connection& connection) -> std::optional<Reservation> {
-    pqxx::nontransaction session(connection);
+  return Run([&](pqxx::transaction_base& session) -> std::optional<Reservation> {
     const auto result = session.exec_prepared(statement::kFindReservation, reservation_id);
     if (result.empty())
       return std::nullopt;
@@ -201,38 +235,45 @@ std::optional<Reservation> PostgresInventoryRepository::FindReservation(const st
 }
 
 std::vector<Reservation> PostgresInventoryRepository::ReservationsOfOrder(const std::string& order_id) {
-  return Run([&](pqxx::connection& connection) {
-    pqxx::nontransaction session(connection);
+  return Run([&](pqxx::transaction_base& session) {
     return Reservations(session.exec_prepared(statement::kOrderReservations, order_id));
   });
 }
 
 std::vector<Reservation> PostgresInventoryRepository::MoveReservation(const std::string& reservation_id,
                                                                       Transition transition) {
-  return Run([&](pqxx::connection& connection) {
-    pqxx::nontransaction session(connection);
+  return Run([&](pqxx::transaction_base& session) {
     return Reservations(session.exec_prepared(MoveStatement(transition), reservation_id, CurrentActor()));
   });
 }
 
 std::vector<Reservation> PostgresInventoryRepository::MoveOrder(const std::string& order_id,
                                                                 Transition transition) {
-  return Run([&](pqxx::connection& connection) {
-    pqxx::nontransaction session(connection);
+  return Run([&](pqxx::transaction_base& session) {
     return Reservations(session.exec_prepared(MoveOrderStatement(transition), order_id, CurrentActor()));
   });
 }
 
+ReturnResult PostgresInventoryRepository::ReturnUnits(const std::string& reservation_id,
+                                                      const ReturnRequest& request) {
+  return Run([&](pqxx::transaction_base& session) {
+    const auto row = session.exec_prepared1(statement::kReturn, reservation_id, request.quantity,
+                                            request.restock, request.reason, CurrentActor());
+    return ReturnResult{row[0].as<std::string>(),  row[1].as<std::string>(),  row[2].as<std::string>(),
+                        row[3].as<std::string>(),  row[4].as<std::int64_t>(), row[5].as<std::int64_t>(),
+                        row[6].as<std::int64_t>(), row[7].as<std::int64_t>(), row[8].as<std::int64_t>(),
+                        row[9].as<std::int64_t>()};
+  });
+}
+
 std::int64_t PostgresInventoryRepository::ExpireReservations(int max_rows) {
-  return Run([&](pqxx::connection& connection) {
-    pqxx::nontransaction session(connection);
+  return Run([&](pqxx::transaction_base& session) {
     return session.exec_prepared(statement::kExpire, max_rows, CurrentActor())[0][0].as<std::int64_t>();
   });
 }
 
 std::optional<std::string> PostgresInventoryRepository::ExtensionVersion() {
-  return Run([&](pqxx::connection& connection) -> std::optional<std::string> {
-    pqxx::nontransaction session(connection);
+  return Run([&](pqxx::transaction_base& session) -> std::optional<std::string> {
     const auto result = session.exec_prepared(statement::kExtensionVersion);
     if (result.empty())
       return std::nullopt;

@@ -1,10 +1,12 @@
 // postgres_inventory_repository.h: InventoryRepository and ReservationBatchRepository on the
 // pg_inventory SQL API through the connection pool. Single calls run without an explicit
 // transaction (each SQL function call is its own transaction in the database); the bulk import runs
-// in one transaction. Every statement that changes stock carries the current request's actor
-// (auth/actor_context.h), which the extension records in ledger.actor; prepared_statements.cpp
-// says how that costs no extra round trip. A reservation batch carries each request's actor in the
-// request itself.
+// in one transaction. While a UnitOfWork is open on the calling thread (a request sent with an
+// Idempotency-Key), every call runs in its transaction instead. A batch with keyed requests runs in
+// one transaction that also claims and completes their keys (keyed_reservation_batch.h). Every statement that
+// changes stock carries the current request's actor (auth/actor_context.h), which the extension records in
+// ledger.actor; prepared_statements.cpp says how that costs no extra round trip. A reservation batch carries
+// each request's actor in the request itself.
 #pragma once
 
 #include "adapters/connection_pool.h"
@@ -33,13 +35,18 @@ class PostgresInventoryRepository final : public InventoryRepository, public Res
   std::vector<Reservation> ReservationsOfOrder(const std::string& order_id) override;
   std::vector<Reservation> MoveReservation(const std::string& reservation_id, Transition transition) override;
   std::vector<Reservation> MoveOrder(const std::string& order_id, Transition transition) override;
+  ReturnResult ReturnUnits(const std::string& reservation_id, const ReturnRequest& request) override;
   std::int64_t ExpireReservations(int max_rows) override;
   std::optional<std::string> ExtensionVersion() override;
 
  private:
-  // Runs operation on a leased connection; every failure leaves as a DomainError.
+  // Runs operation in the thread's UnitOfWork when one is open, else on a leased connection
+  // without a transaction block; every failure leaves as a DomainError.
   template <typename Operation>
   auto Run(Operation&& operation);
+  // The same, in a transaction of its own when no UnitOfWork is open (all of it or nothing).
+  template <typename Operation>
+  auto RunAtomically(Operation&& operation);
 
   ConnectionPool& pool_;
 };

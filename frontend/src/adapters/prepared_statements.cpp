@@ -52,10 +52,10 @@ void PrepareAll(pqxx::connection& connection) {
                          "   AND ($3::text IS NULL OR (product_id, warehouse) > ($3::text, $4::text))"
                          " ORDER BY product_id, warehouse LIMIT $5");
   connection.prepare(kAvailable, "SELECT inventory_available($1, $2)");
-  connection.prepare(kSetStock,
-                     "SELECT " + kStockRowColumns + " FROM inventory_set_stock(" + WithActor("$1", 6) + ", $2, $3, $4, $5)");
-  connection.prepare(kRestock, "SELECT " + kStockRowColumns + " FROM inventory_restock(" + WithActor("$1", 5) +
-                                   ", $2, $3, $4)");
+  connection.prepare(kSetStock, "SELECT " + kStockRowColumns + " FROM inventory_set_stock(" +
+                                    WithActor("$1", 6) + ", $2, $3, $4, $5)");
+  connection.prepare(kRestock, "SELECT " + kStockRowColumns + " FROM inventory_restock(" +
+                                   WithActor("$1", 5) + ", $2, $3, $4)");
   connection.prepare(kAdjust, "SELECT " + kStockRowColumns + " FROM inventory_adjust(" + WithActor("$1", 5) +
                                   ", $2, $3, $4)");
   connection.prepare(kRemove, "SELECT inventory_remove(" + WithActor("$1", 3) + ", $2)");
@@ -86,14 +86,32 @@ void PrepareAll(pqxx::connection& connection) {
                                    WithActor("$1::uuid", 2) + ")");
   connection.prepare(kRelease, "SELECT " + kReservationColumns + " FROM inventory_release(" +
                                    WithActor("$1::uuid", 2) + ")");
-  connection.prepare(kShip, "SELECT " + kReservationColumns + " FROM inventory_ship(" + WithActor("$1::uuid", 2) + ")");
+  connection.prepare(
+      kShip, "SELECT " + kReservationColumns + " FROM inventory_ship(" + WithActor("$1::uuid", 2) + ")");
   connection.prepare(kConfirmOrder, "SELECT " + kReservationColumns + " FROM inventory_confirm_order(" +
                                         WithActor("$1", 2) + ")");
   connection.prepare(kReleaseOrder, "SELECT " + kReservationColumns + " FROM inventory_release_order(" +
                                         WithActor("$1", 2) + ")");
-  connection.prepare(kShipOrder, "SELECT " + kReservationColumns + " FROM inventory_ship_order(" +
-                                     WithActor("$1", 2) + ")");
+  connection.prepare(
+      kShipOrder, "SELECT " + kReservationColumns + " FROM inventory_ship_order(" + WithActor("$1", 2) + ")");
   connection.prepare(kExpire, "SELECT inventory_expire_reservations(" + WithActor("$1::integer", 2) + ")");
+  connection.prepare(kReturn,
+                     "SELECT reservation_id::text, order_id, product_id, warehouse, shipped_quantity,"
+                     " returned_quantity, on_hand, reserved, available, version"
+                     " FROM inventory_return($1::uuid, $2, $3, $4, $5)");
+  // The Idempotency-Key store: one key, or the keys of a reservation batch given as a jsonb array of
+  // {subject, key, fingerprint} (and status, body, content_type to complete), one round trip each.
+  connection.prepare(kIdempotencyBegin, "SELECT * FROM inventory_idempotency_begin($1, $2, $3)");
+  connection.prepare(kIdempotencyBeginMany,
+                     "SELECT b.* FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY k(entry, position),"
+                     " LATERAL inventory_idempotency_begin(k.entry->>'subject', k.entry->>'key',"
+                     "                                     k.entry->>'fingerprint') b"
+                     " ORDER BY k.position");
+  connection.prepare(kIdempotencyCompleteMany,
+                     "SELECT count(*) FROM jsonb_array_elements($1::jsonb) k(entry),"
+                     " LATERAL inventory_idempotency_complete(k.entry->>'subject', k.entry->>'key',"
+                     "   k.entry->>'fingerprint', (k.entry->>'status')::integer, k.entry->>'body',"
+                     "   k.entry->>'content_type') c");
   connection.prepare(kExtensionVersion, "SELECT extversion FROM pg_extension WHERE extname = 'pg_inventory'");
 }
 

@@ -24,7 +24,11 @@ inline constexpr const char* kConfirmOrder = "confirm_order";
 inline constexpr const char* kReleaseOrder = "release_order";
 inline constexpr const char* kShipOrder = "ship_order";
 inline constexpr const char* kExpire = "expire";
+inline constexpr const char* kReturn = "return";
 inline constexpr const char* kExtensionVersion = "extension_version";
+inline constexpr const char* kIdempotencyBegin = "idempotency_begin";
+inline constexpr const char* kIdempotencyBeginMany = "idempotency_begin_many";
+inline constexpr const char* kIdempotencyCompleteMany = "idempotency_complete_many";
 
 void PrepareAll(pqxx::connection& connection);
 

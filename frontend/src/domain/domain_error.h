@@ -18,6 +18,8 @@ enum class ErrorKind {
   InsufficientStock,     // not enough available stock for a reservation
   InvalidTransition,     // a reservation cannot move to the requested state
   IdempotencyConflict,   // a repeated reservation asks for something different
+  IdempotencyKeyReused,  // an Idempotency-Key sent again with a different request
+  IdempotencyKeyInUse,   // an Idempotency-Key whose first request is still running
   BelowReserved,         // a stock change would leave on_hand below what is reserved
   Conflict,              // any other clash with the current state of the data
   PayloadTooLarge,       // the body exceeds the configured limit

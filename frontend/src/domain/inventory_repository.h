@@ -40,6 +40,8 @@ class InventoryRepository {
   virtual std::vector<Reservation> ReservationsOfOrder(const std::string& order_id) = 0;
   virtual std::vector<Reservation> MoveReservation(const std::string& reservation_id,
                                                    Transition transition) = 0;
+  // Takes units of a shipped reservation back (inventory_return).
+  virtual ReturnResult ReturnUnits(const std::string& reservation_id, const ReturnRequest& request) = 0;
   virtual std::vector<Reservation> MoveOrder(const std::string& order_id, Transition transition) = 0;
   virtual std::int64_t ExpireReservations(int max_rows) = 0;
 

@@ -160,6 +160,14 @@ Reservation InventoryService::MoveReservation(const std::string& reservation_id,
   return rows.front();
 }
 
+ReturnResult InventoryService::ReturnReservation(const std::string& reservation_id,
+                                                 const ReturnRequest& request) {
+  RequireReservationId(reservation_id);
+  ValidateQuantity(request.quantity, "quantity");
+  ValidateText(request.reason, "reason");
+  return repository_.ReturnUnits(reservation_id, request);
+}
+
 std::vector<Reservation> InventoryService::MoveOrder(const std::string& order_id, Transition transition) {
   ValidateId(order_id, "order_id");
   return repository_.MoveOrder(order_id, transition);

@@ -35,6 +35,8 @@ class InventoryService {
   Reservation GetReservation(const std::string& reservation_id);
   std::vector<Reservation> OrderReservations(const std::string& order_id);
   Reservation MoveReservation(const std::string& reservation_id, Transition transition);
+  // Takes units of a shipped reservation back; never more than were shipped.
+  ReturnResult ReturnReservation(const std::string& reservation_id, const ReturnRequest& request);
   std::vector<Reservation> MoveOrder(const std::string& order_id, Transition transition);
   std::int64_t ExpireReservations(int max_rows);
 

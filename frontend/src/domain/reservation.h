@@ -2,11 +2,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace inventory {
+
+struct ReservationKey;
 
 struct ReservationLine {
   std::string product_id;
@@ -17,8 +20,10 @@ struct ReservationLine {
 struct ReservationRequest {
   std::string order_id;
   std::vector<ReservationLine> lines;
-  std::optional<std::int64_t> ttl_seconds;  // none: the database default
+  std::optional<std::int64_t> ttl_seconds;          // none: the database default
   std::optional<std::string> actor = std::nullopt;  // who asks, recorded in the ledger; none: not recorded
+  // Set when the request came with an Idempotency-Key (domain/reservation_key.h).
+  std::shared_ptr<const ReservationKey> idempotency = nullptr;
 };
 
 struct Reservation {
@@ -40,5 +45,26 @@ struct ReserveResult {
 };
 
 enum class Transition { Confirm, Release, Ship };
+
+// Units of a shipped reservation coming back: into on_hand when restock, else written off.
+struct ReturnRequest {
+  std::int64_t quantity = 0;
+  bool restock = true;
+  std::string reason;
+};
+
+// A reservation after a return: its shipped and returned totals and its stock row.
+struct ReturnResult {
+  std::string reservation_id;
+  std::string order_id;
+  std::string product_id;
+  std::string warehouse;
+  std::int64_t shipped_quantity = 0;
+  std::int64_t returned_quantity = 0;
+  std::int64_t on_hand = 0;
+  std::int64_t reserved = 0;
+  std::int64_t available = 0;
+  std::int64_t version = 0;
+};
 
 }  // namespace inventory

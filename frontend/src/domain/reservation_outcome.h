@@ -1,5 +1,6 @@
 // reservation_outcome.h: what became of one reservation request: its reservations (new, or the
-// existing ones of an idempotent repeat), or the error that refused it. Short stock carries the
+// existing ones of an idempotent repeat), the error that refused it, or, for a request whose
+// Idempotency-Key already holds a response, that stored response. Short stock carries the
 // shortages the database saw when it decided.
 #pragma once
 
@@ -7,6 +8,7 @@
 #include <utility>
 
 #include "domain/domain_error.h"
+#include "domain/idempotency_store.h"
 #include "domain/reservation.h"
 
 namespace inventory {
@@ -17,8 +19,15 @@ class ReservationOutcome {
     return ReservationOutcome(std::move(result), {});
   }
   static ReservationOutcome Refused(DomainError error) { return ReservationOutcome({}, std::move(error)); }
+  static ReservationOutcome Replayed(StoredResponse response) {
+    ReservationOutcome outcome({}, {});
+    outcome.replayed_ = std::move(response);
+    return outcome;
+  }
 
-  bool granted() const { return !error_.has_value(); }
+  bool granted() const { return !error_.has_value() && !replayed_.has_value(); }
+  // The stored first response of the request's Idempotency-Key; nothing ran now.
+  const std::optional<StoredResponse>& replayed() const { return replayed_; }
   // The reservations; created_any is false for an idempotent repeat. Empty when refused.
   const ReserveResult& result() const { return result_; }
   // Why nothing was reserved; only when refused.
@@ -30,6 +39,7 @@ class ReservationOutcome {
 
   ReserveResult result_;
   std::optional<DomainError> error_;
+  std::optional<StoredResponse> replayed_;
 };
 
 }  // namespace inventory

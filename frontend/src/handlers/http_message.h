@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,10 +19,11 @@ struct HttpRequest {
   std::string content_type;                  // the Content-Type header; the pipeline keeps the media type
   std::string body;
   std::string request_id;
-  std::vector<std::string> path_parameters;  // decoded {placeholders} of the matched route, in order
-  std::string authorization;                 // the Authorization header, empty when absent
-  bool internal_listener = false;            // arrived on the internal (mTLS) listener
-  std::function<bool()> client_waiting;      // false once the client has hung up; unset: always true
+  std::vector<std::string> path_parameters;    // decoded {placeholders} of the matched route, in order
+  std::string authorization;                   // the Authorization header, empty when absent
+  std::optional<std::string> idempotency_key;  // the Idempotency-Key header as sent, when present
+  bool internal_listener = false;              // arrived on the internal (mTLS) listener
+  std::function<bool()> client_waiting;        // false once the client has hung up; unset: always true
 };
 
 struct HttpResponse {

@@ -163,4 +163,18 @@ std::string Dump(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+nlohmann::json ToJson(const ReturnResult& result) {
+  return {{"reservation_id", result.reservation_id},
+          {"order_id", result.order_id},
+          {"product_id", result.product_id},
+          {"warehouse", result.warehouse},
+          {"shipped_quantity", result.shipped_quantity},
+          {"returned_quantity", result.returned_quantity},
+          {"stock",
+           {{"on_hand", result.on_hand},
+            {"reserved", result.reserved},
+            {"available", result.available},
+            {"version", result.version}}}};
+}
+
 }  // namespace inventory

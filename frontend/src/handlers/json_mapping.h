@@ -16,6 +16,7 @@ nlohmann::json ToJson(const Availability& availability);
 nlohmann::json ToJson(const LedgerEntry& entry);
 nlohmann::json ToJson(const LedgerPage& page);
 nlohmann::json ToJson(const Reservation& reservation);
+nlohmann::json ToJson(const ReturnResult& result);
 
 // {"order_id", "lines": [{"product_id", "quantity", "warehouse"?}], "ttl_seconds"?}
 ReservationRequest ReservationRequestFromJson(const std::string& body);

@@ -22,29 +22,27 @@ void AddOperationsRoutes(Router& router, const OperationsContext& context) {
               Placement::IoThread});
 
   router.Add({"GET", "/ready", BodyKind::None, {}, [context](const HttpRequest&) {
-                if (context.draining.load()) {
-                  return JsonResponse(503, {{"status", "unready"}, {"reason", "shutting down"}});
-                }
+                const auto unready = [&context](const std::string& reason) {
+                  auto response = JsonResponse(503, {{"status", "unready"}, {"reason", reason}});
+                  response.headers.emplace_back("Retry-After", std::to_string(context.retry_after_seconds));
+                  return response;
+                };
+                if (context.draining.load())
+                  return unready("shutting down");
                 std::optional<std::string> version;
                 try {
                   version = context.repository.ExtensionVersion();
                 } catch (const DomainError& error) {
-                  auto response = JsonResponse(503, {{"status", "unready"}, {"reason", error.what()}});
-                  response.headers.emplace_back("Retry-After", "2");
-                  return response;
+                  return unready(error.what());
                 }
-                if (!version) {
-                  return JsonResponse(
-                      503, {{"status", "unready"}, {"reason", "extension pg_inventory is not installed"}});
-                }
+                if (!version)
+                  return unready("extension pg_inventory is not installed");
                 if (!ExtensionVersionSatisfies(*version, context.expected_extension_version)) {
-                  return JsonResponse(
-                      503, {{"status", "unready"},
-                            {"reason", "extension pg_inventory is version " + *version + ", expected " +
-                                           context.expected_extension_version + " or a later " +
-                                           context.expected_extension_version.substr(
-                                               0, context.expected_extension_version.find('.')) +
-                                           ".x"}});
+                  return unready("extension pg_inventory is version " + *version + ", expected " +
+                                 context.expected_extension_version + " or a later " +
+                                 context.expected_extension_version.substr(
+                                     0, context.expected_extension_version.find('.')) +
+                                 ".x");
                 }
                 return JsonResponse(200, {{"status", "ready"}, {"extension_version", *version}});
               }});

@@ -17,6 +17,7 @@ struct OperationsContext {
   Metrics& metrics;
   std::string expected_extension_version;
   const std::atomic<bool>& draining;
+  int retry_after_seconds = 2;  // RETRY_AFTER_S: the Retry-After of every 503 /ready answers
 };
 
 void AddOperationsRoutes(Router& router, const OperationsContext& context);

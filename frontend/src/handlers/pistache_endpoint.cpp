@@ -221,6 +221,8 @@ class PipelineHandler : public Http::Handler {
       plain.request_id = request_id->value();
     if (const auto authorization = request.headers().tryGetRaw("Authorization"))
       plain.authorization = authorization->value();
+    if (const auto idempotency_key = request.headers().tryGetRaw("Idempotency-Key"))
+      plain.idempotency_key = idempotency_key->value();
     plain.internal_listener = internal_;
     plain.body = request.body();
     plain.client_waiting = [connection = std::weak_ptr<Tcp::Peer>(peer)] { return !connection.expired(); };

@@ -18,6 +18,7 @@ int StatusOf(ErrorKind kind) {
     case ErrorKind::InsufficientStock:
     case ErrorKind::InvalidTransition:
     case ErrorKind::IdempotencyConflict:
+    case ErrorKind::IdempotencyKeyInUse:
     case ErrorKind::BelowReserved:
     case ErrorKind::Conflict:
       return 409;
@@ -26,6 +27,7 @@ int StatusOf(ErrorKind kind) {
     case ErrorKind::UnsupportedMediaType:
       return 415;
     case ErrorKind::InvalidValue:
+    case ErrorKind::IdempotencyKeyReused:
       return 422;
     case ErrorKind::Unavailable:
     case ErrorKind::Overloaded:
@@ -52,6 +54,10 @@ std::string ProblemTypeOf(ErrorKind kind) {
       return "/problems/invalid-transition";
     case ErrorKind::IdempotencyConflict:
       return "/problems/idempotency-conflict";
+    case ErrorKind::IdempotencyKeyReused:
+      return "/problems/idempotency-key-reused";
+    case ErrorKind::IdempotencyKeyInUse:
+      return "/problems/idempotency-key-in-use";
     case ErrorKind::BelowReserved:
       return "/problems/stock-below-reserved";
     case ErrorKind::Conflict:
@@ -86,6 +92,10 @@ std::string TitleOf(ErrorKind kind) {
       return "Invalid state transition";
     case ErrorKind::IdempotencyConflict:
       return "Idempotency conflict";
+    case ErrorKind::IdempotencyKeyReused:
+      return "Idempotency-Key reused";
+    case ErrorKind::IdempotencyKeyInUse:
+      return "Idempotency-Key in use";
     case ErrorKind::BelowReserved:
       return "Stock below reserved";
     case ErrorKind::Conflict:

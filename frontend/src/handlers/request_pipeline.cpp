@@ -15,6 +15,7 @@
 #include "handlers/json_mapping.h"
 #include "handlers/problem_mapper.h"
 #include "handlers/url_codec.h"
+#include "idempotency/idempotent_route.h"
 
 namespace inventory {
 namespace {
@@ -82,12 +83,13 @@ void DecodeRequest(const Route& route, const std::vector<std::string>& raw_param
 HttpResponse AccessDeniedResponse(const AccessDenied& denied, const std::string& instance,
                                   const std::string& request_id) {
   const bool unauthenticated = denied.status() == 401;
-  const nlohmann::json body = {{"type", unauthenticated ? "/problems/unauthenticated" : "/problems/forbidden"},
-                               {"title", unauthenticated ? "Unauthenticated" : "Forbidden"},
-                               {"status", denied.status()},
-                               {"detail", denied.what()},
-                               {"instance", instance},
-                               {"request_id", request_id}};
+  const nlohmann::json body = {
+      {"type", unauthenticated ? "/problems/unauthenticated" : "/problems/forbidden"},
+      {"title", unauthenticated ? "Unauthenticated" : "Forbidden"},
+      {"status", denied.status()},
+      {"detail", denied.what()},
+      {"instance", instance},
+      {"request_id", request_id}};
   HttpResponse response;
   response.status = denied.status();
   response.content_type = "application/problem+json";
@@ -102,13 +104,32 @@ constexpr const char* kAuthenticationOffWarning =
 
 // /ready stays 200 with authentication off (the service works), but says so to whoever looks.
 void AddAuthenticationOffWarning(HttpResponse& response) {
-  response.headers.emplace_back("Warning", std::string("299 inventory-svc \"") + kAuthenticationOffWarning + "\"");
+  response.headers.emplace_back("Warning",
+                                std::string("299 inventory-svc \"") + kAuthenticationOffWarning + "\"");
   auto body = nlohmann::json::parse(response.body, nullptr, false);
   if (body.is_object()) {
     body["warnings"] = nlohmann::json::array({kAuthenticationOffWarning});
     response.body = Dump(body);
   }
 }
+
+// Scope guard of Finish: the request stops counting as in flight however Finish leaves (a throwing
+// log line, metric or answer), and only once when Finish runs again for the same request.
+class InFlightRelease {
+ public:
+  InFlightRelease(std::atomic<int>& in_flight, std::atomic<bool>& released)
+      : in_flight_(in_flight), released_(released) {}
+  ~InFlightRelease() {
+    if (!released_.exchange(true))
+      --in_flight_;
+  }
+  InFlightRelease(const InFlightRelease&) = delete;
+  InFlightRelease& operator=(const InFlightRelease&) = delete;
+
+ private:
+  std::atomic<int>& in_flight_;
+  std::atomic<bool>& released_;
+};
 
 // Why a job never reached its handler, as the problem the client gets.
 DomainError RefusalError(Refusal refusal, const PipelineSettings& settings) {
@@ -157,18 +178,21 @@ struct RequestPipeline::Exchange {
   std::string route_label = "unmatched";
   std::string subject;
   Respond respond;
+  std::atomic<bool> released{false};  // no longer counted in flight (InFlightRelease)
 };
 
 RequestPipeline::RequestPipeline(const Router& router, Metrics& metrics, JsonLogger& logger,
                                  PipelineSettings settings, const std::atomic<bool>& draining,
-                                 JobRunner& database_work, const RequestAuthorizer& authorizer)
+                                 JobRunner& database_work, const RequestAuthorizer& authorizer,
+                                 IdempotencyStore* idempotency)
     : router_(router),
       metrics_(metrics),
       logger_(logger),
       settings_(settings),
       draining_(draining),
       database_work_(database_work),
-      authorizer_(authorizer) {}
+      authorizer_(authorizer),
+      idempotency_(idempotency) {}
 
 void RequestPipeline::Handle(HttpRequest request, Respond respond) {
   ++in_flight_;
@@ -255,7 +279,9 @@ void RequestPipeline::Start(const Route& route, HttpRequest& request,
     HttpResponse response;
     try {
       const ActorScope worker_actor_scope(actor);
-      response = route.handler(*moved);
+      response = idempotency_ != nullptr && route.method != "GET"
+                     ? RunIdempotently(*idempotency_, route.handler, *moved)
+                     : route.handler(*moved);
     } catch (...) {
       response = FailureResponse(std::current_exception(), *exchange);
     }
@@ -286,6 +312,7 @@ HttpResponse RequestPipeline::FailureResponse(std::exception_ptr failure, const 
 }
 
 void RequestPipeline::Finish(Exchange& exchange, HttpResponse response) {
+  const InFlightRelease release(in_flight_, exchange.released);
   if (exchange.route_label == "/ready" && !authorizer_.authentication_enabled())
     AddAuthenticationOffWarning(response);
   response.headers.emplace_back("X-Request-Id", exchange.request_id);
@@ -303,7 +330,6 @@ void RequestPipeline::Finish(Exchange& exchange, HttpResponse response) {
                              {"status", response.status},
                              {"duration_ms", seconds * 1000.0}});
   }
-  --in_flight_;
   exchange.respond(std::move(response));
 }
 

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "auth/request_authorizer.h"
+#include "domain/idempotency_store.h"
 #include "execution/job.h"
 #include "handlers/http_message.h"
 #include "handlers/router.h"
@@ -38,10 +39,12 @@ class RequestPipeline {
 
   // database_work runs the handlers of DatabaseWorker routes. While draining is true, requests
   // other than the probes get 503 and the connection closes. With authentication off (the default
-  // authorizer), /ready carries a warning saying so.
+  // authorizer), /ready carries a warning saying so. With an idempotency store, the mutating
+  // (non-GET) database routes honour the Idempotency-Key header (idempotency/idempotent_route.h).
   RequestPipeline(const Router& router, Metrics& metrics, JsonLogger& logger, PipelineSettings settings,
                   const std::atomic<bool>& draining, JobRunner& database_work,
-                  const RequestAuthorizer& authorizer = RequestAuthorizer::AuthenticationOff());
+                  const RequestAuthorizer& authorizer = RequestAuthorizer::AuthenticationOff(),
+                  IdempotencyStore* idempotency = nullptr);
 
   // request.request_id holds the client's X-Request-Id header (possibly empty); the response
   // always carries the id used in an X-Request-Id header. respond is called exactly once: before
@@ -68,6 +71,7 @@ class RequestPipeline {
   const std::atomic<bool>& draining_;
   JobRunner& database_work_;
   const RequestAuthorizer& authorizer_;
+  IdempotencyStore* const idempotency_;
   std::atomic<int> in_flight_{0};
 };
 

@@ -9,6 +9,7 @@
 #include "handlers/json_fields.h"
 #include "handlers/json_mapping.h"
 #include "handlers/request_values.h"
+#include "idempotency/idempotent_route.h"
 
 namespace inventory {
 namespace {
@@ -61,19 +62,29 @@ void AddMoveRoutes(Router& router, InventoryService& service, const std::string&
               }});
 }
 
+// The response to a granted reservation request: 201 when it reserved, 200 for a repeat.
+HttpResponse GrantedResponse(const std::string& order_id, const ReservationOutcome& outcome) {
+  const auto& result = outcome.result();
+  auto body = OrderJson(order_id, result.reservations);
+  body["created"] = result.created_any;
+  return JsonResponse(result.created_any ? 201 : 200, body);
+}
+
 // The answer to a decided reservation request, counted by outcome.
 void AnswerReservation(const std::string& order_id, const ReservationOutcome& outcome, Metrics& metrics,
                        const Reply& reply) {
+  if (outcome.replayed()) {
+    metrics.CountReservation("replayed");
+    reply.Send(ReplayedResponse(*outcome.replayed()));
+    return;
+  }
   if (!outcome.granted()) {
     metrics.CountReservation(OutcomeOf(outcome.error().kind()));
     reply.Fail(outcome.error());
     return;
   }
-  const auto& result = outcome.result();
-  metrics.CountReservation(result.created_any ? "created" : "repeated");
-  auto body = OrderJson(order_id, result.reservations);
-  body["created"] = result.created_any;
-  reply.Send(JsonResponse(result.created_any ? 201 : 200, body));
+  metrics.CountReservation(outcome.result().created_any ? "created" : "repeated");
+  reply.Send(GrantedResponse(order_id, outcome));
 }
 
 }  // namespace
@@ -97,6 +108,10 @@ void AddReservationRoutes(Router& router, InventoryService& service, Reservation
                 }
                 reservation.actor = CurrentActor();
                 std::string order_id = reservation.order_id;
+                reservation.idempotency =
+                    ReservationKeyOf(request, [order_id](const ReservationOutcome& outcome) {
+                      return GrantedResponse(order_id, outcome);
+                    });
                 intake.Submit(ReservationSubmission{
                     std::move(reservation),
                     [order_id = std::move(order_id), &metrics, reply](ReservationOutcome outcome) {
@@ -125,6 +140,26 @@ void AddReservationRoutes(Router& router, InventoryService& service, Reservation
   AddMoveRoutes(router, service, "confirm", Transition::Confirm);
   AddMoveRoutes(router, service, "release", Transition::Release);
   AddMoveRoutes(router, service, "ship", Transition::Ship);
+
+  router.Add(
+      {"POST",
+       "/v1/reservations/{reservation_id}/return",
+       BodyKind::Json,
+       {},
+       [&service](const HttpRequest& request) {
+         const auto object = ParseJsonObject(request.body);
+         JsonObjectReader reader(object);
+         ReturnRequest units;
+         units.quantity = reader.RequireInteger("quantity");
+         const auto restock = reader.OptionalBoolean("restock");
+         if (!restock)
+           throw DomainError(ErrorKind::InvalidValue,
+                             "restock is required: true puts the units back on hand, false writes them off");
+         units.restock = *restock;
+         units.reason = reader.RequireString("reason");
+         reader.RejectUnknownMembers();
+         return JsonResponse(200, ToJson(service.ReturnReservation(request.path_parameters[0], units)));
+       }});
 
   router.Add({"POST",
               "/v1/admin/expire-reservations",
