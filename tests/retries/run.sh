@@ -179,6 +179,14 @@ plain POST /v1/reservations application/json '{"order_id": "r-o5", "lines": [{"p
 sql "UPDATE inventory.reservations SET expires_at = now() - interval '1 minute' WHERE order_id = 'r-o5';
      UPDATE inventory.stock SET next_expiry = now() - interval '1 minute' WHERE product_id = 'r-ret'" >/dev/null
 cut_then_retry "expire" "$(ledger_rows r-ret expire)" 200 POST /v1/admin/expire-reservations expire-1
+# A Kafka order.created for a product not stocked yet became a dead letter; once stocked, an
+# operator re-drives it.
+dead_letter=$(sql "SELECT 1 FROM inventory_consume_batch('retries', '[{\"topic\": \"order.created\", \"partition\": 0,
+    \"offset\": 1, \"identity\": \"order.created:r-dl-1\", \"content\": \"r-dl-1\", \"action\": \"reserve\",
+    \"order_id\": \"r-dl-1\", \"lines\": [{\"product_id\": \"r-dl\", \"quantity\": 1}]}]') WHERE outcome = 'dead_letter';
+    SELECT count(*) FROM inventory_set_stock('r-dl', 5);
+    SELECT id FROM inventory.dead_letters WHERE consumer_group = 'retries'" | tail -n 1)
+cut_then_retry "re-drive" "$(ledger_rows r-dl reserve)" 200 POST "/v1/admin/dead-letters/$dead_letter/retry" redrive-1
 
 # --- the rules of the header ---------------------------------------------------------------------
 keyed POST /v1/stock/r-put/main/restock restock-1 application/json '{"quantity": 6, "note": "PO-1"}'
