@@ -134,7 +134,7 @@ CREATE TABLE inventory.parked_events (
     order_id         text        NOT NULL,
     id               bigint      GENERATED ALWAYS AS IDENTITY,
     action           text        NOT NULL CHECK (action IN ('confirm', 'release', 'ship')),
-    waits_for        text        NOT NULL CHECK (waits_for IN ('created', 'confirmed')),
+    waits_for        text        NOT NULL CHECK (waits_for = 'created'),
     message_identity text        NOT NULL,
     consumer_group   text        NOT NULL,
     topic            text        NOT NULL,
@@ -189,7 +189,7 @@ COMMENT ON FUNCTION inventory.kafka_order_state(text) IS
 'Internal: how many reservations of an order are in each status, and whether a cancel arrived while the order had none (it waits, or cancelled the order before its creation).';
 
 -- inventory.kafka_next_step decides what a follow-up event does to an order in a given state:
--- 'apply', 'park:created', 'park:confirmed' or 'skip' (nothing to do; the history already holds).
+-- 'apply', 'park:created' or 'skip' (nothing to do; the history already holds).
 CREATE FUNCTION inventory.kafka_next_step(action text, active bigint, confirmed bigint, shipped bigint,
                                           released bigint, expired bigint, cancelled_before_created boolean)
 RETURNS text
@@ -206,8 +206,8 @@ SELECT CASE
              WHEN confirmed + shipped > 0 THEN 'skip'
              WHEN expired = 0 THEN 'skip'
              ELSE 'apply' END
-    -- Ship needs a confirmed reservation: an active one waits for its payment.
-    WHEN action = 'ship' AND active > 0 THEN 'park:confirmed'
+    -- Ship of an active reservation confirms and ships it in one step (1.2): a payment step
+    -- before it is optional, and a payment that arrives after the shipment has nothing to do.
     ELSE 'apply'
 END
 $$;
@@ -262,8 +262,7 @@ COMMENT ON FUNCTION inventory.kafka_is_permanent(text) IS
 'Internal: true for the SQLSTATEs that no retry can change (class IN and class 22); the others roll the batch back for a retry.';
 
 -- inventory.kafka_apply_parked applies an order's parked events whose predecessor has arrived:
--- confirms first, then ships (a ship may park again to wait for a confirmation), then a cancel that
--- raced its order's creation. A parked cancel of an order that does not exist keeps waiting (its
+-- confirms first, then ships, then a cancel that raced its order's creation. A parked cancel of an order that does not exist keeps waiting (its
 -- order.created will take no stock) until it expires. The caller holds
 -- the order's advisory lock. Returns how many parked events left the table (applied, skipped or
 -- dead-lettered).
@@ -293,11 +292,7 @@ BEGIN
         END IF;
         step := inventory.kafka_next_step(parked.action, state.active, state.confirmed, state.shipped,
                                           state.released, state.expired, state.cancelled_before_created);
-        IF step = 'park:' || parked.waits_for THEN
-            CONTINUE;
-        ELSIF step LIKE 'park:%' THEN
-            UPDATE inventory.parked_events SET waits_for = substr(step, 6)
-             WHERE parked_events.order_id = parked.order_id AND id = parked.id;
+        IF step LIKE 'park:%' THEN
             CONTINUE;
         END IF;
         DELETE FROM inventory.parked_events WHERE parked_events.order_id = parked.order_id AND id = parked.id;
