@@ -80,7 +80,7 @@ BEGIN
                 'previousQuantity', before.available, 'newQuantity', after.available,
                 'onHand', after.on_hand, 'reserved', after.reserved, 'available', after.available,
                 'lowStockThreshold', after.low_stock_threshold, 'orderId', order_id,
-                'reservationId', reservation.reservation_id,
+                'reservationId', reservation.reservation_id, 'returnedQuantity', NULL::bigint,
                 'timestamp', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')),
             after.warehouse, after.version);
 
