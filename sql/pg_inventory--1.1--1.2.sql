@@ -76,4 +76,103 @@ GRANT EXECUTE ON FUNCTION inventory_overdue_quantity(text, text) TO inventory_re
 GRANT EXECUTE ON FUNCTION inventory_reserve_batch(jsonb) TO inventory_writer;
 
 
+-- Scale-out on Citus: a product-scoped batch, a relay that reads every node in per-row order -----
+
+CREATE FUNCTION inventory_reserve_batch(product_id text, requests jsonb)
+RETURNS TABLE (request_index integer, order_id text, outcome text,
+               reservations inventory_reservation[], shortages jsonb,
+               error_code text, error_message text)
+AS 'MODULE_PATHNAME', 'inventory_reserve_batch_of_product'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION inventory_reserve_batch(text, jsonb) IS
+'inventory_reserve_batch for requests that all concern one product, named first so that a distributed deployment routes the call to the node that holds it. A request with a line of another product is invalid (22023); the others are decided as inventory_reserve_batch(requests) would.';
+
+-- The relay's reads: whatever is visible now, in seq order. When the outbox is distributed with
+-- Citus, seq is unique across nodes but ordered only within a node, so the rows come oldest first
+-- by created_at, each stock row's in version order, and a row is held back while a lower version of
+-- its stock row is not in the batch.
+CREATE OR REPLACE FUNCTION inventory_outbox_fetch(max_rows integer DEFAULT 500)
+RETURNS SETOF inventory.outbox
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    batch inventory.outbox[];
+BEGIN
+    IF max_rows < 1 OR max_rows > 100000 THEN
+        RAISE EXCEPTION 'max_rows must be between 1 and 100000, not %', max_rows USING ERRCODE = '22023';
+    END IF;
+    IF to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+        IF EXISTS (SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid = 'inventory.outbox'::regclass) THEN
+            -- Citus plans a statement with parameters only when their values are known: EXECUTE.
+            EXECUTE 'SELECT array_agg(o) FROM (SELECT * FROM inventory.outbox ORDER BY created_at, seq LIMIT $1) o'
+                INTO batch USING max_rows;
+            IF batch IS NULL THEN
+                RETURN;
+            END IF;
+            RETURN QUERY EXECUTE
+                'SELECT c.* FROM unnest($1) c
+                   LEFT JOIN (SELECT aggregateid, warehouse, min(version) AS version FROM inventory.outbox
+                               WHERE aggregateid = ANY ($2) AND id <> ALL ($3)
+                               GROUP BY aggregateid, warehouse) held
+                          ON held.aggregateid = c.aggregateid AND held.warehouse = c.warehouse
+                  WHERE held.version IS NULL OR c.version < held.version
+                  ORDER BY min(c.created_at) OVER (PARTITION BY c.aggregateid, c.warehouse),
+                           c.aggregateid, c.warehouse, c.version'
+                USING batch, (SELECT array_agg(DISTINCT b.aggregateid) FROM unnest(batch) b),
+                      (SELECT array_agg(b.id) FROM unnest(batch) b);
+            RETURN;
+        END IF;
+    END IF;
+    RETURN QUERY SELECT * FROM inventory.outbox ORDER BY seq LIMIT max_rows;
+END
+$$;
+COMMENT ON FUNCTION inventory_outbox_fetch(integer) IS
+'The oldest unpublished events visible now, each stock row''s in version order (seq order on one PostgreSQL); the relay publishes them and calls inventory_outbox_ack_events.';
+
+-- A statement, not an SQL function: Citus cannot plan a LANGUAGE sql body with parameters.
+CREATE OR REPLACE FUNCTION inventory_outbox_ack(seqs bigint[])
+RETURNS integer
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    deleted integer;
+BEGIN
+    EXECUTE 'DELETE FROM inventory.outbox WHERE seq = ANY ($1)' USING seqs;
+    GET DIAGNOSTICS deleted = ROW_COUNT;
+    RETURN deleted;
+END
+$$;
+COMMENT ON FUNCTION inventory_outbox_ack(bigint[]) IS
+'Deletes the events with the given seqs (Kafka acknowledged them) and returns how many were deleted. inventory_outbox_ack_events names events by their id, which every deployment keeps unique.';
+
+CREATE FUNCTION inventory_outbox_ack_events(event_ids uuid[], product_ids text[])
+RETURNS integer
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    deleted integer;
+BEGIN
+    IF cardinality(event_ids) > 100000 THEN
+        RAISE EXCEPTION 'at most 100000 events can be acknowledged at once, not %', cardinality(event_ids)
+            USING ERRCODE = '22023';
+    END IF;
+    -- The products (the events' aggregateid) keep the search on the primary key and, on Citus,
+    -- on the shards that hold them.
+    EXECUTE 'DELETE FROM inventory.outbox WHERE aggregateid = ANY ($2) AND id = ANY ($1)'
+        USING event_ids, product_ids;
+    GET DIAGNOSTICS deleted = ROW_COUNT;
+    RETURN deleted;
+END
+$$;
+COMMENT ON FUNCTION inventory_outbox_ack_events(uuid[], text[]) IS
+'Deletes the events Kafka acknowledged, named by their id (eventId) and product (aggregateid), and returns how many were deleted.';
+
+REVOKE ALL ON FUNCTION inventory_reserve_batch(text, jsonb), inventory_outbox_ack_events(uuid[], text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION inventory_reserve_batch(text, jsonb) TO inventory_writer;
+GRANT EXECUTE ON FUNCTION inventory_outbox_ack_events(uuid[], text[]) TO inventory_relay;
+
 -- Kafka input: message identity, dead letters relayed like the outbox, parked early events ------
