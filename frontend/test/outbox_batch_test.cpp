@@ -9,6 +9,13 @@ namespace {
 OutboxEvent Event(std::int64_t seq, const std::string& key) {
   return OutboxEvent{seq, "id-" + std::to_string(seq), "inventory.updated", key, "reserve", "{}", "main", seq, 0};
 }
+
+std::vector<std::string> EventIds(const std::vector<OutboxEvent>& events) {
+  std::vector<std::string> ids;
+  for (const auto& event : events)
+    ids.push_back(event.event_id);
+  return ids;
+}
 }  // namespace
 
 TEST(OutboxBatch, MessageCarriesKeyAndEventIdHeader) {
@@ -23,12 +30,15 @@ TEST(OutboxBatch, MessageCarriesKeyAndEventIdHeader) {
 TEST(OutboxBatch, AcknowledgesDeliveredEventsOnly) {
   const std::vector<OutboxEvent> events = {Event(1, "a"), Event(2, "b"), Event(3, "a"), Event(4, "c"),
                                            Event(5, "b")};
-  EXPECT_EQ(AcknowledgedSeqs(events, {"", "", "", "", ""}), (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
-  // b failed at seq 2: seq 5 (same product) waits, so the retry resends b's events in order.
-  EXPECT_EQ(AcknowledgedSeqs(events, {"", "timed out", "", "", ""}), (std::vector<std::int64_t>{1, 3, 4}));
+  EXPECT_EQ(EventIds(AcknowledgedEvents(events, {"", "", "", "", ""})),
+            (std::vector<std::string>{"id-1", "id-2", "id-3", "id-4", "id-5"}));
+  // b failed at its first event: its second (same product) waits, so the retry resends b's events in order.
+  EXPECT_EQ(EventIds(AcknowledgedEvents(events, {"", "timed out", "", "", ""})),
+            (std::vector<std::string>{"id-1", "id-3", "id-4"}));
 }
 
-TEST(OutboxBatch, ArrayLiteral) {
-  EXPECT_EQ(BigintArrayLiteral({}), "{}");
-  EXPECT_EQ(BigintArrayLiteral({1, 20, 300}), "{1,20,300}");
+TEST(OutboxBatch, ArrayLiteralQuotesEveryElement) {
+  EXPECT_EQ(TextArrayLiteral({}), "{}");
+  EXPECT_EQ(TextArrayLiteral({"prod-1", "a,b", "say \"hi\"", "back\\slash", "NULL", ""}),
+            "{\"prod-1\",\"a,b\",\"say \\\"hi\\\"\",\"back\\\\slash\",\"NULL\",\"\"}");
 }

@@ -17,9 +17,9 @@ OutboundMessage ToOutboundMessage(const OutboxEvent& event) {
   return message;
 }
 
-std::vector<std::int64_t> AcknowledgedSeqs(const std::vector<OutboxEvent>& events,
-                                           const std::vector<std::string>& results) {
-  std::vector<std::int64_t> seqs;
+std::vector<OutboxEvent> AcknowledgedEvents(const std::vector<OutboxEvent>& events,
+                                            const std::vector<std::string>& results) {
+  std::vector<OutboxEvent> acknowledged;
   std::unordered_set<std::string> failed_keys;
   for (std::size_t i = 0; i < events.size() && i < results.size(); ++i) {
     if (!results[i].empty()) {
@@ -27,17 +27,23 @@ std::vector<std::int64_t> AcknowledgedSeqs(const std::vector<OutboxEvent>& event
       continue;
     }
     if (failed_keys.count(events[i].key) == 0)
-      seqs.push_back(events[i].seq);
+      acknowledged.push_back(events[i]);
   }
-  return seqs;
+  return acknowledged;
 }
 
-std::string BigintArrayLiteral(const std::vector<std::int64_t>& values) {
+std::string TextArrayLiteral(const std::vector<std::string>& values) {
   std::string literal = "{";
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (i > 0)
       literal += ',';
-    literal += std::to_string(values[i]);
+    literal += '"';
+    for (const char c : values[i]) {
+      if (c == '"' || c == '\\')
+        literal += '\\';
+      literal += c;
+    }
+    literal += '"';
   }
   literal += '}';
   return literal;

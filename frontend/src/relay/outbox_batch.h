@@ -27,13 +27,14 @@ struct OutboxEvent {
 // version as headers next to the JSON payload.
 OutboundMessage ToOutboundMessage(const OutboxEvent& event);
 
-// The seqs that may be deleted after a publish: the delivered events, except that after a failed
+// The events that may be deleted after a publish: the delivered events, except that after a failed
 // event nothing later with the same key is acknowledged, so a retry sends that product's events
-// again in their original order. results has one entry per event (empty = delivered).
-std::vector<std::int64_t> AcknowledgedSeqs(const std::vector<OutboxEvent>& events,
-                                           const std::vector<std::string>& results);
+// again in their original order. results has one entry per event (empty = delivered). They are
+// deleted by event id (unique on every deployment; seq is not a key the relay relies on).
+std::vector<OutboxEvent> AcknowledgedEvents(const std::vector<OutboxEvent>& events,
+                                            const std::vector<std::string>& results);
 
-// {1,2,3} as a PostgreSQL array literal.
-std::string BigintArrayLiteral(const std::vector<std::int64_t>& values);
+// {"a","b\"c"} as a PostgreSQL array literal, every element quoted.
+std::string TextArrayLiteral(const std::vector<std::string>& values);
 
 }  // namespace inventory

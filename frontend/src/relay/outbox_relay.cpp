@@ -121,14 +121,21 @@ void OutboxRelay::Lead(const std::atomic<bool>& stop) {
       messages.push_back(ToOutboundMessage(event));
     const auto started = std::chrono::steady_clock::now();
     const std::vector<std::string> results = publisher_.PublishAndWait(messages);
-    const std::vector<std::int64_t> seqs = AcknowledgedSeqs(events, results);
-    if (!seqs.empty()) {
+    const std::vector<OutboxEvent> acknowledged = AcknowledgedEvents(events, results);
+    if (!acknowledged.empty()) {
+      std::vector<std::string> event_ids;
+      std::vector<std::string> keys;
+      for (const auto& event : acknowledged) {
+        event_ids.push_back(event.event_id);
+        keys.push_back(event.key);
+      }
       pqxx::nontransaction work(connection);
-      work.exec_params("SELECT inventory_outbox_ack($1::bigint[])", BigintArrayLiteral(seqs));
+      work.exec_params("SELECT inventory_outbox_ack_events($1::uuid[], $2::text[])", TextArrayLiteral(event_ids),
+                       TextArrayLiteral(keys));
     }
-    published_ += seqs.size();
-    if (seqs.size() < events.size()) {
-      publish_failures_ += events.size() - seqs.size();
+    published_ += acknowledged.size();
+    if (acknowledged.size() < events.size()) {
+      publish_failures_ += events.size() - acknowledged.size();
       std::string first_error;
       for (const auto& result : results) {
         if (!result.empty()) {
@@ -137,13 +144,13 @@ void OutboxRelay::Lead(const std::atomic<bool>& stop) {
         }
       }
       logger_.Warn("relay: Kafka refused events; they stay in the outbox",
-                   {{"refused", events.size() - seqs.size()}, {"error", first_error}});
+                   {{"refused", events.size() - acknowledged.size()}, {"error", first_error}});
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
     if (logger_.Enabled(LogLevel::Debug)) {
       logger_.Log(LogLevel::Debug, "relay published batch",
                   {{"events", events.size()},
-                   {"acknowledged", seqs.size()},
+                   {"acknowledged", acknowledged.size()},
                    {"first_seq", events.front().seq},
                    {"last_seq", events.back().seq},
                    {"publish_ms", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -

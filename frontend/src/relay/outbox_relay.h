@@ -2,9 +2,9 @@
 // connection, and does everything else on that same connection (LISTEN, fetch, ack): when the
 // connection is lost, so is the lock and the relay stops publishing at once. Relays that do not
 // hold the lock try again every poll interval, so one takes over within about a second when the
-// leader dies. The leader fetches whatever unpublished rows are visible in seq order (never a
-// "highest id published"), publishes them, waits for Kafka's acknowledgements and deletes exactly
-// the acknowledged rows. It wakes on NOTIFY and polls as a fallback.
+// leader dies. The leader fetches whatever unpublished rows are visible, each stock row's in version
+// order (never a "highest id published"), publishes them, waits for Kafka's acknowledgements and
+// deletes exactly the acknowledged rows, by event id. It wakes on NOTIFY and polls as a fallback.
 #pragma once
 
 #include <atomic>
