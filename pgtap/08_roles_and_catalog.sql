@@ -13,7 +13,7 @@
 -- Runs in one transaction that is rolled back; uses only products named 'tap-08-*'.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(68);
+SELECT plan(71);
 
 -- The extension's functions as name(argument types).
 CREATE FUNCTION pg_temp.tap_functions() RETURNS TABLE (signature text, oid oid) LANGUAGE sql AS $$
@@ -202,6 +202,7 @@ SELECT set_eq($$SELECT signature FROM pg_temp.tap_functions()$$,
           'inventory_remove(text, text)', 'inventory_available(text, text)', 'inventory_check(text, bigint, text)',
           'inventory_outbox_fetch(integer)', 'inventory_outbox_ack(bigint[])',
           'inventory_outbox_ack_events(uuid[], text[])', 'inventory_schedule_reaper(text)', 'inventory_unschedule_reaper()',
+          'inventory_routing_support(internal)',
           'inventory_claim_message(text, text, integer, bigint)', 'inventory_consumer_offsets(text)',
           'inventory_dead_letter(text, text, integer, bigint, text, text, text, text)'],
     'the extension''s functions are exactly the documented SQL API');
@@ -221,8 +222,8 @@ SELECT set_eq(
     $$SELECT signature FROM pg_temp.tap_functions()
        WHERE signature NOT IN ('inventory_schedule_reaper(text)', 'inventory_unschedule_reaper()',
                                'inventory_available(text, text)', 'inventory_check(text, bigint, text)',
-                               'inventory_overdue_quantity(text, text)')$$,
-    'every function but the reads and the pg_cron helpers is SECURITY DEFINER with search_path pinned to pg_catalog, pg_temp');
+                               'inventory_overdue_quantity(text, text)', 'inventory_routing_support(internal)')$$,
+    'every function but the reads, the pg_cron helpers and the planner support is SECURITY DEFINER with search_path pinned to pg_catalog, pg_temp');
 SELECT is_empty(
     $$SELECT f.signature FROM pg_temp.tap_functions() f JOIN pg_proc p ON p.oid = f.oid
        WHERE f.signature IN ('inventory_available(text, text)', 'inventory_check(text, bigint, text)',
@@ -237,7 +238,22 @@ SELECT set_eq(
     $$SELECT f.signature FROM pg_temp.tap_functions() f JOIN pg_proc p ON p.oid = f.oid WHERE p.provolatile = 's'$$,
     ARRAY['inventory_available(text, text)', 'inventory_check(text, bigint, text)', 'inventory_outbox_fetch(integer)',
           'inventory_consumer_offsets(text)', 'inventory_overdue_quantity(text, text)'],
-    'the reads are STABLE; every other function is VOLATILE');
+    'the reads are STABLE');
+SELECT set_eq(
+    $$SELECT f.signature FROM pg_temp.tap_functions() f JOIN pg_proc p ON p.oid = f.oid WHERE p.provolatile = 'i'$$,
+    ARRAY['inventory_routing_support(internal)'],
+    'only the planner support is IMMUTABLE; every other function is VOLATILE');
+SELECT is_empty(
+    $$SELECT p.oid::regprocedure FROM pg_proc p
+       WHERE p.prosupport = 'inventory_routing_support'::regproc
+      EXCEPT SELECT unnest(ARRAY['inventory_reserve(text, text, bigint, text, interval)',
+                                 'inventory_reserve_batch(text, jsonb)', 'inventory_restock(text, bigint, text, text)',
+                                 'inventory_adjust(text, bigint, text, text)',
+                                 'inventory_set_stock(text, bigint, text, text, bigint)', 'inventory_remove(text, text)',
+                                 'inventory_available(text, text)', 'inventory_check(text, bigint, text)']::regprocedure[])$$,
+    'the planner support serves only the functions routed by product');
+SELECT is((SELECT count(*)::integer FROM pg_proc WHERE prosupport = 'inventory_routing_support'::regproc), 8,
+          'every function routed by product has the planner support that keeps a NULL product from Citus''s routing');
 SELECT is_empty(
     $$SELECT f.signature FROM pg_temp.tap_functions() f JOIN pg_proc p ON p.oid = f.oid
        WHERE p.provolatile = 'v' AND p.proparallel <> 'u'$$,

@@ -171,7 +171,25 @@ $$;
 COMMENT ON FUNCTION inventory_outbox_ack_events(uuid[], text[]) IS
 'Deletes the events Kafka acknowledged, named by their id (eventId) and product (aggregateid), and returns how many were deleted.';
 
-REVOKE ALL ON FUNCTION inventory_reserve_batch(text, jsonb), inventory_outbox_ack_events(uuid[], text[]) FROM PUBLIC;
+-- The functions a Citus deployment routes by product never offer Citus a NULL product to route
+-- (Citus 13.2 crashes the backend that plans such a call): see extension/src/routing_support.c.
+CREATE FUNCTION inventory_routing_support(internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'inventory_routing_support'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION inventory_routing_support(internal) IS
+'Planner support of the functions routed by product on Citus: a call with a NULL product constant is not offered to Citus''s routing, and raises 22023 where it was made.';
+ALTER FUNCTION inventory_reserve(text, text, bigint, text, interval) SUPPORT inventory_routing_support;
+ALTER FUNCTION inventory_reserve_batch(text, jsonb) SUPPORT inventory_routing_support;
+ALTER FUNCTION inventory_restock(text, bigint, text, text) SUPPORT inventory_routing_support;
+ALTER FUNCTION inventory_adjust(text, bigint, text, text) SUPPORT inventory_routing_support;
+ALTER FUNCTION inventory_set_stock(text, bigint, text, text, bigint) SUPPORT inventory_routing_support;
+ALTER FUNCTION inventory_remove(text, text) SUPPORT inventory_routing_support;
+ALTER FUNCTION inventory_available(text, text) SUPPORT inventory_routing_support;
+ALTER FUNCTION inventory_check(text, bigint, text) SUPPORT inventory_routing_support;
+
+REVOKE ALL ON FUNCTION inventory_reserve_batch(text, jsonb), inventory_outbox_ack_events(uuid[], text[]),
+    inventory_routing_support(internal) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION inventory_reserve_batch(text, jsonb) TO inventory_writer;
 GRANT EXECUTE ON FUNCTION inventory_outbox_ack_events(uuid[], text[]) TO inventory_relay;
 

@@ -306,10 +306,6 @@ static SavedPlan RoutedInsertPlans[ROUTED_NINSERTS][ROUTED_INSERT_ROWS];
  */
 #define OUTBOX_SEQ_FORMAT "nextval('inventory.outbox_seq_seq') + " INT64_FORMAT
 
-static SavedPlan LocalGroupPlan = {
-	.sql = "SELECT groupid FROM pg_catalog.pg_dist_local_group",
-};
-
 /* A part of up to this many rows reads scalars in a VALUES list; more rows read arrays. */
 #define FLUSH_SCALAR_ROWS 4
 
@@ -840,24 +836,11 @@ ResetChangeBuffer(ChangeBuffer *buffer)
 	buffer->nchanges = 0;
 }
 
-/* OutboxSeqBase is this node's group id in the top bits of a bigint, read once per backend. */
+/* OutboxSeqBase is this node's group id in the top bits of a bigint. */
 static int64
 OutboxSeqBase(void)
 {
-	static bool known = false;
-	static int64 base = 0;
-
-	if (!known)
-	{
-		bool		isnull;
-
-		ExecuteSavedPlanReadOnly(&LocalGroupPlan, NULL, NULL, 1);
-		RequireRowCount(1, "local group of Citus");
-		base = (int64) DatumGetInt32(ColumnDatum(0, 1, &isnull)) << 48;
-		SPI_freetuptable(SPI_tuptable);
-		known = true;
-	}
-	return base;
+	return (int64) LocalGroupId() << 48;
 }
 
 /* DistributedEventsPart is the events part of the change statement that fills in seq (Citus). */

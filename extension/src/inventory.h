@@ -117,6 +117,7 @@ extern bool ProductShardsHere(const char *product_id);
 extern void LeaveProductShards(void);
 extern char *NameShards(const char *sql);
 extern bool FindReservationsRelation(const char *product_id, Oid *heap, Oid *index);
+extern int32 LocalGroupId(void);
 
 /* What a stock change does to a reservation, in the same statement. */
 typedef enum ReservationWrite

@@ -19,11 +19,16 @@
  * stock shard in share mode, the lock every Citus write takes; a shard move or split takes it in
  * exclusive mode before it switches the shard's placement, so it waits for the call, and a call
  * after it sees the new placement. Placements are cached per backend and forgotten whenever
- * Citus invalidates one of the tables' metadata.
+ * Citus invalidates one of the tables' metadata. Its transaction also takes a distributed
+ * transaction id of its own: Citus's distributed deadlock detection merges every transaction
+ * without one on a node into a single vertex, so a call Citus routed here and a coordinator's
+ * transaction waiting on each other's rows would otherwise look like a cycle and be cancelled.
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/xact.h"
+#include "miscadmin.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
@@ -43,8 +48,19 @@
 #define PLACEMENT_CACHE_PRODUCTS 8192
 /* Citus's lock mode number for ShareLock, as lock_shard_metadata takes it. */
 #define CITUS_SHARE_LOCK 5
+/* get_current_transaction_id's column of the distributed transaction number (0: none). */
+#define TRANSACTION_NUMBER_COLUMN 4
+/*
+ * Distributed transaction numbers this extension takes: above any Citus counts to (its counter
+ * starts at 1 per node), then the backend's pid, then a count of its calls.
+ */
+#define OWN_TRANSACTION_NUMBERS (UINT64CONST(1) << 62)
 
 /* The product's shards of the four tables, and whether this node holds them. */
+static SavedPlan LocalGroupPlan = {
+	.sql = "SELECT groupid FROM pg_catalog.pg_dist_local_group",
+};
+
 static SavedPlan PlacementPlan = {
 	.sql = "SELECT (SELECT p.groupid = (SELECT groupid FROM pg_catalog.pg_dist_local_group)"
 	"         FROM pg_catalog.pg_dist_placement p WHERE p.shardid = s.stock LIMIT 1), s.*"
@@ -77,11 +93,15 @@ static Oid	TableOids[lengthof(DistributedTables)];
 static uint64 PlacementGeneration = 0;
 static bool CallbackRegistered = false;
 static Oid	LockShardMetadataFunction = InvalidOid;
+static Oid	CurrentTransactionIdFunction = InvalidOid;
+static Oid	AssignTransactionIdFunction = InvalidOid;
 static ProductShards CurrentShardsStorage;
 
 static const ProductPlacement *FindPlacement(const char *product_id);
 static void ForgetPlacements(Datum argument, Oid relation);
 static void LockShardMetadata(int64 shard);
+static void TakeDistributedTransactionId(void);
+static Oid	CitusFunction(const char *name, int nargs, const Oid *argtypes);
 static Oid	InventoryRelation(const char *name);
 
 /* InventoryRelation returns the oid of a relation in schema inventory, or InvalidOid. */
@@ -107,6 +127,8 @@ ForgetPlacements(Datum argument, Oid relation)
 				Placements = NULL;
 			}
 			LockShardMetadataFunction = InvalidOid;
+			CurrentTransactionIdFunction = InvalidOid;
+			AssignTransactionIdFunction = InvalidOid;
 			return;
 		}
 }
@@ -169,6 +191,13 @@ FindPlacement(const char *product_id)
 	return placement;
 }
 
+/* CitusFunction looks up a function of Citus in pg_catalog. */
+static Oid
+CitusFunction(const char *name, int nargs, const Oid *argtypes)
+{
+	return LookupFuncName(list_make2(makeString("pg_catalog"), makeString(pstrdup(name))), nargs, argtypes, false);
+}
+
 /* LockShardMetadata takes Citus's metadata lock of a shard in share mode, as Citus writes do. */
 static void
 LockShardMetadata(int64 shard)
@@ -180,11 +209,58 @@ LockShardMetadata(int64 shard)
 	{
 		Oid			argtypes[2] = {INT4OID, INT8ARRAYOID};
 
-		LockShardMetadataFunction = LookupFuncName(list_make2(makeString("pg_catalog"),
-															  makeString("lock_shard_metadata")),
-												   2, argtypes, false);
+		LockShardMetadataFunction = CitusFunction("lock_shard_metadata", 2, argtypes);
 	}
 	OidFunctionCall2(LockShardMetadataFunction, Int32GetDatum(CITUS_SHARE_LOCK), PointerGetDatum(shards));
+}
+
+/*
+ * TakeDistributedTransactionId gives the transaction a distributed transaction id when it has
+ * none (see the banner), numbered in a range that Citus's own counter never reaches.
+ */
+static void
+TakeDistributedTransactionId(void)
+{
+	static uint32 calls = 0;
+	HeapTupleHeader current;
+	bool		isnull;
+	uint64		number;
+
+	if (!OidIsValid(CurrentTransactionIdFunction))
+	{
+		Oid			argtypes[3] = {INT4OID, INT8OID, TIMESTAMPTZOID};
+
+		CurrentTransactionIdFunction = CitusFunction("get_current_transaction_id", 0, NULL);
+		AssignTransactionIdFunction = CitusFunction("assign_distributed_transaction_id", 3, argtypes);
+	}
+	current = DatumGetHeapTupleHeader(OidFunctionCall0(CurrentTransactionIdFunction));
+	if (DatumGetInt64(GetAttributeByNum(current, TRANSACTION_NUMBER_COLUMN, &isnull)) != 0 && !isnull)
+		return;
+	number = OWN_TRANSACTION_NUMBERS | ((uint64) MyProcPid << 24) | (++calls & 0xFFFFFF);
+	OidFunctionCall3(AssignTransactionIdFunction, Int32GetDatum(LocalGroupId()), Int64GetDatum((int64) number),
+					 TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()));
+}
+
+/* LocalGroupId is Citus's group id of this node, read once per backend. */
+int32
+LocalGroupId(void)
+{
+	static bool known = false;
+	static int32 group = 0;
+
+	if (!known)
+	{
+		bool		isnull;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("pg_inventory could not connect to SPI")));
+		ExecuteSavedPlanReadOnly(&LocalGroupPlan, NULL, NULL, 1);
+		RequireRowCount(1, "local group of Citus");
+		group = DatumGetInt32(ColumnDatum(0, 1, &isnull));
+		SPI_finish();
+		known = true;
+	}
+	return group;
 }
 
 /*
@@ -214,6 +290,7 @@ ProductShardsHere(const char *product_id)
 		AcceptInvalidationMessages();
 		if (generation == PlacementGeneration)
 		{
+			TakeDistributedTransactionId();
 			CurrentShards = &CurrentShardsStorage;
 			return true;
 		}
