@@ -9,8 +9,11 @@
 #      on random products and on one hot product, at 1, 8 and 32 clients, with the ratios C/reference,
 #      C/UPDATE and the cost of notifying;
 #   2. reservations per second of inventory_reserve_batch at batch sizes 1, 8, 32 and 128
-#      (bench/sql/reserve_batch.sql), on the same workloads and client counts, with the ratios to
-#      inventory_reserve and to the bare UPDATE of part 1, and the flash-sale targets.
+#      (bench/sql/reserve_batch_one.sql, bench/sql/reserve_batch.sql), on the same workloads and
+#      client counts, with the ratios to inventory_reserve and to the bare UPDATE of part 1, and the
+#      flash-sale targets.
+# "Random" draws from 10,000 products (a shop's catalogue, as bench/http.sh stocks): with fewer,
+# concurrent batches of random products mostly wait for each other's row locks.
 # Ratios, not absolute numbers, are the result. The machines are shared and noisy, and noise only
 # ever slows a run down, so each row takes several short rounds of its variants, interleaved (the
 # order reversed every other round), and keeps each variant's best round. The first second of every
@@ -31,7 +34,7 @@ seconds=${BENCH_SECONDS:-4}
 rounds=${BENCH_ROUNDS:-2}
 warmup_seconds=1
 database=benchdb
-products=1000
+products=10000
 on_hand=1000000000
 client_counts=(1 8 32)
 batch_sizes=(1 8 32 128)
@@ -159,11 +162,16 @@ measure() {
     echo "${result% *}"
 }
 
-# measure_batch SIZE HOT CLIENTS: prints the reservations per second of one inventory_reserve_batch run.
+# measure_batch SIZE HOT CLIENTS: prints the reservations per second of one inventory_reserve_batch
+# run. A batch of one is sent exactly as reserve_c.sql calls inventory_reserve, for comparison.
 measure_batch() {
     local size=$1 hot=$2 clients=$3 result
     reset_tables
-    result=$(run_pgbench reserve_batch "$clients" '' -D size="$size" -D hot="$hot")
+    if [ "$size" = 1 ]; then
+        result=$(run_pgbench reserve_batch_one "$clients" '' -D products=$([ "$hot" = 1 ] && echo 1 || echo "$products"))
+    else
+        result=$(run_pgbench reserve_batch "$clients" '' -D size="$size" -D hot="$hot")
+    fi
     require_written "reserve_batch size $size with $clients clients" $((${result#* } * size))
     awk -v tps="${result% *}" -v size="$size" 'BEGIN { printf "%.1f", tps * size }'
 }

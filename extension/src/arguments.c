@@ -12,6 +12,8 @@
 
 #include "inventory.h"
 
+static void CheckId(const char *value, const char *argname);
+
 /* CheckTextSoft refuses empty, over-long and control-character text; false after recording why. */
 bool
 CheckTextSoft(const char *value, const char *argname, size_t max_bytes, RequestError *error)
@@ -48,7 +50,7 @@ CheckIdSoft(const char *value, const char *argname, RequestError *error)
 }
 
 /* CheckId refuses empty, over-long and control-character ids. */
-void
+static void
 CheckId(const char *value, const char *argname)
 {
 	RequestError error = {0};

@@ -223,7 +223,6 @@ extern const char *RequireId(FunctionCallInfo fcinfo, int argno, const char *arg
 extern const char *OptionalId(FunctionCallInfo fcinfo, int argno, const char *argname);
 extern int64 RequireQuantity(FunctionCallInfo fcinfo, int argno, const char *argname);
 extern pg_uuid_t *RequireUuid(FunctionCallInfo fcinfo, int argno, const char *argname);
-extern void CheckId(const char *value, const char *argname);
 extern bool CheckIdSoft(const char *value, const char *argname, RequestError *error);
 extern bool CheckTextSoft(const char *value, const char *argname, size_t max_bytes, RequestError *error);
 extern const char *OptionalText(FunctionCallInfo fcinfo, int argno, const char *argname, size_t max_bytes);

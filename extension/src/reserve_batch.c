@@ -50,9 +50,9 @@ static const char *const OutcomeNames[] = {
 
 static void ParseRequest(JsonbValue *element, int index, ReserveRequest *request);
 static bool ParseTtlSeconds(const JsonbValue *value, TimestampTz *expires_at, RequestError *error);
-static Datum ReservationArray(Oid array_type, const ReserveRequest *request);
+static Datum ReservationArray(TupleDesc reservation, const ReserveRequest *request);
 static Datum ShortagesJson(const ReserveRequest *request);
-static void EmitOutcome(ReturnSetInfo *rsinfo, int index, const ReserveRequest *request);
+static void EmitOutcome(ReturnSetInfo *rsinfo, TupleDesc reservation, int index, const ReserveRequest *request);
 static Datum ReserveBatch(FunctionCallInfo fcinfo, Jsonb *requests_json, const char *product_id);
 static void RequireProduct(ReserveRequest *request, int index, const char *product_id);
 
@@ -87,6 +87,8 @@ static Datum
 ReserveBatch(FunctionCallInfo fcinfo, Jsonb *requests_json, const char *product_id)
 {
 	ReserveRequest *requests;
+	ReturnSetInfo *rsinfo;
+	TupleDesc	reservation;
 	JsonbIterator *iterator;
 	JsonbValue	value;
 	JsonbIteratorToken token;
@@ -118,10 +120,13 @@ ReserveBatch(FunctionCallInfo fcinfo, Jsonb *requests_json, const char *product_
 		}
 
 	InitMaterializedSRF(fcinfo, 0);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	reservation = lookup_rowtype_tupdesc_copy(
+		get_element_type(TupleDescAttr(rsinfo->setDesc, COLUMN_RESERVATIONS)->atttypid), -1);
 	ConnectSpi();
 	ReserveRequests(requests, count);
 	for (i = 0; i < count; i++)
-		EmitOutcome((ReturnSetInfo *) fcinfo->resultinfo, i, &requests[i]);
+		EmitOutcome(rsinfo, reservation, i, &requests[i]);
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -259,16 +264,14 @@ ParseTtlSeconds(const JsonbValue *value, TimestampTz *expires_at, RequestError *
 
 /* ReservationArray turns a request's reservations into an inventory_reservation[] value. */
 static Datum
-ReservationArray(Oid array_type, const ReserveRequest *request)
+ReservationArray(TupleDesc reservation, const ReserveRequest *request)
 {
-	Oid			element_type = get_element_type(array_type);
-	TupleDesc	tupdesc = lookup_rowtype_tupdesc_copy(element_type, -1);
 	Datum	   *elements = palloc(sizeof(Datum) * Max(request->nrows, 1));
 	int			i;
 
 	for (i = 0; i < request->nrows; i++)
-		elements[i] = HeapTupleGetDatum(FormReservationTuple(tupdesc, &request->rows[i]));
-	return PointerGetDatum(construct_array(elements, request->nrows, element_type, -1, false,
+		elements[i] = HeapTupleGetDatum(FormReservationTuple(reservation, &request->rows[i]));
+	return PointerGetDatum(construct_array(elements, request->nrows, reservation->tdtypeid, -1, false,
 										   TYPALIGN_DOUBLE));
 }
 
@@ -303,7 +306,7 @@ ShortagesJson(const ReserveRequest *request)
 
 /* EmitOutcome appends a request's outcome row to the result. */
 static void
-EmitOutcome(ReturnSetInfo *rsinfo, int index, const ReserveRequest *request)
+EmitOutcome(ReturnSetInfo *rsinfo, TupleDesc reservation, int index, const ReserveRequest *request)
 {
 	Datum		values[BATCH_NCOLUMNS];
 	bool		nulls[BATCH_NCOLUMNS];
@@ -321,8 +324,7 @@ EmitOutcome(ReturnSetInfo *rsinfo, int index, const ReserveRequest *request)
 	nulls[COLUMN_OUTCOME] = false;
 	if (granted)
 	{
-		values[COLUMN_RESERVATIONS] =
-			ReservationArray(TupleDescAttr(rsinfo->setDesc, COLUMN_RESERVATIONS)->atttypid, request);
+		values[COLUMN_RESERVATIONS] = ReservationArray(reservation, request);
 		nulls[COLUMN_RESERVATIONS] = false;
 	}
 	if (request->outcome == OUTCOME_SHORT)
