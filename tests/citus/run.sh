@@ -69,7 +69,7 @@ add_suite() {
     echo "# $1: $line"
 }
 
-echo "# Citus $(pg_config --version | cut -d' ' -f2), coordinator on $coordinator, workers on ${workers[*]}, one PostgreSQL on $single_port"
+echo "# PostgreSQL $(pg_config --version | cut -d' ' -f2), coordinator on $coordinator, workers on ${workers[*]}, one PostgreSQL on $single_port"
 if ! PG_FSYNC=off "$repo/scripts/citus-cluster.sh" start "$work/cluster" "$database" >"$work/cluster.log" 2>&1; then
     cat "$work/cluster.log"
     echo "0 passed, 1 failed"
