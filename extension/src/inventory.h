@@ -113,7 +113,7 @@ typedef struct ProductShards
 } ProductShards;
 
 extern ProductShards *CurrentShards;	/* the call runs on these shards, or NULL */
-extern bool ProductShardsHere(const char *product_id);
+extern bool ProductShardsHere(const char *product_id, bool writes);
 extern void LeaveProductShards(void);
 extern char *NameShards(const char *sql);
 extern bool FindReservationsRelation(const char *product_id, Oid *heap, Oid *index);

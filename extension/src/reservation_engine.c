@@ -110,7 +110,7 @@ ReserveRequests(ReserveRequest *requests, int nrequests)
 	engine.now = GetCurrentTransactionStartTimestamp();
 
 	if (OnlyProduct(requests, nrequests) != NULL)
-		(void) ProductShardsHere(OnlyProduct(requests, nrequests));
+		(void) ProductShardsHere(OnlyProduct(requests, nrequests), true);
 	LockAndLoad(&engine, requests, nrequests);
 	for (i = 0; i < nrequests; i++)
 	{

@@ -29,6 +29,7 @@
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "miscadmin.h"
+#include "storage/proc.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
@@ -216,16 +217,20 @@ LockShardMetadata(int64 shard)
 
 /*
  * TakeDistributedTransactionId gives the transaction a distributed transaction id when it has
- * none (see the banner), numbered in a range that Citus's own counter never reaches.
+ * none (see the banner), numbered in a range that Citus's own counter never reaches; once per
+ * transaction, however many calls it makes.
  */
 static void
 TakeDistributedTransactionId(void)
 {
 	static uint32 calls = 0;
+	static LocalTransactionId taken_in = InvalidLocalTransactionId;
 	HeapTupleHeader current;
 	bool		isnull;
 	uint64		number;
 
+	if (taken_in == MyProc->lxid)
+		return;
 	if (!OidIsValid(CurrentTransactionIdFunction))
 	{
 		Oid			argtypes[3] = {INT4OID, INT8OID, TIMESTAMPTZOID};
@@ -233,12 +238,21 @@ TakeDistributedTransactionId(void)
 		CurrentTransactionIdFunction = CitusFunction("get_current_transaction_id", 0, NULL);
 		AssignTransactionIdFunction = CitusFunction("assign_distributed_transaction_id", 3, argtypes);
 	}
-	current = DatumGetHeapTupleHeader(OidFunctionCall0(CurrentTransactionIdFunction));
-	if (DatumGetInt64(GetAttributeByNum(current, TRANSACTION_NUMBER_COLUMN, &isnull)) != 0 && !isnull)
-		return;
+	/*
+	 * Citus gives a transaction its id when it coordinates work across nodes, and on a worker the
+	 * coordinator's id arrives with BEGIN: outside a transaction block (a call Citus routed here)
+	 * there is none yet, so the id is asked for (10,000 instructions) only inside one.
+	 */
+	if (IsTransactionBlock())
+	{
+		current = DatumGetHeapTupleHeader(OidFunctionCall0(CurrentTransactionIdFunction));
+		if (DatumGetInt64(GetAttributeByNum(current, TRANSACTION_NUMBER_COLUMN, &isnull)) != 0 && !isnull)
+			return;
+	}
 	number = OWN_TRANSACTION_NUMBERS | ((uint64) MyProcPid << 24) | (++calls & 0xFFFFFF);
 	OidFunctionCall3(AssignTransactionIdFunction, Int32GetDatum(LocalGroupId()), Int64GetDatum((int64) number),
 					 TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()));
+	taken_in = MyProc->lxid;
 }
 
 /* LocalGroupId is Citus's group id of this node, read once per backend. */
@@ -266,10 +280,12 @@ LocalGroupId(void)
 /*
  * ProductShardsHere switches the rest of the call to the product's shards when the tables are
  * distributed and this node holds them; false (the call goes through Citus) otherwise. Takes the
- * shards' metadata lock first, so no move of them can switch placements under the call.
+ * shards' metadata lock first, so no move of them can switch placements under the call. A call
+ * that writes takes a distributed transaction id too (its row locks are what Citus's deadlock
+ * detection watches).
  */
 bool
-ProductShardsHere(const char *product_id)
+ProductShardsHere(const char *product_id, bool writes)
 {
 	int			attempt;
 
@@ -290,7 +306,8 @@ ProductShardsHere(const char *product_id)
 		AcceptInvalidationMessages();
 		if (generation == PlacementGeneration)
 		{
-			TakeDistributedTransactionId();
+			if (writes)
+				TakeDistributedTransactionId();
 			CurrentShards = &CurrentShardsStorage;
 			return true;
 		}

@@ -65,7 +65,7 @@ inventory_restock(PG_FUNCTION_ARGS)
 	change.reason = "restock";
 	change.on_hand_delta = quantity;
 	ConnectSpi();
-	(void) ProductShardsHere(product_id);
+	(void) ProductShardsHere(product_id, true);
 	buffer = ChangeBufferCreate();
 	LockExistingRow(product_id, warehouse, &row);
 	RecordStockChange(buffer, &row, &change);
@@ -99,7 +99,7 @@ inventory_adjust(PG_FUNCTION_ARGS)
 	change.on_hand_delta = delta;
 
 	ConnectSpi();
-	(void) ProductShardsHere(product_id);
+	(void) ProductShardsHere(product_id, true);
 	buffer = ChangeBufferCreate();
 	LockExistingRow(product_id, warehouse, &row);
 	if (delta < 0)
@@ -140,7 +140,7 @@ inventory_set_stock(PG_FUNCTION_ARGS)
 	change.reason = "set";
 
 	ConnectSpi();
-	(void) ProductShardsHere(product_id);
+	(void) ProductShardsHere(product_id, true);
 	buffer = ChangeBufferCreate();
 	LockOrCreateRow(product_id, warehouse, &row);
 	RefuseBelowReserved(buffer, &row, on_hand, "setting");
@@ -161,7 +161,7 @@ inventory_remove(PG_FUNCTION_ARGS)
 	Datum		key[2];
 
 	ConnectSpi();
-	(void) ProductShardsHere(product_id);
+	(void) ProductShardsHere(product_id, true);
 	buffer = ChangeBufferCreate();
 	LockExistingRow(product_id, warehouse, &row);
 	if (row.reserved > 0 && PlanOverdueExpiry(&row, row.reserved))
