@@ -11,6 +11,10 @@
 # (from /proc, for every process of the server: backends, Citus's connections, background work).
 # A routed call should cost the worker that holds the product what the same call costs one
 # PostgreSQL, and the other worker nothing: the work of a single-product call stays on its shards.
+# CPU time on a shared machine is noisy (and three servers share its cores), so the hot reserve is
+# also counted in instructions: the server serving the calls restarted under valgrind's callgrind,
+# two sessions of 200 and 600 calls after 100 warm-up calls, and the difference of the serving
+# backend's instructions divided by 400 (Citus: the worker's backend for the coordinator's calls).
 # One machine cannot show Citus's scaling; the calls per second compare the coordinator's extra hop.
 # Ratios are the result, not absolute numbers: each row takes BENCH_ROUNDS (default 2) interleaved
 # rounds of 1 s warm-up + BENCH_SECONDS (default 5) measured, keeping the best round.
@@ -79,19 +83,24 @@ node_of() {  # node_of PRODUCT: the worker port that holds it
 }
 hot_node=$(node_of 1)
 
-# server_ticks PORT: CPU ticks (user + system) of every process of the server on PORT so far.
+# server_ticks DIR: "pid ticks" of every process of the server on DIR (CPU ticks, user + system).
 server_ticks() {
-    local dir=$1 postmaster total=0 pid stat
-    postmaster=$(head -n 1 "$dir/data/postmaster.pid")
+    local postmaster stat
+    postmaster=$(head -n 1 "$1/data/postmaster.pid")
     for stat in /proc/[0-9]*/stat; do
-        read -r -a fields <"$stat" 2>/dev/null || continue
-        pid=${fields[0]}
-        # the comm field may hold spaces; PostgreSQL's processes are named "postgres"
-        if [ "$pid" = "$postmaster" ] || [ "${fields[3]}" = "$postmaster" ]; then
-            total=$((total + fields[13] + fields[14]))
+        { read -r -a fields <"$stat"; } 2>/dev/null || continue
+        # PostgreSQL's processes are named "postgres", so the fields do not shift
+        if [ "${fields[0]}" = "$postmaster" ] || [ "${fields[3]}" = "$postmaster" ]; then
+            echo "${fields[0]} $((fields[13] + fields[14]))"
         fi
     done
-    echo "$total"
+}
+
+# ticks_between BEFORE AFTER: the ticks the processes spent between two server_ticks listings (a
+# process that ended in between is left out; one that started counts from zero).
+ticks_between() {
+    awk 'NR == FNR { before[$1] = $2; next } { total += $2 - ($1 in before ? before[$1] : 0) } END { print total + 0 }' \
+        <(echo "$1") <(echo "$2")
 }
 ticks_per_second=$(getconf CLK_TCK)
 commits() { sql "$1" -c "SELECT xact_commit FROM pg_stat_database WHERE datname = '$database'"; }
@@ -117,10 +126,10 @@ run() {
     output=$(cat "$scratch/pgbench.log")
     grep -q '^number of failed transactions: 0 ' <<<"$output" || fail "pgbench $script had failed transactions: $output"
     awk -v warmup="$warmup_seconds" '$1 == "progress:" && $2 + 0 > warmup { sum += $4; n++ }
-                                     END { printf "%.0f", n > 0 ? sum / n : 0 }' <<<"$output"
+                                     END { printf "%.0f", (n > 0 ? sum / n : 0) }' <<<"$output"
     for i in "${!dirs[@]}"; do
-        awk -v ticks=$((after[i] - before[i])) -v calls=$((calls_after - calls_before)) -v hz="$ticks_per_second" \
-            'BEGIN { printf " %.0f", calls > 0 ? ticks * 1000000 / hz / calls : 0 }'
+        awk -v ticks="$(ticks_between "${before[i]}" "${after[i]}")" -v calls=$((calls_after - calls_before)) -v hz="$ticks_per_second" \
+            'BEGIN { printf " %.0f", (calls > 0 ? ticks * 1000000 / hz / calls : 0) }'
     done
     echo
 }
@@ -138,9 +147,9 @@ row() {
     read -r s_rate s_cpu <<<"$best_single"
     read -r c_rate c_coordinator c_worker c_other <<<"$best_citus"
     printf '%-45s %7s %8s %8s %6s %7s %8s %8s %8s %10s\n' "$label" "$clients" "$s_rate" "$c_rate" \
-        "$(awk -v a="$c_rate" -v b="$s_rate" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')" \
+        "$(awk -v a="$c_rate" -v b="$s_rate" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')" \
         "$s_cpu" "$c_coordinator" "$c_worker" "$c_other" \
-        "$(awk -v a="$c_worker" -v o="$c_other" -v b="$s_cpu" 'BEGIN { printf "%.2f", b > 0 ? (a + o) / b : 0 }')"
+        "$(awk -v a="$c_worker" -v o="$c_other" -v b="$s_cpu" 'BEGIN { printf "%.2f", (b > 0 ? (a + o) / b : 0) }')"
 }
 
 if [ "$hot_node" = "$CITUS_WORKER1_PORT" ]; then
@@ -164,5 +173,59 @@ row "reserve, hot product (routed to worker A)" reserve_c 1 1
 row "reserve, random products (routed)" reserve_c 8 "$products"
 row "order of two random products (coordinator)" order_two 1 "$products"
 row "order of two random products (coordinator)" order_two 8 "$products"
+
+# callgrind_server DATADIR PORT: restarts the server on DATADIR under callgrind, every process writing
+# its own file in $scratch/callgrind.
+callgrind_server() {
+    local dir=$1 port=$2 i
+    (cd / && runuser -u postgres -- "$(pg_config --bindir)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null)
+    rm -rf "$scratch/callgrind"
+    mkdir -p "$scratch/callgrind"
+    chown postgres "$scratch/callgrind"
+    (cd / && runuser -u postgres -- bash -c "valgrind --tool=callgrind --callgrind-out-file=$scratch/callgrind/cg.%p \
+        $(pg_config --bindir)/postgres -D $dir/data >$scratch/callgrind/server.log 2>&1 &")
+    for i in $(seq 1 300); do
+        psql -X -q -h 127.0.0.1 -p "$port" -U postgres -d "$database" -c 'SELECT 1' >/dev/null 2>&1 && return
+        sleep 1
+    done
+    fail "the server on $port did not start under valgrind: $(tail -n 5 "$scratch/callgrind/server.log")"
+}
+
+# serving_instructions CLIENT_PORT CALLS: one session of 100 + CALLS hot reserves; prints the
+# instructions of the backend that served them (the largest callgrind file the session left).
+serving_instructions() {
+    local port=$1 calls=$2 before after file largest=0 total
+    before=$(ls "$scratch/callgrind" | sort)
+    for i in $(seq 1 $((100 + calls))); do
+        echo "SELECT count(*) FROM inventory_reserve('cg-$calls-$i-$RANDOM', '1', 1, 'main');"
+    done >"$scratch/calls.sql"
+    sql "$port" -f "$scratch/calls.sql" >/dev/null
+    sleep 3
+    after=$(ls "$scratch/callgrind" | sort)
+    for file in $(comm -13 <(echo "$before") <(echo "$after") | grep '^cg\.'); do
+        total=$(sed -n 's/^totals: //p' "$scratch/callgrind/$file")
+        [ -n "$total" ] && ((total > largest)) && largest=$total
+    done
+    echo "$largest"
+}
+
+# instructions_per_call DATADIR SERVER_PORT CLIENT_PORT: the serving backend's instructions per call.
+instructions_per_call() {
+    local dir=$1 server_port=$2 client_port=$3 short long
+    callgrind_server "$dir" "$server_port"
+    short=$(serving_instructions "$client_port" 200)
+    long=$(serving_instructions "$client_port" 600)
+    (cd / && runuser -u postgres -- "$(pg_config --bindir)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null)
+    echo $(((long - short) / 400))
+}
+
+single_instructions=$(instructions_per_call "$scratch/single" "$single_port" "$single_port")
+worker_port=$hot_node
+worker_instructions=$(instructions_per_call "$scratch/citus/$hot_worker" "$worker_port" "$CITUS_COORDINATOR_PORT")
+echo
+echo "instructions per hot reserve on the server that runs it (callgrind, 400 calls after 100 warm-up):"
+printf '  one PostgreSQL %9s\n  Citus worker A %9s  (%s of one PostgreSQL; the call routed by the coordinator)\n' \
+    "$single_instructions" "$worker_instructions" \
+    "$(awk -v a="$worker_instructions" -v b="$single_instructions" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
 echo
 echo "  load after the run: $(cut -d' ' -f1-3 /proc/loadavg)"

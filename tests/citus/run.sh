@@ -220,6 +220,21 @@ for port in "${workers[@]}"; do
     on "$port" "SELECT pg_reload_conf()" >/dev/null
 done
 
+# --- calls on a worker's own session, and from inside a query on the workers -----------------------
+worker_of_p1=$(node_of "$p1")
+check_equal "two calls in one statement on the worker that holds the product" \
+    "$(on "$worker_of_p1" "SELECT count(*) FROM (SELECT version FROM inventory_restock('$p1', 1)
+                                                 UNION ALL SELECT version FROM inventory_restock('$p1', 1)) x")" 2
+check_equal "several calls in one transaction block on that worker" \
+    "$(psql -X -q -At -h 127.0.0.1 -p "$worker_of_p1" -U postgres -d "$database" -c "BEGIN" \
+        -c "SELECT count(*) FROM inventory_reserve('worker-o1', '$p1', 1)" -c "SELECT count(*) FROM inventory_restock('$p1', 1)" \
+        -c "SELECT count(*) FROM inventory_confirm_order('worker-o1')" -c "COMMIT" 2>&1 | tr '\n' ' ')" "1 1 1 "
+check_equal "a call of a product held by the other worker, made on this worker, goes through Citus" \
+    "$(on "$worker_of_p1" "SELECT count(*) FROM inventory_reserve('worker-o2', '$p2', 1)")" 1
+check_equal "a read called for each row of a query on the distributed tables runs on each row's shards" \
+    "$(on "$coordinator" "SELECT bool_and(inventory_available(product_id, warehouse) = available)
+                           FROM inventory.stock WHERE product_id IN ('$p1', '$p2')")" t
+
 # --- who and how long travel with the call -------------------------------------------------------
 on "$coordinator" "SELECT count(*) FROM inventory_reserve('travel-o1', '$p2', 1, NULL, '42 seconds')" >/dev/null
 check_equal "a routed reservation's ttl argument reaches the worker" \
