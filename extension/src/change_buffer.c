@@ -5,7 +5,9 @@
  *    event, plus an alert when available crosses zero or the low-stock threshold) and the
  *    reservation write it is about. FlushChanges writes everything queued in one statement: each
  *    touched stock row once with its final values, then the reservations, ledger rows and events
- *    as arrays, in the caller's transaction, so they commit or roll back together.
+ *    as arrays, in the caller's transaction, so they commit or roll back together. Through Citus
+ *    (shards.c) it writes the same rows with one statement per row or chunk of rows instead, which
+ *    Citus can send to the nodes that hold them.
  *
  * Locking: callers hold the lock of every row they record changes for, from before the first
  * change until the transaction ends. Events are written while those locks are held, which is what

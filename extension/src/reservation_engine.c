@@ -13,9 +13,10 @@
  *    statement: exactly what running the requests one after another would have written.
  *
  * Locking: every stock row of every product any request names is locked up front, in one
- * statement, in the global (product_id, warehouse) order, so concurrent calls never deadlock. The
- * orders' live reservations are read after the locks, so concurrent repeats of one order see each
- * other.
+ * statement (through Citus, one per product), in the global (product_id, warehouse) order, so
+ * concurrent calls never deadlock. The orders' live reservations are read after the locks, so
+ * concurrent repeats of one order see each other. Requests of one product run on its shards when
+ * this node holds them (shards.c).
  */
 #include "postgres.h"
 

@@ -2,7 +2,9 @@
  * spi_plans.c
  *    Saved SPI plans and typed access to the rows they return. Each statement is prepared once per
  *    backend, on first use, with a generic plan kept with SPI_keepplan; values always travel as $n
- *    parameters.
+ *    parameters. On Citus a statement has two more kinds of plan (shards.c): one per product's
+ *    shards, a generic plan of the statement rewritten to name them, and one through Citus, planned
+ *    again with each call's values.
  */
 #include "postgres.h"
 

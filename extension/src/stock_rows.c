@@ -2,7 +2,9 @@
  * stock_rows.c
  *    Locking and reading stock rows. Every stock-locking statement selects STOCK_ROW_COLUMNS and
  *    locks in (product_id, warehouse) order under the database's default collation, the global
- *    lock order; CompareIds sorts ids the same way in C.
+ *    lock order; CompareIds sorts ids the same way in C. Through Citus (shards.c), which locks only
+ *    rows named by one product, rows of several products are locked product by product in that
+ *    order.
  *
  * Locking: LockStockRow waits; with skip_locked it moves on when another session holds the row.
  * LockStockRowWithin waits at most a given time, inside a subtransaction, so a timeout costs the
