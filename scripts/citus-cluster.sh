@@ -49,6 +49,7 @@ max_connections = 300
 shared_preload_libraries = $libraries
 max_prepared_transactions = 300
 max_worker_processes = 32
+wal_level = logical
 citus.enable_statistics_collection = off
 inventory.reservation_ttl = '15min'
 inventory.updated_topic = 'inventory.updated'
@@ -70,8 +71,12 @@ start_node() {  # start_node DIR PORT ROLE CRON_DATABASE
         chown -R postgres:postgres "$dir"
         (cd / && as_postgres "$PGBIN/initdb" -D "$dir/data" --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log")
     fi
-    node_conf "$port" "$dir" "$3" "$4" >"$dir/data/postgresql.auto.conf"
-    chown postgres:postgres "$dir/data/postgresql.auto.conf"
+    # Our settings in a file of their own: postgresql.auto.conf keeps what CREATE EXTENSION citus
+    # set with ALTER SYSTEM (ssl and its certificate: Citus connects to the nodes with sslmode=require).
+    node_conf "$port" "$dir" "$3" "$4" >"$dir/data/citus-cluster.conf"
+    grep -qx "include 'citus-cluster.conf'" "$dir/data/postgresql.conf" ||
+        echo "include 'citus-cluster.conf'" >>"$dir/data/postgresql.conf"
+    chown postgres:postgres "$dir/data/citus-cluster.conf" "$dir/data/postgresql.conf"
     if ! as_postgres "$PGBIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
         (cd / && as_postgres "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null)
     fi

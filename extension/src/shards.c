@@ -41,6 +41,7 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 
 #include "inventory.h"
 
@@ -154,7 +155,13 @@ FindPlacement(const char *product_id)
 	product = CStringGetTextDatum(product_id);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("pg_inventory could not connect to SPI")));
+	/*
+	 * Read the metadata as committed now, as Citus reads its catalogs: the statement's snapshot
+	 * may predate a shard move that committed while this call waited for the shard's lock.
+	 */
+	PushActiveSnapshot(GetLatestSnapshot());
 	ExecuteSavedPlanReadOnly(&PlacementPlan, &product, NULL, 1);
+	PopActiveSnapshot();
 	known.distributed = SPI_processed == 1;
 	known.here = known.distributed && DatumGetBool(ColumnDatum(0, 1, &isnull)) && !isnull;
 	if (known.distributed)

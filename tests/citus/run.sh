@@ -9,6 +9,8 @@
 #   - single-product calls are routed to the worker that holds the product and run there on its
 #     shards without any distributed statement, shown by Citus's own logging of remote and local
 #     commands (citus.log_remote_commands, citus.log_local_commands);
+#   - a product's shards moved to the other worker (logically replicated, then with writes blocked)
+#     while routed reservations of it keep coming: every call succeeds and lands on the new worker;
 #   - the ttl and the actor given with a routed call reach the worker;
 #   - the stress test (tests/stress) with its invariants, with routed calls beside it;
 #   - the relay's kill -9 test (relay.sh), with events written on every node;
@@ -234,6 +236,45 @@ check_equal "a call of a product held by the other worker, made on this worker, 
 check_equal "a read called for each row of a query on the distributed tables runs on each row's shards" \
     "$(on "$coordinator" "SELECT bool_and(inventory_available(product_id, warehouse) = available)
                            FROM inventory.stock WHERE product_id IN ('$p1', '$p2')")" t
+
+# --- shard moves while routed calls run -----------------------------------------------------------
+# A move switches the product's shards to the other worker while reservations keep coming: a call
+# that waited for the move must follow the shards (lost writes on the old shard otherwise).
+shard=$(on "$coordinator" "SELECT get_shard_id_for_distribution_column('inventory.stock', '$p1')")
+on "$coordinator" "SELECT count(*) FROM inventory_set_stock('$p1', 1000000000)" >/dev/null
+printf '\\set n random(1, 2000000000)\nSELECT count(*) FROM inventory_reserve(:client_id || %s || :n, %s, 1);\n' \
+    "'-move-'" "'$p1'" >"$work/move.pgbench"
+for mode in force_logical block_writes; do
+    from=$(node_of "$p1")
+    to=$([ "$from" = "${workers[0]}" ] && echo "${workers[1]}" || echo "${workers[0]}")
+    before=$(on "$coordinator" "SELECT count(*) FROM inventory.reservations WHERE product_id = '$p1'")
+    pgbench -n -h 127.0.0.1 -p "$coordinator" -U postgres -c 4 -j 2 -T 10 -f "$work/move.pgbench" "$database" \
+        >"$work/move-$mode.log" 2>&1 &
+    pgbench_pid=$!
+    sleep 3
+    moved=$(on "$coordinator" "SELECT citus_move_shard_placement($shard, '127.0.0.1', $from, '127.0.0.1', $to,
+                                                               shard_transfer_mode => '$mode')")
+    wait "$pgbench_pid"
+    processed=$(sed -nE 's/^number of transactions actually processed: ([0-9]+).*/\1/p' "$work/move-$mode.log")
+    failures=$(sed -nE 's/^number of failed transactions: ([0-9]+).*/\1/p' "$work/move-$mode.log")
+    after=$(on "$coordinator" "SELECT count(*) FROM inventory.reservations WHERE product_id = '$p1'")
+    if [ -z "$moved" ] && [ "$(node_of "$p1")" = "$to" ] && [ "${processed:-0}" -gt 0 ] &&
+        [ "$((after - before)) ${failures:-?}" = "$processed 0" ]; then
+        pass "a $mode shard move under routed reservations: $processed calls, all kept on the new worker ($to), none failed"
+    else
+        fail "a $mode shard move under routed reservations keeps every call" \
+            "move '$moved', now on $(node_of "$p1"), processed ${processed:-?}, failed ${failures:-?}, reservations added $((after - before))"
+    fi
+done
+check_equal "after the moves the product's stock, reservations, ledger and events agree" \
+    "$(on "$coordinator" "SELECT s.reserved = (SELECT sum(quantity) FROM inventory.reservations
+                                                WHERE product_id = '$p1' AND warehouse = 'main' AND status IN ('active', 'confirmed'))
+                             AND s.reserved = (SELECT sum(reserved_delta) FROM inventory.ledger WHERE product_id = '$p1' AND warehouse = 'main')
+                             AND s.version = (SELECT count(*) FROM inventory.ledger WHERE product_id = '$p1' AND warehouse = 'main')
+                             AND s.version = (SELECT count(*) FROM inventory.outbox
+                                               WHERE aggregateid = '$p1' AND warehouse = 'main' AND type = 'inventory.updated')
+                          FROM inventory.stock s WHERE product_id = '$p1' AND warehouse = 'main'")" t
+routed inventory_reserve "$p1" "SELECT * FROM inventory_reserve('route-after-move', '$p1', 1)"
 
 # --- who and how long travel with the call -------------------------------------------------------
 on "$coordinator" "SELECT count(*) FROM inventory_reserve('travel-o1', '$p2', 1, NULL, '42 seconds')" >/dev/null
