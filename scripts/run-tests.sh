@@ -104,6 +104,9 @@ record "service unit" $((unit_total - unit_failed)) "$unit_failed"
 echo "== service integration tests"
 run_suite "service integration" service tests/service/run.sh
 
+echo "== flash sale (coalesced reservations, load shedding, outage, HTTP limits)"
+run_suite "flash sale" flash tests/flash/run.sh
+
 echo "== Kafka end to end (relay, consumer, dead letters, failures)"
 run_suite kafka kafka tests/kafka/run.sh
 

@@ -13,11 +13,14 @@
 
 #include "auth/request_authorizer.h"
 #include "domain/inventory_service.h"
+#include "execution/reservation_coalescer.h"
 #include "fake_inventory_repository.h"
 #include "handlers/operations_handlers.h"
 #include "handlers/request_pipeline.h"
 #include "handlers/reservation_handlers.h"
 #include "handlers/stock_handlers.h"
+#include "inline_job_runner.h"
+#include "pipeline_test_support.h"
 
 namespace {
 
@@ -42,6 +45,9 @@ class StandInAuthenticator : public Authenticator {
 struct World {
   testing::FakeInventoryRepository repository;
   InventoryService service{repository};
+  testing::InlineJobRunner database_work;
+  SteadyClock clock;
+  ReservationCoalescer coalescer{repository, database_work, clock, CoalescerSettings{}};
   Metrics metrics;
   std::atomic<bool> draining{false};
   Router router;
@@ -49,12 +55,13 @@ struct World {
   JsonLogger logger{LogLevel::Info, sink};
   StandInAuthenticator authenticator;
   RequestAuthorizer authorizer{&authenticator, AuthorizerSettings{}};
-  RequestPipeline pipeline{router, metrics, logger, PipelineSettings{64 * 1024, 2}, draining, authorizer};
+  RequestPipeline pipeline{router,   metrics,       logger,    PipelineSettings{64 * 1024, 2},
+                           draining, database_work, authorizer};
 
   World() {
     AddOperationsRoutes(router, OperationsContext{repository, metrics, "1.0", draining});
     AddStockRoutes(router, service);
-    AddReservationRoutes(router, service, metrics);
+    AddReservationRoutes(router, service, coalescer, metrics);
   }
 };
 
@@ -96,7 +103,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     request.raw_query.emplace_back(pair.substr(0, equals), equals == std::string::npos ? "" : pair.substr(equals + 1));
     start = end + 1;
   }
-  const HttpResponse response = world->pipeline.Handle(request);
+  const HttpResponse response = testing::HandleNow(world->pipeline, request);
   if (response.status >= 500 || response.status < 200)
     std::abort();
   if (response.status >= 400 && nlohmann::json::parse(response.body, nullptr, false).is_discarded())

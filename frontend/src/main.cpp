@@ -1,7 +1,8 @@
 // main.cpp: the only place where inventory-svc is wired together: configuration, logging, the
-// connection pool, the repository, the domain service, the routes, the HTTP endpoint and the
-// shutdown sequence (SIGTERM/SIGINT: unready and refuse new work, finish in-flight requests, stop
-// the endpoint, close the pool, exit 0).
+// connection pool, the repository, the database executor and the reservation coalescer, the domain
+// service, the routes, the HTTP endpoint and the shutdown sequence (SIGTERM/SIGINT: unready and
+// refuse new work, answer every queued and running request, stop the endpoint, close the pool,
+// exit 0).
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -20,6 +21,9 @@
 #include "consumer/order_consumer.h"
 #include "consumer/postgres_order_event_store.h"
 #include "domain/inventory_service.h"
+#include "execution/bounded_executor.h"
+#include "execution/clock.h"
+#include "execution/reservation_coalescer.h"
 #include "handlers/operations_handlers.h"
 #include "handlers/pistache_endpoint.h"
 #include "handlers/request_pipeline.h"
@@ -28,6 +32,7 @@
 #include "handlers/stock_handlers.h"
 #include "kafka/kafka_message_source.h"
 #include "kafka/kafka_publisher.h"
+#include "observability/execution_metrics.h"
 #include "observability/json_logger.h"
 #include "observability/metrics.h"
 #include "relay/outbox_relay.h"
@@ -121,8 +126,18 @@ int Run(const inventory::ServiceConfig& config, const inventory::KafkaSettings& 
                       statement::PrepareAll);
   PostgresInventoryRepository repository(pool);
   InventoryService service(repository);
+  // One worker per pooled connection: a worker never waits for a connection, and the pool never
+  // has more statements in flight than it has connections.
+  const SteadyClock clock;
+  BoundedExecutor executor(ExecutorSettings{config.db_pool_size, config.db_queue_size}, clock);
+  ReservationCoalescer coalescer(repository, executor, clock,
+                                 CoalescerSettings{config.reservation_lanes, config.reservation_batch_max,
+                                                   config.reservation_queue_size, config.db_queue_timeout});
   Metrics metrics;
   metrics.SetPoolUsageSource([&pool] { return pool.Usage(); });
+  metrics.AddExpositionSource([&executor, &coalescer] {
+    return RenderExecutorMetrics(executor.Stats()) + RenderCoalescerMetrics(coalescer.Stats());
+  });
   std::atomic<bool> draining{false};
 
   Router router;
@@ -130,7 +145,7 @@ int Run(const inventory::ServiceConfig& config, const inventory::KafkaSettings& 
                       OperationsContext{repository, metrics, config.expected_extension_version, draining});
   if (kafka.roles.rest) {
     AddStockRoutes(router, service);
-    AddReservationRoutes(router, service, metrics);
+    AddReservationRoutes(router, service, coalescer, metrics);
   }
 
   // Kafka roles: each has its own database connection (not the REST pool) and its own client.
@@ -195,27 +210,54 @@ int Run(const inventory::ServiceConfig& config, const inventory::KafkaSettings& 
                                             {"relay", kafka.roles.relay},
                                             {"group_id", kafka.group_id}});
   }
-  RequestPipeline pipeline(router, metrics, logger,
-                           PipelineSettings{config.max_body_bytes, config.retry_after_seconds}, draining,
-                           *authentication.authorizer);
+  RequestPipeline pipeline(
+      router, metrics, logger,
+      PipelineSettings{config.max_body_bytes, config.retry_after_seconds, config.db_queue_timeout}, draining,
+      executor, *authentication.authorizer);
 
-  PistacheEndpoint endpoint(pipeline,
-                            EndpointSettings{config.http_host, config.http_port, config.http_threads,
-                                             config.max_body_bytes, config.retry_after_seconds,
-                                             ListenerTls(security, ""), false});
+  const auto endpoint_settings = [&config](std::string host, std::uint16_t port,
+                                           std::optional<TlsSettings> tls, bool internal) {
+    return EndpointSettings{std::move(host),
+                            port,
+                            config.http_threads,
+                            config.max_body_bytes,
+                            config.retry_after_seconds,
+                            std::move(tls),
+                            internal,
+                            config.http_header_timeout,
+                            config.http_body_timeout,
+                            config.http_keepalive_timeout,
+                            config.http_max_connections};
+  };
+  PistacheEndpoint endpoint(
+      pipeline, endpoint_settings(config.http_host, config.http_port, ListenerTls(security, ""), false));
+  std::unique_ptr<PistacheEndpoint> internal_endpoint;
+  // Database workers finish (or refuse) their work before the endpoints they answer through go away,
+  // on every way out of Run.
+  struct StopDatabaseWork {
+    BoundedExecutor& executor;
+    ~StopDatabaseWork() { executor.Shutdown(std::chrono::milliseconds(0)); }
+  } stop_database_work{executor};
+  metrics.AddExpositionSource([&endpoint, &internal_endpoint] {
+    std::vector<std::pair<std::string, ConnectionStats>> listeners{{"public", endpoint.Stats()}};
+    if (internal_endpoint)
+      listeners.emplace_back("internal", internal_endpoint->Stats());
+    return RenderConnectionMetrics(listeners);
+  });
   const auto port = endpoint.Start();
   logger.Lifecycle("listening", {{"host", config.http_host},
                                  {"port", port},
                                  {"tls", security.tls.has_value()},
                                  {"threads", config.http_threads},
                                  {"db_pool_size", config.db_pool_size},
+                                 {"reservation_lanes", config.reservation_lanes},
+                                 {"reservation_batch_max", config.reservation_batch_max},
+                                 {"max_connections", config.http_max_connections},
                                  {"max_body_bytes", config.max_body_bytes}});
-  std::unique_ptr<PistacheEndpoint> internal_endpoint;
   if (security.internal_port) {
     internal_endpoint = std::make_unique<PistacheEndpoint>(
-        pipeline, EndpointSettings{security.internal_host, *security.internal_port, config.http_threads,
-                                   config.max_body_bytes, config.retry_after_seconds,
-                                   ListenerTls(security, security.internal_client_ca_file), true});
+        pipeline, endpoint_settings(security.internal_host, *security.internal_port,
+                                    ListenerTls(security, security.internal_client_ca_file), true));
     logger.Lifecycle("listening internal", {{"host", security.internal_host},
                                             {"internal_port", internal_endpoint->Start()},
                                             {"tls", security.tls.has_value()},
@@ -226,12 +268,18 @@ int Run(const inventory::ServiceConfig& config, const inventory::KafkaSettings& 
   sigwait(&signals, &signal_number);
   logger.Lifecycle("shutting down", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"},
                                      {"in_flight", pipeline.InFlight()}});
-  // From here new requests get 503 and /ready reports unready; requests already running finish
-  // and are answered before the endpoint stops (Pistache drops responses still queued at Stop()).
+  // From here new requests get 503 and /ready reports unready. Queued requests and reservation
+  // batches still run until SHUTDOWN_TIMEOUT_S; what is left then is answered 503. Every answer is
+  // on the wire before the endpoint stops (Pistache drops responses still queued at Stop()).
   draining = true;
   const auto deadline = std::chrono::steady_clock::now() + config.shutdown_timeout;
+  executor.Shutdown(config.shutdown_timeout);
   while (pipeline.InFlight() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (PistacheEndpoint* listener : {&endpoint, internal_endpoint.get()}) {
+    if (listener != nullptr)
+      listener->WaitUntilWritten(std::chrono::seconds(2));
   }
   endpoint.Stop();
   if (internal_endpoint)

@@ -10,11 +10,14 @@
 #include "auth/actor_context.h"
 #include "auth/request_authorizer.h"
 #include "domain/inventory_service.h"
+#include "execution/reservation_coalescer.h"
 #include "fake_inventory_repository.h"
 #include "handlers/operations_handlers.h"
 #include "handlers/request_pipeline.h"
 #include "handlers/reservation_handlers.h"
 #include "handlers/stock_handlers.h"
+#include "inline_job_runner.h"
+#include "pipeline_test_support.h"
 
 namespace inventory {
 namespace {
@@ -22,12 +25,15 @@ namespace {
 TEST(AccessPolicy, EveryRegisteredRouteHasAnExplicitRule) {
   testing::FakeInventoryRepository repository;
   InventoryService service{repository};
+  testing::InlineJobRunner database_work;
+  SteadyClock clock;
+  ReservationCoalescer coalescer{repository, database_work, clock, CoalescerSettings{}};
   Metrics metrics;
   std::atomic<bool> draining{false};
   Router router;
   AddOperationsRoutes(router, OperationsContext{repository, metrics, "1.0", draining});
   AddStockRoutes(router, service);
-  AddReservationRoutes(router, service, metrics);
+  AddReservationRoutes(router, service, coalescer, metrics);
   for (const auto& route : router.routes()) {
     const Access access = RequiredAccess(route.method, route.pattern, AccessPolicySettings{});
     if (route.method == "GET") {
@@ -94,7 +100,7 @@ class AuthorizedPipelineTest : public ::testing::Test {
   AuthorizedPipelineTest() {
     AddOperationsRoutes(router, OperationsContext{repository, metrics, "1.0", draining});
     AddStockRoutes(router, service);
-    AddReservationRoutes(router, service, metrics);
+    AddReservationRoutes(router, service, coalescer, metrics);
     router.Add({"GET", "/test/actor", BodyKind::None, {}, [](const HttpRequest&) {
                   HttpResponse response;
                   response.body = CurrentActor().value_or("<none>");
@@ -111,7 +117,7 @@ class AuthorizedPipelineTest : public ::testing::Test {
     request.internal_listener = internal;
     request.body = body;
     request.content_type = body.empty() ? "" : "application/json";
-    return pipeline_to_use.Handle(request);
+    return testing::HandleNow(pipeline_to_use, request);
   }
 
   static std::string Header(const HttpResponse& response, const std::string& name) {
@@ -123,6 +129,9 @@ class AuthorizedPipelineTest : public ::testing::Test {
 
   testing::FakeInventoryRepository repository;
   InventoryService service{repository};
+  testing::InlineJobRunner database_work;
+  SteadyClock clock;
+  ReservationCoalescer coalescer{repository, database_work, clock, CoalescerSettings{}};
   Metrics metrics;
   std::atomic<bool> draining{false};
   Router router;
@@ -132,9 +141,12 @@ class AuthorizedPipelineTest : public ::testing::Test {
   RequestAuthorizer authorizer{&fake, AuthorizerSettings{}};
   RequestAuthorizer internal_only{&fake, AuthorizerSettings{{}, true}};
   RequestAuthorizer off{nullptr, AuthorizerSettings{}};
-  RequestPipeline pipeline{router, metrics, logger, PipelineSettings{1024, 3}, draining, authorizer};
-  RequestPipeline split_pipeline{router, metrics, logger, PipelineSettings{1024, 3}, draining, internal_only};
-  RequestPipeline open_pipeline{router, metrics, logger, PipelineSettings{1024, 3}, draining, off};
+  RequestPipeline pipeline{router,   metrics,       logger,    PipelineSettings{1024, 3},
+                           draining, database_work, authorizer};
+  RequestPipeline split_pipeline{router,   metrics,       logger,       PipelineSettings{1024, 3},
+                                 draining, database_work, internal_only};
+  RequestPipeline open_pipeline{router,   metrics,       logger, PipelineSettings{1024, 3},
+                                draining, database_work, off};
 };
 
 TEST_F(AuthorizedPipelineTest, MissingTokenIs401WithAChallenge) {

@@ -11,6 +11,8 @@
 #include "handlers/api_docs_assets.h"
 #include "handlers/api_docs_handlers.h"
 #include "handlers/request_pipeline.h"
+#include "inline_job_runner.h"
+#include "pipeline_test_support.h"
 
 namespace inventory {
 namespace {
@@ -23,7 +25,7 @@ class ApiDocsTest : public ::testing::Test {
     HttpRequest request;
     request.method = "GET";
     request.raw_path = path;
-    return pipeline.Handle(request);
+    return testing::HandleNow(pipeline, request);
   }
 
   static std::string Header(const HttpResponse& response, const std::string& name) {
@@ -39,7 +41,8 @@ class ApiDocsTest : public ::testing::Test {
   Router router;
   std::FILE* sink = std::tmpfile();
   JsonLogger logger{LogLevel::Info, sink};
-  RequestPipeline pipeline{router, metrics, logger, PipelineSettings{1024, 3}, draining};
+  testing::InlineJobRunner database_work;
+  RequestPipeline pipeline{router, metrics, logger, PipelineSettings{1024, 3}, draining, database_work};
 };
 
 // The first 16 hex digits of the SHA-256 of text.

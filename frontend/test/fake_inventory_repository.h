@@ -1,7 +1,9 @@
-// fake_inventory_repository.h: an in-memory InventoryRepository for unit tests of the domain and
-// the request pipeline. It keeps stock rows, records calls, and can be told to fail.
+// fake_inventory_repository.h: an in-memory InventoryRepository and ReservationBatchRepository for
+// unit tests of the domain and the request pipeline. It keeps stock rows, records calls, and can be
+// told to fail.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -10,16 +12,18 @@
 
 #include "domain/domain_error.h"
 #include "domain/inventory_repository.h"
+#include "domain/reservation_batch_repository.h"
 
 namespace inventory::testing {
 
-class FakeInventoryRepository : public InventoryRepository {
+class FakeInventoryRepository : public InventoryRepository, public ReservationBatchRepository {
  public:
   std::map<std::pair<std::string, std::string>, StockLevel> stock;
   std::vector<Reservation> reservations;
   std::optional<DomainError> next_failure;
   std::optional<std::string> extension_version = "1.0";
-  int reserve_calls = 0;
+  std::vector<std::vector<std::string>> batches;  // the order ids of each ReserveBatch call, in order
+  std::function<void()> during_next_batch;        // runs inside the next ReserveBatch call, once
   std::vector<StockUpsert> imported;
 
   void Put(const std::string& product, const std::string& warehouse, std::int64_t on_hand,
@@ -103,23 +107,20 @@ class FakeInventoryRepository : public InventoryRepository {
     FailIfAsked();
     return {};
   }
-  std::vector<Reservation> ReserveOrder(const ReservationRequest& request) override {
-    ++reserve_calls;
+  // Decides each request in order as the database would: an order that holds reservations is an
+  // idempotent repeat (or a conflict when its quantities differ), unknown products are NotFound, and
+  // short lines (summed per product and warehouse) refuse the whole request with their shortages.
+  std::vector<ReservationOutcome> ReserveBatch(const std::vector<ReservationRequest>& requests) override {
+    batches.emplace_back();
+    for (const auto& request : requests)
+      batches.back().push_back(request.order_id);
+    if (during_next_batch)
+      std::exchange(during_next_batch, nullptr)();
     FailIfAsked();
-    std::vector<Reservation> made;
-    for (const auto& line : request.lines) {
-      Reservation reservation;
-      reservation.id = "00000000-0000-4000-8000-00000000000" + std::to_string(reservations.size() % 10);
-      reservation.order_id = request.order_id;
-      reservation.product_id = line.product_id;
-      reservation.warehouse = line.warehouse.value_or("main");
-      reservation.quantity = line.quantity;
-      reservation.status = "active";
-      reservation.created = true;
-      reservations.push_back(reservation);
-      made.push_back(reservation);
-    }
-    return made;
+    std::vector<ReservationOutcome> outcomes;
+    for (const auto& request : requests)
+      outcomes.push_back(ReserveOne(request));
+    return outcomes;
   }
   std::optional<Reservation> FindReservation(const std::string& reservation_id) override {
     FailIfAsked();
@@ -159,6 +160,60 @@ class FakeInventoryRepository : public InventoryRepository {
   }
 
  private:
+  ReservationOutcome ReserveOne(const ReservationRequest& request) {
+    ReserveResult existing;
+    for (const auto& reservation : reservations) {
+      if (reservation.order_id == request.order_id) {
+        existing.reservations.push_back(reservation);
+        existing.reservations.back().created = false;
+      }
+    }
+    if (!existing.reservations.empty()) {
+      for (const auto& line : request.lines) {
+        bool same = false;
+        for (const auto& reservation : existing.reservations)
+          same = same || (reservation.product_id == line.product_id && reservation.quantity == line.quantity);
+        if (!same)
+          return ReservationOutcome::Refused(DomainError(
+              ErrorKind::IdempotencyConflict, "order " + request.order_id + " holds other quantities"));
+      }
+      return ReservationOutcome::Granted(existing);
+    }
+    std::map<std::pair<std::string, std::string>, std::int64_t> wanted;
+    for (const auto& line : request.lines)
+      wanted[{line.product_id, line.warehouse.value_or("main")}] += line.quantity;
+    std::vector<Shortage> shortages;
+    for (const auto& [key, quantity] : wanted) {
+      const auto row = stock.find(key);
+      if (row == stock.end())
+        return ReservationOutcome::Refused(
+            DomainError(ErrorKind::NotFound, "product \"" + key.first + "\" is not stocked"));
+      if (row->second.available < quantity)
+        shortages.push_back(Shortage{key.first, key.second, quantity, row->second.available});
+    }
+    if (!shortages.empty())
+      return ReservationOutcome::Refused(
+          DomainError(ErrorKind::InsufficientStock, "insufficient stock", shortages));
+    ReserveResult made;
+    for (const auto& [key, quantity] : wanted) {
+      auto& level = stock[key];
+      level.reserved += quantity;
+      level.available -= quantity;
+      Reservation reservation;
+      reservation.id = "00000000-0000-4000-8000-00000000000" + std::to_string(reservations.size() % 10);
+      reservation.order_id = request.order_id;
+      reservation.product_id = key.first;
+      reservation.warehouse = key.second;
+      reservation.quantity = quantity;
+      reservation.status = "active";
+      reservation.created = true;
+      reservations.push_back(reservation);
+      made.reservations.push_back(reservation);
+    }
+    made.created_any = true;
+    return ReservationOutcome::Granted(made);
+  }
+
   void FailIfAsked() {
     if (next_failure) {
       DomainError failure = *next_failure;

@@ -7,10 +7,13 @@
 #include "domain/cdc_event.h"
 #include "domain/inventory_service.h"
 #include "domain/order_event.h"
+#include "execution/reservation_coalescer.h"
 #include "fake_inventory_repository.h"
 #include "handlers/request_pipeline.h"
 #include "handlers/reservation_handlers.h"
 #include "handlers/stock_handlers.h"
+#include "inline_job_runner.h"
+#include "pipeline_test_support.h"
 
 namespace inventory {
 namespace {
@@ -18,14 +21,17 @@ namespace {
 TEST(HostileInput, NumbersBeyondADoubleAreMalformedRequestsNot500) {
   testing::FakeInventoryRepository repository;
   InventoryService service{repository};
+  testing::InlineJobRunner database_work;
+  SteadyClock clock;
+  ReservationCoalescer coalescer{repository, database_work, clock, CoalescerSettings{}};
   Metrics metrics;
   std::atomic<bool> draining{false};
   Router router;
   AddStockRoutes(router, service);
-  AddReservationRoutes(router, service, metrics);
+  AddReservationRoutes(router, service, coalescer, metrics);
   std::FILE* sink = std::tmpfile();
   JsonLogger logger{LogLevel::Info, sink};
-  RequestPipeline pipeline{router, metrics, logger, PipelineSettings{4096, 2}, draining};
+  RequestPipeline pipeline{router, metrics, logger, PipelineSettings{4096, 2}, draining, database_work};
   auto send = [&](const std::string& method, const std::string& path, const std::string& body,
                   const std::string& content_type) {
     HttpRequest request;
@@ -33,7 +39,7 @@ TEST(HostileInput, NumbersBeyondADoubleAreMalformedRequestsNot500) {
     request.raw_path = path;
     request.body = body;
     request.content_type = content_type;
-    return pipeline.Handle(request).status;
+    return testing::HandleNow(pipeline, request).status;
   };
   EXPECT_EQ(send("POST", "/v1/reservations", R"({"order_id":"o","lines":[{"product_id":"p","quantity":1e400}]})",
                  "application/json"),

@@ -58,35 +58,9 @@ TEST_F(InventoryServiceTest, AvailabilityIsNeverAnErrorForShortStock) {
 }
 
 TEST_F(InventoryServiceTest, InvalidValuesNeverReachTheRepository) {
-  EXPECT_THROW(service.Reserve(ReservationRequest{"o", {{"p", std::nullopt, 0}}, {}}), DomainError);
-  EXPECT_EQ(repository.reserve_calls, 0);
   EXPECT_THROW(service.Restock("p", "main", -1, std::nullopt), DomainError);
   EXPECT_THROW(service.Adjust("p", "main", 0, "count"), DomainError);
   EXPECT_THROW(service.SetStock(StockUpsert{"p", "main", -4, {}, {}}), DomainError);
-}
-
-TEST_F(InventoryServiceTest, ReserveReportsCreation) {
-  repository.Put("p", "main", 3);
-  const auto result = service.Reserve(ReservationRequest{"o", {{"p", std::nullopt, 2}}, {}});
-  EXPECT_TRUE(result.created_any);
-  ASSERT_EQ(result.reservations.size(), 1u);
-}
-
-TEST_F(InventoryServiceTest, InsufficientStockListsShortLines) {
-  repository.Put("short", "main", 1);
-  repository.Put("plenty", "main", 100);
-  repository.next_failure = DomainError(ErrorKind::InsufficientStock, "insufficient stock");
-  try {
-    service.Reserve(ReservationRequest{
-        "o", {{"plenty", std::nullopt, 5}, {"short", std::nullopt, 2}, {"short", std::nullopt, 1}}, {}});
-    FAIL();
-  } catch (const DomainError& error) {
-    EXPECT_EQ(error.kind(), ErrorKind::InsufficientStock);
-    ASSERT_EQ(error.shortages().size(), 1u);
-    EXPECT_EQ(error.shortages()[0].product_id, "short");
-    EXPECT_EQ(error.shortages()[0].requested, 3);
-    EXPECT_EQ(error.shortages()[0].available, 1);
-  }
 }
 
 TEST_F(InventoryServiceTest, ReservationIdsThatAreNotUuidsAreNotFound) {

@@ -12,10 +12,12 @@
 
 #include "auth/access_policy.h"
 #include "domain/inventory_service.h"
+#include "execution/reservation_coalescer.h"
 #include "fake_inventory_repository.h"
 #include "handlers/operations_handlers.h"
 #include "handlers/reservation_handlers.h"
 #include "handlers/stock_handlers.h"
+#include "inline_job_runner.h"
 
 namespace inventory {
 namespace {
@@ -34,11 +36,14 @@ class OpenApiDocumentTest : public ::testing::Test {
   OpenApiDocumentTest() {
     AddOperationsRoutes(router, OperationsContext{repository, metrics, "1.0", draining});
     AddStockRoutes(router, service);
-    AddReservationRoutes(router, service, metrics);
+    AddReservationRoutes(router, service, coalescer, metrics);
   }
 
   testing::FakeInventoryRepository repository;
   InventoryService service{repository};
+  testing::InlineJobRunner database_work;
+  SteadyClock clock;
+  ReservationCoalescer coalescer{repository, database_work, clock, CoalescerSettings{}};
   Metrics metrics;
   std::atomic<bool> draining{false};
   Router router;

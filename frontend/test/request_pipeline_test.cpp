@@ -8,10 +8,13 @@
 #include <nlohmann/json.hpp>
 
 #include "domain/inventory_service.h"
+#include "execution/reservation_coalescer.h"
 #include "fake_inventory_repository.h"
 #include "handlers/operations_handlers.h"
 #include "handlers/reservation_handlers.h"
 #include "handlers/stock_handlers.h"
+#include "inline_job_runner.h"
+#include "pipeline_test_support.h"
 
 namespace inventory {
 namespace {
@@ -21,7 +24,7 @@ class RequestPipelineTest : public ::testing::Test {
   RequestPipelineTest() {
     AddOperationsRoutes(router, OperationsContext{repository, metrics, "1.0", draining});
     AddStockRoutes(router, service);
-    AddReservationRoutes(router, service, metrics);
+    AddReservationRoutes(router, service, coalescer, metrics);
   }
 
   HttpResponse Send(const std::string& method, const std::string& path, const std::string& body = "",
@@ -33,7 +36,7 @@ class RequestPipelineTest : public ::testing::Test {
     request.body = body;
     request.content_type = content_type;
     request.raw_query = std::move(query);
-    return pipeline.Handle(request);
+    return testing::HandleNow(pipeline, request);
   }
 
   static std::string Header(const HttpResponse& response, const std::string& name) {
@@ -46,12 +49,15 @@ class RequestPipelineTest : public ::testing::Test {
 
   testing::FakeInventoryRepository repository;
   InventoryService service{repository};
+  testing::InlineJobRunner database_work;
+  SteadyClock clock;
+  ReservationCoalescer coalescer{repository, database_work, clock, CoalescerSettings{}};
   Metrics metrics;
   std::atomic<bool> draining{false};
   Router router;
   std::FILE* sink = std::tmpfile();
   JsonLogger logger{LogLevel::Info, sink};
-  RequestPipeline pipeline{router, metrics, logger, PipelineSettings{1024, 3}, draining};
+  RequestPipeline pipeline{router, metrics, logger, PipelineSettings{1024, 3}, draining, database_work};
 };
 
 TEST_F(RequestPipelineTest, HealthAndReady) {
@@ -88,9 +94,9 @@ TEST_F(RequestPipelineTest, RequestIdIsEchoedOrGenerated) {
   request.method = "GET";
   request.raw_path = "/health";
   request.request_id = "client-id-1";
-  EXPECT_EQ(Header(pipeline.Handle(request), "X-Request-Id"), "client-id-1");
+  EXPECT_EQ(Header(testing::HandleNow(pipeline, request), "X-Request-Id"), "client-id-1");
   request.request_id = "bad id with spaces";
-  const auto generated = Header(pipeline.Handle(request), "X-Request-Id");
+  const auto generated = Header(testing::HandleNow(pipeline, request), "X-Request-Id");
   EXPECT_EQ(generated.size(), 36u);
 }
 
@@ -110,10 +116,13 @@ TEST_F(RequestPipelineTest, ReservationStatuses) {
   EXPECT_EQ(Send("POST", "/v1/reservations", body).status, 201);
   EXPECT_EQ(Send("POST", "/v1/reservations", "{").status, 400);
   EXPECT_EQ(Send("POST", "/v1/reservations", R"({"order_id":"o","lines":[]})").status, 422);
-  repository.next_failure = DomainError(ErrorKind::InsufficientStock, "short");
-  const auto refused = Send("POST", "/v1/reservations", body);
+  const auto refused =
+      Send("POST", "/v1/reservations", R"({"order_id":"o2","lines":[{"product_id":"p","quantity":4}]})");
   EXPECT_EQ(refused.status, 409);
-  EXPECT_TRUE(nlohmann::json::parse(refused.body).contains("shortages"));
+  const auto shortages = nlohmann::json::parse(refused.body).at("shortages");
+  ASSERT_EQ(shortages.size(), 1u);
+  EXPECT_EQ(shortages[0].at("requested"), 4);
+  EXPECT_EQ(shortages[0].at("available"), 3);
   repository.next_failure = DomainError(ErrorKind::Unavailable, "down");
   const auto unavailable = Send("POST", "/v1/reservations", body);
   EXPECT_EQ(unavailable.status, 503);

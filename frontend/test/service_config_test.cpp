@@ -118,5 +118,49 @@ TEST(ServiceConfig, ReadsEveryOverride) {
   EXPECT_EQ(config.kafka_bootstrap_servers, "127.0.0.1:9092");
 }
 
+std::map<std::string, std::string> With(std::map<std::string, std::string> extra) {
+  auto values = std::map<std::string, std::string>{{"AUTH_MODE", "off"},
+                                                   {"DATABASE_URL", "postgresql://u@127.0.0.1/db"}};
+  for (auto& [name, value] : extra)
+    values[name] = value;
+  return values;
+}
+
+TEST(ServiceConfigConcurrency, DefaultsFollowThePool) {
+  const auto config = LoadServiceConfig(From(With({{"DB_POOL_SIZE", "6"}})));
+  EXPECT_EQ(config.reservation_lanes, 3u);
+  EXPECT_EQ(config.reservation_batch_max, 128u);
+  EXPECT_EQ(config.db_queue_size, 1024u);
+  EXPECT_EQ(config.db_queue_timeout, std::chrono::milliseconds(2000));
+  EXPECT_EQ(config.http_max_connections, 4096u);
+  EXPECT_EQ(config.http_header_timeout, std::chrono::milliseconds(10000));
+  EXPECT_EQ(LoadServiceConfig(From(With({{"DB_POOL_SIZE", "1"}}))).reservation_lanes, 1u);
+}
+
+TEST(ServiceConfigConcurrency, HttpThreadsAndPoolAreIndependent) {
+  const auto config = LoadServiceConfig(From(With({{"HTTP_THREADS", "2"}, {"DB_POOL_SIZE", "32"}})));
+  EXPECT_EQ(config.http_threads, 2);
+  EXPECT_EQ(config.db_pool_size, 32);
+}
+
+TEST(ServiceConfigConcurrency, BadValuesNameTheirVariable) {
+  EXPECT_EQ(FailingVariable(With({{"RESERVATION_LANES", "9"}})), "RESERVATION_LANES");  // more than the pool
+  EXPECT_EQ(FailingVariable(With({{"RESERVATION_BATCH_MAX", "501"}})), "RESERVATION_BATCH_MAX");
+  EXPECT_EQ(FailingVariable(With({{"RESERVATION_QUEUE_SIZE", "0"}})), "RESERVATION_QUEUE_SIZE");
+  EXPECT_EQ(FailingVariable(With({{"DB_QUEUE_SIZE", "many"}})), "DB_QUEUE_SIZE");
+  EXPECT_EQ(FailingVariable(With({{"DB_QUEUE_TIMEOUT_MS", "0"}})), "DB_QUEUE_TIMEOUT_MS");
+  EXPECT_EQ(FailingVariable(With({{"HTTP_MAX_CONNECTIONS", "0"}})), "HTTP_MAX_CONNECTIONS");
+  EXPECT_EQ(FailingVariable(With({{"HTTP_KEEPALIVE_TIMEOUT_MS", "5"}})), "HTTP_KEEPALIVE_TIMEOUT_MS");
+}
+
+TEST(ServiceConfigConcurrency, HeaderAndBodyTimeoutsOutlastTheLongestServiceWait) {
+  EXPECT_EQ(FailingVariable(With({{"HTTP_HEADER_TIMEOUT_MS", "7000"}})), "HTTP_HEADER_TIMEOUT_MS");
+  EXPECT_EQ(FailingVariable(With({{"HTTP_BODY_TIMEOUT_MS", "7000"}})), "HTTP_BODY_TIMEOUT_MS");
+  EXPECT_NO_THROW(LoadServiceConfig(From(With({{"HTTP_HEADER_TIMEOUT_MS", "7001"}}))));
+  EXPECT_NO_THROW(LoadServiceConfig(From(With({{"HTTP_HEADER_TIMEOUT_MS", "500"},
+                                               {"DB_STATEMENT_TIMEOUT_MS", "0"},
+                                               {"DB_QUEUE_TIMEOUT_MS", "100"}}))));
+}
+
 }  // namespace
 }  // namespace inventory

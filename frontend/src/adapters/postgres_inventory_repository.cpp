@@ -9,6 +9,7 @@
 
 #include "adapters/database_error_translation.h"
 #include "adapters/prepared_statements.h"
+#include "adapters/reservation_batch_mapping.h"
 #include "adapters/row_mapping.h"
 #include "auth/actor_context.h"
 
@@ -170,23 +171,23 @@ std::vector<LedgerEntry> PostgresInventoryRepository::Ledger(const LedgerQuery& 
   });
 }
 
-std::vector<Reservation> PostgresInventoryRepository::ReserveOrder(const ReservationRequest& request) {
-  nlohmann::json lines = nlohmann::json::array();
-  for (const auto& line : request.lines) {
-    nlohmann::json entry = {{"product_id", line.product_id}, {"quantity", line.quantity}};
-    if (line.warehouse)
-      entry["warehouse"] = *line.warehouse;
-    lines.push_back(std::move(entry));
+std::vector<ReservationOutcome> PostgresInventoryRepository::ReserveBatch(
+    const std::vector<ReservationRequest>& requests) {
+  const std::string requests_json = BatchRequestsJson(requests);
+  try {
+    return Run([&](pqxx::connection& connection) {
+      pqxx::nontransaction session(connection);
+      return OutcomesFromBatchRows(session.exec_prepared(statement::kReserveBatch, requests_json),
+                                   requests.size());
+    });
+  } catch (const DomainError& error) {
+    // Only a malformed whole call raises 22023: a batch larger than the database allows.
+    if (error.kind() != ErrorKind::InvalidValue)
+      throw;
+    throw DomainError(ErrorKind::Internal,
+                      std::string("inventory_reserve_batch refused the batch: ") + error.what() +
+                          " (is RESERVATION_BATCH_MAX above inventory.max_batch_requests?)");
   }
-  const std::string lines_text = lines.dump();
-  std::optional<double> ttl_seconds;
-  if (request.ttl_seconds)
-    ttl_seconds = static_cast<double>(*request.ttl_seconds);
-  return Run([&](pqxx::connection& connection) {
-    pqxx::nontransaction session(connection);
-    return Reservations(
-        session.exec_prepared(statement::kReserveOrder, request.order_id, lines_text, ttl_seconds, CurrentActor()));
-  });
 }
 
 std::optional<Reservation> PostgresInventoryRepository::FindReservation(const std::string& reservation_id) {

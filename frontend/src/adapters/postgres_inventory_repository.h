@@ -1,16 +1,19 @@
-// postgres_inventory_repository.h: InventoryRepository on the pg_inventory SQL API through the
-// connection pool. Single calls run without an explicit transaction (each SQL function call is its
-// own transaction in the database); the bulk import runs in one transaction. Every statement that
-// changes stock carries the current request's actor (auth/actor_context.h), which the extension
-// records in ledger.actor; prepared_statements.cpp says how that costs no extra round trip.
+// postgres_inventory_repository.h: InventoryRepository and ReservationBatchRepository on the
+// pg_inventory SQL API through the connection pool. Single calls run without an explicit
+// transaction (each SQL function call is its own transaction in the database); the bulk import runs
+// in one transaction. Every statement that changes stock carries the current request's actor
+// (auth/actor_context.h), which the extension records in ledger.actor; prepared_statements.cpp
+// says how that costs no extra round trip. A reservation batch carries each request's actor in the
+// request itself.
 #pragma once
 
 #include "adapters/connection_pool.h"
 #include "domain/inventory_repository.h"
+#include "domain/reservation_batch_repository.h"
 
 namespace inventory {
 
-class PostgresInventoryRepository final : public InventoryRepository {
+class PostgresInventoryRepository final : public InventoryRepository, public ReservationBatchRepository {
  public:
   explicit PostgresInventoryRepository(ConnectionPool& pool);
 
@@ -25,7 +28,7 @@ class PostgresInventoryRepository final : public InventoryRepository {
   void Remove(const std::string& product_id, const std::string& warehouse) override;
   std::size_t Import(const std::vector<StockUpsert>& rows) override;
   std::vector<LedgerEntry> Ledger(const LedgerQuery& query) override;
-  std::vector<Reservation> ReserveOrder(const ReservationRequest& request) override;
+  std::vector<ReservationOutcome> ReserveBatch(const std::vector<ReservationRequest>& requests) override;
   std::optional<Reservation> FindReservation(const std::string& reservation_id) override;
   std::vector<Reservation> ReservationsOfOrder(const std::string& order_id) override;
   std::vector<Reservation> MoveReservation(const std::string& reservation_id, Transition transition) override;

@@ -67,9 +67,16 @@ void PrepareAll(pqxx::connection& connection) {
           " FROM inventory.ledger WHERE product_id = $1 AND ($2::text IS NULL OR warehouse = $2)"
           "   AND ($3::text IS NULL OR (warehouse, version) > ($3::text, $4::bigint))"
           " ORDER BY warehouse, version LIMIT $5");
-  connection.prepare(kReserveOrder, "SELECT " + kReservationColumns +
-                                        " FROM inventory_reserve_order(" + WithActor("$1", 4) + ", $2::jsonb,"
-                                        " make_interval(secs => $3::double precision))");
+  // One row per reservation of each request (one row with NULL reservation columns for a request
+  // without any), in request order: the contract of inventory_reserve_batch, flattened for libpqxx.
+  connection.prepare(kReserveBatch,
+                     "SELECT b.request_index, b.outcome, b.error_code, b.error_message, b.shortages::text, "
+                     "r.reservation_id::text, r.order_id, r.product_id, r.warehouse, r.quantity, r.status, " +
+                         Iso("r.expires_at") + ", " + Iso("r.created_at") + ", " + Iso("r.updated_at") +
+                         ", r.created"
+                         " FROM inventory_reserve_batch($1::jsonb) b"
+                         " LEFT JOIN LATERAL unnest(b.reservations) WITH ORDINALITY r ON true"
+                         " ORDER BY b.request_index, r.ordinality");
   connection.prepare(kFindReservation, "SELECT " + kReservationTableColumns +
                                            " FROM inventory.reservations WHERE id = $1::uuid");
   connection.prepare(kOrderReservations, "SELECT " + kReservationTableColumns +

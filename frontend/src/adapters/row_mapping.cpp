@@ -37,18 +37,19 @@ StockLevel StockLevelFromRow(const pqxx::row& row) {
   return level;
 }
 
-Reservation ReservationFromRow(const pqxx::row& row) {
+Reservation ReservationFromRow(const pqxx::row& row, int first_column) {
+  const auto column = [&](int offset) { return row[first_column + offset]; };
   Reservation reservation;
-  reservation.id = row[0].as<std::string>();
-  reservation.order_id = row[1].as<std::string>();
-  reservation.product_id = row[2].as<std::string>();
-  reservation.warehouse = row[3].as<std::string>();
-  reservation.quantity = row[4].as<std::int64_t>();
-  reservation.status = row[5].as<std::string>();
-  reservation.expires_at = OptionalText(row[6]);
-  reservation.created_at = row[7].as<std::string>();
-  reservation.updated_at = row[8].as<std::string>();
-  reservation.created = row[9].as<bool>();
+  reservation.id = column(0).as<std::string>();
+  reservation.order_id = column(1).as<std::string>();
+  reservation.product_id = column(2).as<std::string>();
+  reservation.warehouse = column(3).as<std::string>();
+  reservation.quantity = column(4).as<std::int64_t>();
+  reservation.status = column(5).as<std::string>();
+  reservation.expires_at = OptionalText(column(6));
+  reservation.created_at = column(7).as<std::string>();
+  reservation.updated_at = column(8).as<std::string>();
+  reservation.created = column(9).as<bool>();
   return reservation;
 }
 

@@ -9,7 +9,8 @@
 namespace inventory {
 
 StockLevel StockLevelFromRow(const pqxx::row& row);
-Reservation ReservationFromRow(const pqxx::row& row);
+// The reservation columns start at first_column (the batch statement puts its own columns first).
+Reservation ReservationFromRow(const pqxx::row& row, int first_column = 0);
 LedgerEntry LedgerEntryFromRow(const pqxx::row& row);
 
 }  // namespace inventory

@@ -1,11 +1,13 @@
 // service_config.cpp: parsing and range checks of the environment variables.
 #include "config/service_config.h"
 
-#include "config/security_settings.h"
-
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <limits>
+#include <utility>
+
+#include "config/security_settings.h"
 
 namespace inventory {
 namespace {
@@ -91,6 +93,41 @@ std::string ReadDatabaseUrl(const EnvironmentLookup& environment) {
   return url;
 }
 
+// The executor, the reservation coalescer and the HTTP limits. Pistache counts a request's wait for
+// its answer against the header timeout, so that timeout must outlast the longest wait the service
+// itself allows (queue, then statement), or slow requests would end in Pistache's bare 408.
+void ReadConcurrency(const EnvironmentLookup& environment, ServiceConfig& config) {
+  config.http_max_connections =
+      static_cast<std::size_t>(ReadInteger(environment, "HTTP_MAX_CONNECTIONS", 4096, 1, 1000000));
+  config.http_header_timeout =
+      std::chrono::milliseconds(ReadInteger(environment, "HTTP_HEADER_TIMEOUT_MS", 10000, 100, 3600000));
+  config.http_body_timeout =
+      std::chrono::milliseconds(ReadInteger(environment, "HTTP_BODY_TIMEOUT_MS", 30000, 100, 3600000));
+  config.http_keepalive_timeout =
+      std::chrono::milliseconds(ReadInteger(environment, "HTTP_KEEPALIVE_TIMEOUT_MS", 60000, 100, 3600000));
+  config.db_queue_size =
+      static_cast<std::size_t>(ReadInteger(environment, "DB_QUEUE_SIZE", 1024, 1, 1000000));
+  config.db_queue_timeout =
+      std::chrono::milliseconds(ReadInteger(environment, "DB_QUEUE_TIMEOUT_MS", 2000, 1, 600000));
+  config.reservation_lanes = static_cast<std::size_t>(ReadInteger(
+      environment, "RESERVATION_LANES", std::max(1, config.db_pool_size / 2), 1, config.db_pool_size));
+  config.reservation_batch_max =
+      static_cast<std::size_t>(ReadInteger(environment, "RESERVATION_BATCH_MAX", 128, 1, 500));
+  config.reservation_queue_size =
+      static_cast<std::size_t>(ReadInteger(environment, "RESERVATION_QUEUE_SIZE", 2048, 1, 1000000));
+  if (config.db_statement_timeout.count() > 0) {
+    const auto longest_wait = config.db_queue_timeout + config.db_statement_timeout;
+    for (const auto& [name, timeout] : {std::pair{"HTTP_HEADER_TIMEOUT_MS", config.http_header_timeout},
+                                        std::pair{"HTTP_BODY_TIMEOUT_MS", config.http_body_timeout}}) {
+      if (timeout <= longest_wait) {
+        throw ConfigError(name, "must be more than DB_QUEUE_TIMEOUT_MS + DB_STATEMENT_TIMEOUT_MS (" +
+                                    std::to_string(longest_wait.count()) + "), got " +
+                                    std::to_string(timeout.count()));
+      }
+    }
+  }
+}
+
 }  // namespace
 
 ServiceConfig LoadServiceConfig(const EnvironmentLookup& environment) {
@@ -118,6 +155,7 @@ ServiceConfig LoadServiceConfig(const EnvironmentLookup& environment) {
       ReadInteger(environment, "MAX_BODY_BYTES", 1024 * 1024, 1024, 256 * 1024 * 1024));
   config.shutdown_timeout = std::chrono::seconds(ReadInteger(environment, "SHUTDOWN_TIMEOUT_S", 20, 1, 3600));
   config.retry_after_seconds = static_cast<int>(ReadInteger(environment, "RETRY_AFTER_S", 2, 1, 3600));
+  ReadConcurrency(environment, config);
   config.log_level = ReadLogLevel(environment);
 
   config.expected_extension_version = INVENTORY_EXTENSION_VERSION;

@@ -18,8 +18,17 @@ struct ServiceConfig {
   std::string database_url;  // DATABASE_URL or DATABASE_URL_FILE, + DATABASE_PASSWORD_FILE (secret: never log)
   std::string http_host = "127.0.0.1";                   // HTTP_HOST
   std::uint16_t http_port = 8080;                        // HTTP_PORT (0: any free port)
-  int http_threads = 4;                                  // HTTP_THREADS
-  int db_pool_size = 8;                                  // DB_POOL_SIZE
+  int http_threads = 4;                                  // HTTP_THREADS (I/O threads: parse and answer)
+  std::size_t http_max_connections = 4096;               // HTTP_MAX_CONNECTIONS
+  std::chrono::milliseconds http_header_timeout{10000};  // HTTP_HEADER_TIMEOUT_MS
+  std::chrono::milliseconds http_body_timeout{30000};    // HTTP_BODY_TIMEOUT_MS
+  std::chrono::milliseconds http_keepalive_timeout{60000};  // HTTP_KEEPALIVE_TIMEOUT_MS
+  int db_pool_size = 8;                                     // DB_POOL_SIZE (also the database workers)
+  std::size_t db_queue_size = 1024;                         // DB_QUEUE_SIZE
+  std::chrono::milliseconds db_queue_timeout{2000};         // DB_QUEUE_TIMEOUT_MS
+  std::size_t reservation_lanes = 4;                        // RESERVATION_LANES (default: DB_POOL_SIZE / 2)
+  std::size_t reservation_batch_max = 128;                  // RESERVATION_BATCH_MAX
+  std::size_t reservation_queue_size = 2048;                // RESERVATION_QUEUE_SIZE
   std::chrono::milliseconds db_acquire_timeout{2000};    // DB_ACQUIRE_TIMEOUT_MS
   std::chrono::milliseconds db_statement_timeout{5000};  // DB_STATEMENT_TIMEOUT_MS
   int db_connect_timeout_seconds = 3;                    // DB_CONNECT_TIMEOUT_S

@@ -23,6 +23,7 @@ enum class ErrorKind {
   PayloadTooLarge,       // the body exceeds the configured limit
   UnsupportedMediaType,  // the body's content type is not one the route reads
   Unavailable,           // the database cannot be reached right now; retry later
+  Overloaded,            // shed: too much waiting already (queue full, waited too long); retry later
   Internal,              // a defect of the service itself
 };
 

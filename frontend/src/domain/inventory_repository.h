@@ -1,5 +1,6 @@
 // inventory_repository.h: what the domain needs from storage. The PostgreSQL adapter implements it
 // on the pg_inventory SQL API; unit tests implement it in memory. Every method throws DomainError.
+// Reserving goes through batches instead (reservation_batch_repository.h).
 #pragma once
 
 #include <cstdint>
@@ -35,7 +36,6 @@ class InventoryRepository {
   // Up to query.limit + 1 entries in (warehouse, version) order.
   virtual std::vector<LedgerEntry> Ledger(const LedgerQuery& query) = 0;
 
-  virtual std::vector<Reservation> ReserveOrder(const ReservationRequest& request) = 0;
   virtual std::optional<Reservation> FindReservation(const std::string& reservation_id) = 0;
   virtual std::vector<Reservation> ReservationsOfOrder(const std::string& order_id) = 0;
   virtual std::vector<Reservation> MoveReservation(const std::string& reservation_id,

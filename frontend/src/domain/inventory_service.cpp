@@ -135,52 +135,6 @@ LedgerPage InventoryService::Ledger(LedgerQuery query) {
   return page;
 }
 
-ReserveResult InventoryService::Reserve(const ReservationRequest& request) {
-  ValidateReservationRequest(request);
-  ReserveResult result;
-  try {
-    result.reservations = repository_.ReserveOrder(request);
-  } catch (const DomainError& error) {
-    if (error.kind() != ErrorKind::InsufficientStock)
-      throw;
-    throw DomainError(ErrorKind::InsufficientStock, error.what(), ShortagesOf(request));
-  }
-  for (const auto& reservation : result.reservations)
-    result.created_any = result.created_any || reservation.created;
-  return result;
-}
-
-// ShortagesOf re-reads availability per line after a refusal. Lines are summed per product and
-// warehouse as the database sums them; when no single line is short (several lines competing for
-// one product), every line is reported with what is available to it.
-std::vector<Shortage> InventoryService::ShortagesOf(const ReservationRequest& request) {
-  std::vector<Shortage> lines;
-  for (const auto& line : request.lines) {
-    bool merged = false;
-    for (auto& existing : lines) {
-      if (existing.product_id == line.product_id && existing.warehouse == line.warehouse) {
-        existing.requested += line.quantity;
-        merged = true;
-      }
-    }
-    if (!merged)
-      lines.push_back(Shortage{line.product_id, line.warehouse, line.quantity, 0});
-  }
-  std::vector<Shortage> short_lines;
-  for (auto& line : lines) {
-    try {
-      line.available = repository_.Available(line.product_id, line.warehouse);
-    } catch (const DomainError& error) {
-      if (error.kind() != ErrorKind::NotFound)
-        throw;
-      line.available = 0;
-    }
-    if (line.available < line.requested)
-      short_lines.push_back(line);
-  }
-  return short_lines.empty() ? lines : short_lines;
-}
-
 Reservation InventoryService::GetReservation(const std::string& reservation_id) {
   RequireReservationId(reservation_id);
   auto reservation = repository_.FindReservation(reservation_id);

@@ -1,5 +1,6 @@
 // inventory_service.h: the use cases behind the REST routes. It validates values, calls the
-// repository and shapes results (totals, pages, shortages). It knows nothing of HTTP or SQL.
+// repository and shapes results (totals, pages). It knows nothing of HTTP or SQL. Reserving enters
+// through domain/reservation_intake.h instead, to be decided in batches.
 #pragma once
 
 #include <cstdint>
@@ -31,9 +32,6 @@ class InventoryService {
   std::size_t Import(const std::vector<StockUpsert>& rows);
   LedgerPage Ledger(LedgerQuery query);
 
-  // Reserves every line or none. On short stock, throws InsufficientStock with one Shortage per
-  // short line (product and warehouse summed as the database sums them).
-  ReserveResult Reserve(const ReservationRequest& request);
   Reservation GetReservation(const std::string& reservation_id);
   std::vector<Reservation> OrderReservations(const std::string& order_id);
   Reservation MoveReservation(const std::string& reservation_id, Transition transition);
@@ -41,8 +39,6 @@ class InventoryService {
   std::int64_t ExpireReservations(int max_rows);
 
  private:
-  std::vector<Shortage> ShortagesOf(const ReservationRequest& request);
-
   InventoryRepository& repository_;
 };
 

@@ -18,6 +18,7 @@ struct ReservationRequest {
   std::string order_id;
   std::vector<ReservationLine> lines;
   std::optional<std::int64_t> ttl_seconds;  // none: the database default
+  std::optional<std::string> actor = std::nullopt;  // who asks, recorded in the ledger; none: not recorded
 };
 
 struct Reservation {

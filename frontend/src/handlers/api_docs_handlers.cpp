@@ -1,7 +1,8 @@
 // api_docs_handlers.cpp: serves the embedded files of the /docs page with their media type and
 // cache rules: the page is revalidated on every visit (it names the current assets), the assets
 // have content-hashed names and are cached for a year, the licence texts are revalidated. The page
-// may run only its own scripts and talk only to this service (Content-Security-Policy).
+// may run only its own scripts and talk only to this service (Content-Security-Policy). Nothing
+// here touches the database, so the files are served on the I/O thread.
 #include "handlers/api_docs_handlers.h"
 
 #include <map>
@@ -48,7 +49,8 @@ void AddApiDocsRoutes(Router& router) {
                 response.headers.emplace_back("Content-Security-Policy", kPageContentSecurityPolicy);
                 response.headers.emplace_back("Referrer-Policy", "no-referrer");
                 return response;
-              }});
+              },
+              Placement::IoThread});
 
   router.Add({"GET", "/docs/{asset}", BodyKind::None, {}, [](const HttpRequest& request) {
                 const std::string& name = request.path_parameters.at(0);
@@ -58,7 +60,8 @@ void AddApiDocsRoutes(Router& router) {
                                                              name.substr(0, 100) +
                                                              "\"; the page itself is GET /docs");
                 return AssetResponse(*found->second);
-              }});
+              },
+              Placement::IoThread});
 }
 
 }  // namespace inventory

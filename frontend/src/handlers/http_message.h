@@ -2,6 +2,7 @@
 // are independent of Pistache (pistache_endpoint.cpp converts at the edge).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -20,6 +21,7 @@ struct HttpRequest {
   std::vector<std::string> path_parameters;  // decoded {placeholders} of the matched route, in order
   std::string authorization;                 // the Authorization header, empty when absent
   bool internal_listener = false;            // arrived on the internal (mTLS) listener
+  std::function<bool()> client_waiting;      // false once the client has hung up; unset: always true
 };
 
 struct HttpResponse {

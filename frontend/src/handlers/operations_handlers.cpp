@@ -1,4 +1,6 @@
-// operations_handlers.cpp: probes and documents. /ready reports why it is not ready.
+// operations_handlers.cpp: probes and documents. /ready reports why it is not ready. /health,
+// /metrics and /openapi.json answer on the I/O thread, so they answer however busy the database is;
+// /ready asks the database, on a database worker like any other query.
 #include "handlers/operations_handlers.h"
 
 #include "domain/domain_error.h"
@@ -10,9 +12,14 @@
 namespace inventory {
 
 void AddOperationsRoutes(Router& router, const OperationsContext& context) {
-  router.Add({"GET", "/health", BodyKind::None, {}, [](const HttpRequest&) {
+  router.Add({"GET",
+              "/health",
+              BodyKind::None,
+              {},
+              [](const HttpRequest&) {
                 return JsonResponse(200, {{"status", "ok"}});
-              }});
+              },
+              Placement::IoThread});
 
   router.Add({"GET", "/ready", BodyKind::None, {}, [context](const HttpRequest&) {
                 if (context.draining.load()) {
@@ -42,18 +49,28 @@ void AddOperationsRoutes(Router& router, const OperationsContext& context) {
                 return JsonResponse(200, {{"status", "ready"}, {"extension_version", *version}});
               }});
 
-  router.Add({"GET", "/metrics", BodyKind::None, {}, [context](const HttpRequest&) {
+  router.Add({"GET",
+              "/metrics",
+              BodyKind::None,
+              {},
+              [context](const HttpRequest&) {
                 HttpResponse response;
                 response.content_type = "text/plain; version=0.0.4";
                 response.body = context.metrics.RenderPrometheus();
                 return response;
-              }});
+              },
+              Placement::IoThread});
 
-  router.Add({"GET", "/openapi.json", BodyKind::None, {}, [](const HttpRequest&) {
+  router.Add({"GET",
+              "/openapi.json",
+              BodyKind::None,
+              {},
+              [](const HttpRequest&) {
                 HttpResponse response;
                 response.body = OpenApiDocument();
                 return response;
-              }});
+              },
+              Placement::IoThread});
 
   AddApiDocsRoutes(router);
 }

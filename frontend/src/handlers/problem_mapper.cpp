@@ -28,6 +28,7 @@ int StatusOf(ErrorKind kind) {
     case ErrorKind::InvalidValue:
       return 422;
     case ErrorKind::Unavailable:
+    case ErrorKind::Overloaded:
       return 503;
     case ErrorKind::Internal:
       return 500;
@@ -61,6 +62,8 @@ std::string ProblemTypeOf(ErrorKind kind) {
       return "/problems/unsupported-media-type";
     case ErrorKind::Unavailable:
       return "/problems/database-unavailable";
+    case ErrorKind::Overloaded:
+      return "/problems/overloaded";
     case ErrorKind::Internal:
       return "/problems/internal-error";
   }
@@ -93,6 +96,8 @@ std::string TitleOf(ErrorKind kind) {
       return "Unsupported media type";
     case ErrorKind::Unavailable:
       return "Database unavailable";
+    case ErrorKind::Overloaded:
+      return "Service overloaded";
     case ErrorKind::Internal:
       return "Internal error";
   }

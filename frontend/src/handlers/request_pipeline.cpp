@@ -1,13 +1,14 @@
-// request_pipeline.cpp: the steps of RequestPipeline::Handle, in order.
+// request_pipeline.cpp: the steps of RequestPipeline::Handle, in order, and the hand-over of
+// database work to the executor.
 #include "handlers/request_pipeline.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
-
-#include <nlohmann/json.hpp>
+#include <variant>
 
 #include "auth/actor_context.h"
 #include "domain/domain_error.h"
@@ -109,6 +110,24 @@ void AddAuthenticationOffWarning(HttpResponse& response) {
   }
 }
 
+// Why a job never reached its handler, as the problem the client gets.
+DomainError RefusalError(Refusal refusal, const PipelineSettings& settings) {
+  switch (refusal) {
+    case Refusal::QueueFull:
+      return DomainError(ErrorKind::Overloaded,
+                         "too many requests are waiting for the database; retry shortly");
+    case Refusal::DeadlinePassed:
+      return DomainError(ErrorKind::Overloaded, "the request waited longer than " +
+                                                    std::to_string(settings.queue_timeout.count()) +
+                                                    " ms for the database; retry shortly");
+    case Refusal::NobodyWaiting:
+      return DomainError(ErrorKind::Unavailable, "the client went away before the request was run");
+    case Refusal::ShuttingDown:
+      break;
+  }
+  return DomainError(ErrorKind::Unavailable, "the service is shutting down; retry on another instance");
+}
+
 }  // namespace
 
 std::string AcceptOrGenerateRequestId(const std::string& offered) {
@@ -129,62 +148,46 @@ std::string AcceptOrGenerateRequestId(const std::string& offered) {
   return text;
 }
 
+// Exchange is one request from its arrival to its answer; it outlives Handle for deferred work.
+struct RequestPipeline::Exchange {
+  std::chrono::steady_clock::time_point started;
+  std::string request_id;
+  std::string method;
+  std::string instance;  // the path, shortened, for problem bodies and logs
+  std::string route_label = "unmatched";
+  std::string subject;
+  Respond respond;
+};
+
 RequestPipeline::RequestPipeline(const Router& router, Metrics& metrics, JsonLogger& logger,
                                  PipelineSettings settings, const std::atomic<bool>& draining,
-                                 const RequestAuthorizer& authorizer)
+                                 JobRunner& database_work, const RequestAuthorizer& authorizer)
     : router_(router),
       metrics_(metrics),
       logger_(logger),
       settings_(settings),
       draining_(draining),
+      database_work_(database_work),
       authorizer_(authorizer) {}
 
-HttpResponse RequestPipeline::Handle(HttpRequest request) {
-  const auto started = std::chrono::steady_clock::now();
+void RequestPipeline::Handle(HttpRequest request, Respond respond) {
   ++in_flight_;
+  auto exchange = std::make_shared<Exchange>();
+  exchange->started = std::chrono::steady_clock::now();
+  exchange->respond = std::move(respond);
   request.request_id = AcceptOrGenerateRequestId(request.request_id);
   request.content_type = MediaTypeOf(request.content_type);
-  std::string route_label = "unmatched";
-  std::string subject;
-
-  HttpResponse response;
+  exchange->request_id = request.request_id;
+  exchange->method = request.method;
+  exchange->instance = request.raw_path.substr(0, 512);
   try {
-    response = Dispatch(request, route_label, subject);
-  } catch (const AccessDenied& denied) {
-    response = AccessDeniedResponse(denied, request.raw_path.substr(0, 512), request.request_id);
-  } catch (const DomainError& error) {
-    if (error.kind() == ErrorKind::Internal) {
-      logger_.Error("request failed", {{"request_id", request.request_id}, {"error", error.what()}});
-    }
-    response = ProblemResponse(error, request.raw_path.substr(0, 512), request.request_id,
-                               settings_.retry_after_seconds);
-  } catch (const std::exception& error) {
-    logger_.Error("request failed", {{"request_id", request.request_id}, {"error", error.what()}});
-    response =
-        ProblemResponse(DomainError(ErrorKind::Internal, error.what()), request.raw_path.substr(0, 512),
-                        request.request_id, settings_.retry_after_seconds);
+    Dispatch(request, exchange);
+  } catch (...) {
+    Finish(*exchange, FailureResponse(std::current_exception(), *exchange));
   }
-  if (route_label == "/ready" && !authorizer_.authentication_enabled())
-    AddAuthenticationOffWarning(response);
-  response.headers.emplace_back("X-Request-Id", request.request_id);
-  response.close_connection = draining_.load();
-
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  metrics_.ObserveRequest(route_label, request.method, response.status, seconds);
-  if (logger_.Enabled(LogLevel::Info)) {
-    logger_.Info("request", {{"request_id", request.request_id},
-                             {"method", request.method},
-                             {"path", request.raw_path.substr(0, 512)},
-                             {"route", route_label},
-                             {"subject", subject},
-                             {"status", response.status},
-                             {"duration_ms", seconds * 1000.0}});
-  }
-  --in_flight_;
-  return response;
 }
 
-HttpResponse RequestPipeline::Dispatch(HttpRequest& request, std::string& route_label, std::string& subject) {
+void RequestPipeline::Dispatch(HttpRequest& request, const std::shared_ptr<Exchange>& exchange) {
   const auto match = router_.Match(request.method, request.raw_path);
   if (match.route == nullptr && !match.allowed_methods.empty()) {
     std::string allow;
@@ -192,15 +195,17 @@ HttpResponse RequestPipeline::Dispatch(HttpRequest& request, std::string& route_
       allow += (allow.empty() ? "" : ", ") + method;
     auto response = ProblemResponse(
         DomainError(ErrorKind::MethodNotAllowed, request.method + " is not allowed here; use " + allow),
-        request.raw_path.substr(0, 512), request.request_id, settings_.retry_after_seconds);
+        exchange->instance, request.request_id, settings_.retry_after_seconds);
     response.headers.emplace_back("Allow", allow);
-    return response;
+    Finish(*exchange, std::move(response));
+    return;
   }
   if (match.route == nullptr) {
     throw DomainError(ErrorKind::NotFound,
                       "no route for " + request.method + " " + request.raw_path.substr(0, 200));
   }
-  route_label = match.route->pattern;
+  const std::string& route_label = match.route->pattern;
+  exchange->route_label = route_label;
   if (draining_.load() && route_label != "/health" && route_label != "/ready" && route_label != "/metrics") {
     throw DomainError(ErrorKind::Unavailable, "the service is shutting down; retry on another instance");
   }
@@ -209,7 +214,7 @@ HttpResponse RequestPipeline::Dispatch(HttpRequest& request, std::string& route_
       authorizer_.Authorize(request.method, route_label, request.authorization, request.internal_listener);
   std::optional<std::string> actor;
   if (principal) {
-    subject = principal->subject;
+    exchange->subject = principal->subject;
     actor = principal->subject;
   }
   if (request.body.size() > settings_.max_body_bytes) {
@@ -219,8 +224,87 @@ HttpResponse RequestPipeline::Dispatch(HttpRequest& request, std::string& route_
   }
   CheckMediaType(*match.route, request);
   DecodeRequest(*match.route, match.raw_parameters, request);
-  const ActorScope actor_scope(std::move(actor));
-  return match.route->handler(request);
+  Start(*match.route, request, exchange, actor);
+}
+
+void RequestPipeline::Start(const Route& route, HttpRequest& request,
+                            const std::shared_ptr<Exchange>& exchange,
+                            const std::optional<std::string>& actor) {
+  const ActorScope actor_scope(actor);
+  if (route.deferred) {
+    Reply reply([this, exchange](std::variant<HttpResponse, std::exception_ptr> outcome) {
+      if (auto* response = std::get_if<HttpResponse>(&outcome))
+        Finish(*exchange, std::move(*response));
+      else
+        Finish(*exchange, FailureResponse(std::get<std::exception_ptr>(outcome), *exchange));
+    });
+    try {
+      route.deferred(request, reply);
+    } catch (...) {
+      reply.Fail(std::current_exception());
+    }
+    return;
+  }
+  if (route.placement == Placement::IoThread) {
+    Finish(*exchange, route.handler(request));
+    return;
+  }
+  auto moved = std::make_shared<HttpRequest>(std::move(request));
+  Job job;
+  job.run = [this, exchange, moved, actor, &route] {
+    HttpResponse response;
+    try {
+      const ActorScope worker_actor_scope(actor);
+      response = route.handler(*moved);
+    } catch (...) {
+      response = FailureResponse(std::current_exception(), *exchange);
+    }
+    Finish(*exchange, std::move(response));
+  };
+  job.refuse = [this, exchange](Refusal refusal) {
+    Finish(*exchange, FailureResponse(std::make_exception_ptr(RefusalError(refusal, settings_)), *exchange));
+  };
+  job.max_wait = settings_.queue_timeout;
+  job.still_wanted = moved->client_waiting;
+  database_work_.Submit(std::move(job));
+}
+
+HttpResponse RequestPipeline::FailureResponse(std::exception_ptr failure, const Exchange& exchange) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const AccessDenied& denied) {
+    return AccessDeniedResponse(denied, exchange.instance, exchange.request_id);
+  } catch (const DomainError& error) {
+    if (error.kind() == ErrorKind::Internal)
+      logger_.Error("request failed", {{"request_id", exchange.request_id}, {"error", error.what()}});
+    return ProblemResponse(error, exchange.instance, exchange.request_id, settings_.retry_after_seconds);
+  } catch (const std::exception& error) {
+    logger_.Error("request failed", {{"request_id", exchange.request_id}, {"error", error.what()}});
+    return ProblemResponse(DomainError(ErrorKind::Internal, error.what()), exchange.instance,
+                           exchange.request_id, settings_.retry_after_seconds);
+  }
+}
+
+void RequestPipeline::Finish(Exchange& exchange, HttpResponse response) {
+  if (exchange.route_label == "/ready" && !authorizer_.authentication_enabled())
+    AddAuthenticationOffWarning(response);
+  response.headers.emplace_back("X-Request-Id", exchange.request_id);
+  response.close_connection = draining_.load();
+
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - exchange.started).count();
+  metrics_.ObserveRequest(exchange.route_label, exchange.method, response.status, seconds);
+  if (logger_.Enabled(LogLevel::Info)) {
+    logger_.Info("request", {{"request_id", exchange.request_id},
+                             {"method", exchange.method},
+                             {"path", exchange.instance},
+                             {"route", exchange.route_label},
+                             {"subject", exchange.subject},
+                             {"status", response.status},
+                             {"duration_ms", seconds * 1000.0}});
+  }
+  --in_flight_;
+  exchange.respond(std::move(response));
 }
 
 }  // namespace inventory

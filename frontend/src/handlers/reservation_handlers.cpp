@@ -1,7 +1,9 @@
-// reservation_handlers.cpp: reserving (201 new, 200 idempotent repeat), reading and moving
-// reservations one by one or per order, and expiring overdue ones on demand.
+// reservation_handlers.cpp: reserving (201 new, 200 idempotent repeat, 409 with the shortages the
+// batch saw), reading and moving reservations one by one or per order, and expiring overdue ones
+// on demand.
 #include "handlers/reservation_handlers.h"
 
+#include "auth/actor_context.h"
 #include "domain/domain_error.h"
 #include "domain/validation.h"
 #include "handlers/json_fields.h"
@@ -25,6 +27,8 @@ const char* OutcomeOf(ErrorKind kind) {
       return "invalid";
     case ErrorKind::Unavailable:
       return "unavailable";
+    case ErrorKind::Overloaded:
+      return "shed";
     default:
       return "error";
   }
@@ -57,23 +61,49 @@ void AddMoveRoutes(Router& router, InventoryService& service, const std::string&
               }});
 }
 
+// The answer to a decided reservation request, counted by outcome.
+void AnswerReservation(const std::string& order_id, const ReservationOutcome& outcome, Metrics& metrics,
+                       const Reply& reply) {
+  if (!outcome.granted()) {
+    metrics.CountReservation(OutcomeOf(outcome.error().kind()));
+    reply.Fail(outcome.error());
+    return;
+  }
+  const auto& result = outcome.result();
+  metrics.CountReservation(result.created_any ? "created" : "repeated");
+  auto body = OrderJson(order_id, result.reservations);
+  body["created"] = result.created_any;
+  reply.Send(JsonResponse(result.created_any ? 201 : 200, body));
+}
+
 }  // namespace
 
-void AddReservationRoutes(Router& router, InventoryService& service, Metrics& metrics) {
-  router.Add(
-      {"POST", "/v1/reservations", BodyKind::Json, {}, [&service, &metrics](const HttpRequest& request) {
-         try {
-           const auto reservation_request = ReservationRequestFromJson(request.body);
-           const auto result = service.Reserve(reservation_request);
-           metrics.CountReservation(result.created_any ? "created" : "repeated");
-           auto body = OrderJson(reservation_request.order_id, result.reservations);
-           body["created"] = result.created_any;
-           return JsonResponse(result.created_any ? 201 : 200, body);
-         } catch (const DomainError& error) {
-           metrics.CountReservation(OutcomeOf(error.kind()));
-           throw;
-         }
-       }});
+void AddReservationRoutes(Router& router, InventoryService& service, ReservationIntake& intake,
+                          Metrics& metrics) {
+  // Parsed and checked on the I/O thread, then queued for a batch; answered when its batch returns.
+  router.Add({"POST",
+              "/v1/reservations",
+              BodyKind::Json,
+              {},
+              nullptr,
+              Placement::IoThread,
+              [&intake, &metrics](const HttpRequest& request, Reply reply) {
+                ReservationRequest reservation;
+                try {
+                  reservation = ReservationRequestFromJson(request.body);
+                } catch (const DomainError& error) {
+                  metrics.CountReservation(OutcomeOf(error.kind()));
+                  throw;
+                }
+                reservation.actor = CurrentActor();
+                std::string order_id = reservation.order_id;
+                intake.Submit(ReservationSubmission{
+                    std::move(reservation),
+                    [order_id = std::move(order_id), &metrics, reply](ReservationOutcome outcome) {
+                      AnswerReservation(order_id, outcome, metrics, reply);
+                    },
+                    request.client_waiting});
+              }});
 
   router.Add({"GET",
               "/v1/reservations/{reservation_id}",

@@ -23,13 +23,20 @@ struct PoolUsage {
   std::uint64_t connect_failures = 0;
 };
 
+// Connection figures of an HTTP listener.
+struct ConnectionStats {
+  std::int64_t open = 0;                 // connections Pistache holds now
+  std::uint64_t refused = 0;             // connections closed at once: the maximum was reached
+  std::int64_t responses_unwritten = 0;  // responses handed to Pistache, not yet on the wire
+};
+
 class Metrics {
  public:
   static constexpr std::array<double, 14> kLatencyBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                              0.1,    0.25,  0.5,    1.0,   2.5,  5.0,   10.0};
 
   void ObserveRequest(const std::string& route, const std::string& method, int status, double seconds);
-  // outcome: created, repeated, insufficient_stock, conflict, not_found, invalid, unavailable, error.
+  // outcome: created, repeated, insufficient_stock, conflict, not_found, invalid, unavailable, shed, error.
   void CountReservation(const std::string& outcome);
   void SetPoolUsageSource(std::function<PoolUsage()> source);
   // Other components (the outbox relay, the Kafka consumer) append their own exposition text.
