@@ -154,6 +154,9 @@ SELECT id AS first_event, aggregateid AS first_product FROM inventory.outbox
  WHERE aggregateid = 'api-b' ORDER BY version LIMIT 1 \gset
 SELECT inventory_outbox_ack_events(ARRAY[:'first_event']::uuid[], ARRAY[:'first_product']);
 SELECT inventory_outbox_ack_events(ARRAY[:'first_event']::uuid[], ARRAY[:'first_product']);
+SELECT seq AS second_seq FROM inventory.outbox WHERE aggregateid = 'api-b' ORDER BY version LIMIT 1 \gset
+SELECT inventory_outbox_ack(ARRAY[:second_seq]::bigint[]);
+SELECT inventory_outbox_ack(ARRAY[:second_seq]::bigint[]);
 SELECT count(*) FROM inventory.outbox WHERE aggregateid = 'api-b';
 SELECT inventory_outbox_ack_events(ARRAY(SELECT id FROM inventory.outbox WHERE aggregateid LIKE 'api-%'),
                                    ARRAY(SELECT DISTINCT aggregateid FROM inventory.outbox WHERE aggregateid LIKE 'api-%'));
