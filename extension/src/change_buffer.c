@@ -124,10 +124,10 @@ static const SlotDefinition Slots[FLUSH_NSLOTS] = {
  * reservation move was written. Each CTE reads its rows from a row source built for its size:
  * up to FLUSH_SCALAR_ROWS rows come from scalar parameters in a VALUES list (one row of an
  * UPDATE is addressed directly), so the plan of an ordinary call has no function scan and no array
- * to build; more rows come from unnest() of array parameters, with
- * "= ANY" conditions that keep the joins on the primary keys whatever the planner thinks of the
- * tables' sizes. A table with nothing to write has no CTE. Every combination is prepared once per
- * backend, on first use.
+ * to build; more rows come from unnest() of array parameters, with "= ANY" conditions that keep
+ * the joins on the primary keys whatever the planner thinks of the tables' sizes, planned as merge
+ * joins (one index scan of the batch's keys). A table with nothing to write has no CTE. Every
+ * combination is prepared once per backend, on first use.
  */
 typedef struct FlushPart
 {
@@ -724,6 +724,7 @@ PrepareFlushPlan(const int *rows)
 	}
 	entry->plan.nargs = FLUSH_NARGS;
 	entry->plan.sql = sql.data;
+	entry->plan.merge_joins = rows[PART_STOCK] > FLUSH_SCALAR_ROWS || rows[PART_MOVES] > FLUSH_SCALAR_ROWS;
 	MemoryContextSwitchTo(caller);
 	return &entry->plan;
 }

@@ -185,6 +185,7 @@ typedef struct SavedPlan
 	const char *sql;
 	int			nargs;
 	Oid			argtypes[SAVED_PLAN_MAX_ARGS];
+	bool		merge_joins;	/* plan its joins as merge joins (see RunSavedPlan) */
 } SavedPlan;
 
 /*

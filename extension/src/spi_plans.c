@@ -189,7 +189,10 @@ NeedsPlanning(SPIPlanPtr plan)
  * built with sequential scans disabled: it is kept for the session, and a plan made while the
  * tables are small (a new database, before autovacuum has analyzed them) would otherwise scan a
  * whole table on every call once the table has grown. Every statement here has an index for its
- * conditions.
+ * conditions. A statement that joins a batch's arrays to a table (merge_joins) is planned with
+ * merge joins only: its rows are sorted once and the table is read in one index scan of the
+ * batch's keys, bounded whatever the statistics; a nested loop would rescan the index once per
+ * row and prepare the batch's key array again on every rescan.
  */
 static int
 RunSavedPlan(SavedPlan *saved, Datum *values, const char *nulls, bool read_only, long max_rows)
@@ -203,6 +206,13 @@ RunSavedPlan(SavedPlan *saved, Datum *values, const char *nulls, bool read_only,
 
 		(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
+		if (saved->merge_joins)
+		{
+			(void) set_config_option("enable_nestloop", "off", PGC_USERSET, PGC_S_SESSION,
+									 GUC_ACTION_SAVE, true, 0, false);
+			(void) set_config_option("enable_hashjoin", "off", PGC_USERSET, PGC_S_SESSION,
+									 GUC_ACTION_SAVE, true, 0, false);
+		}
 		rc = SPI_execute_plan(plan, values, nulls, read_only, max_rows);
 		AtEOXact_GUC(true, guc_level);
 	}
