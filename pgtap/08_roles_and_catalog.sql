@@ -32,7 +32,8 @@ $$;
 CREATE FUNCTION pg_temp.tap_table_privileges(role_name text) RETURNS SETOF text LANGUAGE sql AS $$
 SELECT t.name || ':' || p.privilege
   FROM (VALUES ('inventory.stock'), ('inventory.reservations'), ('inventory.ledger'), ('inventory.outbox'),
-               ('inventory.consumer_offsets'), ('inventory.dead_letters'), ('inventory_stock_levels')) t(name)
+               ('inventory.consumer_offsets'), ('inventory.dead_letters'), ('inventory.consumed_messages'),
+               ('inventory.parked_events'), ('inventory_stock_levels')) t(name)
  CROSS JOIN (VALUES ('SELECT'), ('INSERT'), ('UPDATE'), ('DELETE'), ('TRUNCATE'), ('REFERENCES'), ('TRIGGER')) p(privilege)
  WHERE has_table_privilege(role_name, t.name, p.privilege)
 $$;
@@ -75,7 +76,10 @@ SELECT set_eq($$SELECT * FROM pg_temp.tap_executable_by('inventory_writer')$$,
           'inventory_confirm(uuid)', 'inventory_confirm_order(text)', 'inventory_release(uuid)',
           'inventory_release_order(text)', 'inventory_ship(uuid)', 'inventory_ship_order(text)',
           'inventory_claim_message(text, text, integer, bigint)', 'inventory_consumer_offsets(text)',
-          'inventory_dead_letter(text, text, integer, bigint, text, text, text, text)'],
+          'inventory_dead_letter(text, text, integer, bigint, text, text, text, text)',
+          'inventory_consume_batch(text, jsonb, interval)', 'inventory_sweep_parked_events(integer)',
+          'inventory_forget_consumed_messages(interval, integer)', 'inventory_dead_letters_claim(integer, interval)',
+          'inventory_dead_letters_published(bigint[])', 'inventory_dead_letters_failed(bigint[], text, interval)'],
     'inventory_writer may execute the reads, the reservation and the Kafka consumer functions, nothing else');
 SELECT set_eq($$SELECT * FROM pg_temp.tap_executable_by('inventory_admin')$$,
     ARRAY['inventory_available(text, text)', 'inventory_check(text, bigint, text)',
@@ -87,11 +91,15 @@ SELECT set_eq($$SELECT * FROM pg_temp.tap_executable_by('inventory_admin')$$,
           'inventory_expire_reservations(integer)', 'inventory_restock(text, bigint, text, text)',
           'inventory_adjust(text, bigint, text, text)', 'inventory_set_stock(text, bigint, text, text, bigint)',
           'inventory_remove(text, text)', 'inventory_claim_message(text, text, integer, bigint)', 'inventory_consumer_offsets(text)',
-          'inventory_dead_letter(text, text, integer, bigint, text, text, text, text)'],
-    'inventory_admin may also change stock and expire reservations, but not touch the outbox or the job');
+          'inventory_dead_letter(text, text, integer, bigint, text, text, text, text)',
+          'inventory_consume_batch(text, jsonb, interval)', 'inventory_sweep_parked_events(integer)',
+          'inventory_forget_consumed_messages(interval, integer)', 'inventory_dead_letters_claim(integer, interval)',
+          'inventory_dead_letters_published(bigint[])', 'inventory_dead_letters_failed(bigint[], text, interval)',
+          'inventory_redrive_dead_letter(bigint)'],
+    'inventory_admin may also change stock, expire reservations and re-drive dead letters, but not touch the outbox or the job');
 SELECT set_eq($$SELECT * FROM pg_temp.tap_executable_by('inventory_relay')$$,
     ARRAY['inventory_outbox_fetch(integer)', 'inventory_outbox_ack(bigint[])',
-          'inventory_outbox_ack_events(uuid[], text[])'],
+          'inventory_outbox_ack_events(uuid[], text[])', 'inventory_outbox_fetch_after(bigint, integer)'],
     'inventory_relay may execute exactly the outbox functions');
 SELECT is_empty(
     $$SELECT f.signature FROM pg_temp.tap_functions() f JOIN pg_proc p ON p.oid = f.oid, aclexplode(p.proacl) a
@@ -107,8 +115,9 @@ SELECT is_empty(
 
 SELECT set_eq($$SELECT * FROM pg_temp.tap_table_privileges('inventory_reader')$$,
     ARRAY['inventory.stock:SELECT', 'inventory.reservations:SELECT', 'inventory.ledger:SELECT',
-          'inventory.consumer_offsets:SELECT', 'inventory.dead_letters:SELECT', 'inventory_stock_levels:SELECT'],
-    'inventory_reader may only SELECT stock, reservations, ledger, consumer offsets, dead letters and the view');
+          'inventory.consumer_offsets:SELECT', 'inventory.dead_letters:SELECT', 'inventory.consumed_messages:SELECT',
+          'inventory.parked_events:SELECT', 'inventory_stock_levels:SELECT'],
+    'inventory_reader may only SELECT stock, reservations, ledger, the Kafka consumer tables and the view');
 SELECT set_eq($$SELECT * FROM pg_temp.tap_table_privileges('inventory_writer')$$,
     $$SELECT * FROM pg_temp.tap_table_privileges('inventory_reader')$$,
     'inventory_writer has no table privileges beyond a reader''s: it cannot INSERT, UPDATE or DELETE');
@@ -204,8 +213,17 @@ SELECT set_eq($$SELECT signature FROM pg_temp.tap_functions()$$,
           'inventory_outbox_ack_events(uuid[], text[])', 'inventory_schedule_reaper(text)', 'inventory_unschedule_reaper()',
           'inventory_routing_support(internal)',
           'inventory_claim_message(text, text, integer, bigint)', 'inventory_consumer_offsets(text)',
-          'inventory_dead_letter(text, text, integer, bigint, text, text, text, text)'],
-    'the extension''s functions are exactly the documented SQL API');
+          'inventory_dead_letter(text, text, integer, bigint, text, text, text, text)',
+          'inventory_consume_batch(text, jsonb, interval)', 'inventory_sweep_parked_events(integer)',
+          'inventory_forget_consumed_messages(interval, integer)', 'inventory_dead_letters_claim(integer, interval)',
+          'inventory_dead_letters_published(bigint[])', 'inventory_dead_letters_failed(bigint[], text, interval)',
+          'inventory_redrive_dead_letter(bigint)', 'inventory_outbox_fetch_after(bigint, integer)',
+          'kafka_lock_orders(text[])', 'kafka_order_state(text)',
+          'kafka_next_step(text, bigint, bigint, bigint, bigint, bigint, boolean)',
+          'kafka_record_dead_letter(text, jsonb, text, text)', 'kafka_apply_order_move(text, text)',
+          'kafka_is_permanent(text)', 'kafka_apply_parked(text, boolean)', 'kafka_follow_up(text, jsonb, interval)',
+          'kafka_reserve_requests(jsonb)', 'kafka_reserve_created(text, jsonb, integer[])'],
+    'the extension''s functions are exactly the documented SQL API (and the internal kafka_* helpers in schema inventory)');
 SELECT is_empty($$SELECT signature FROM pg_temp.tap_functions() WHERE coalesce(obj_description(oid, 'pg_proc'), '') = ''$$,
                 'every function of the extension has a COMMENT');
 SELECT ok(coalesce(obj_description('inventory_stock_levels'::regclass, 'pg_class'), '') <> ''
@@ -237,12 +255,14 @@ SELECT is_empty(
 SELECT set_eq(
     $$SELECT f.signature FROM pg_temp.tap_functions() f JOIN pg_proc p ON p.oid = f.oid WHERE p.provolatile = 's'$$,
     ARRAY['inventory_available(text, text)', 'inventory_check(text, bigint, text)', 'inventory_outbox_fetch(integer)',
-          'inventory_consumer_offsets(text)', 'inventory_overdue_quantity(text, text)'],
+          'inventory_consumer_offsets(text)', 'inventory_overdue_quantity(text, text)',
+          'inventory_outbox_fetch_after(bigint, integer)', 'kafka_order_state(text)'],
     'the reads are STABLE');
 SELECT set_eq(
     $$SELECT f.signature FROM pg_temp.tap_functions() f JOIN pg_proc p ON p.oid = f.oid WHERE p.provolatile = 'i'$$,
-    ARRAY['inventory_routing_support(internal)'],
-    'only the planner support is IMMUTABLE; every other function is VOLATILE');
+    ARRAY['inventory_routing_support(internal)',
+          'kafka_next_step(text, bigint, bigint, bigint, bigint, bigint, boolean)', 'kafka_is_permanent(text)'],
+    'the planner support and the two pure kafka_* rules are IMMUTABLE; every other function is VOLATILE');
 SELECT is_empty(
     $$SELECT p.oid::regprocedure FROM pg_proc p
        WHERE p.prosupport = 'inventory_routing_support'::regproc
@@ -259,8 +279,9 @@ SELECT is_empty(
        WHERE p.provolatile = 'v' AND p.proparallel <> 'u'$$,
     'every VOLATILE function is PARALLEL UNSAFE');
 
-SELECT tables_are('inventory', ARRAY['stock', 'reservations', 'ledger', 'outbox', 'consumer_offsets', 'dead_letters'],
-                  'schema inventory holds the four product tables and the two Kafka consumer tables');
+SELECT tables_are('inventory', ARRAY['stock', 'reservations', 'ledger', 'outbox', 'consumer_offsets', 'dead_letters',
+                                     'consumed_messages', 'parked_events'],
+                  'schema inventory holds the four product tables and the four Kafka consumer tables');
 SELECT col_is_pk('inventory', 'stock', ARRAY['product_id', 'warehouse'], 'stock is keyed by (product_id, warehouse)');
 SELECT col_is_pk('inventory', 'reservations', ARRAY['id', 'product_id'],
                  'reservations are keyed by (id, product_id): lookups by id use it, and it holds the distribution column');
@@ -270,7 +291,7 @@ SELECT col_is_pk('inventory', 'outbox', ARRAY['aggregateid', 'id'], 'the outbox 
 SELECT is_empty(
     $$SELECT i.indexrelid::regclass FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
        WHERE c.relnamespace = 'inventory'::regnamespace AND i.indisunique
-         AND c.relname NOT IN ('consumer_offsets', 'dead_letters')
+         AND c.relname NOT IN ('consumer_offsets', 'dead_letters', 'consumed_messages', 'parked_events')
          AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
                             AND a.attname IN ('product_id', 'aggregateid'))$$,
     'every unique index of a product table contains the product (distributable by product_id)');

@@ -194,3 +194,826 @@ GRANT EXECUTE ON FUNCTION inventory_reserve_batch(text, jsonb) TO inventory_writ
 GRANT EXECUTE ON FUNCTION inventory_outbox_ack_events(uuid[], text[]) TO inventory_relay;
 
 -- Kafka input: message identity, dead letters relayed like the outbox, parked early events ------
+-- A message is applied at most once by its identity (event id, or order id and event kind) and a
+-- fingerprint of its content, never by its position alone; positions are kept only to notice when
+-- they go backwards. Dead letters are recorded in the consumer's transaction and published later
+-- through a lease, like the outbox. Follow-up order events that arrive before their order.created
+-- wait, keyed by order, until their predecessor applies them or they expire into the dead letters.
+-- Concurrency: a follow-up event, a parked event being applied or expired, and a re-drive first
+-- take their order's transaction-level advisory lock (in key order when several), so two of them
+-- never decide about one order at once. order.created takes no lock (a batch may hold hundreds of
+-- orders): a follow-up that parks while a concurrent transaction creates its order is applied by
+-- the next sweep (inventory_sweep_parked_events, every second from the consumer) instead of at once.
+
+-- Every message applied, parked or dead-lettered, by identity and content. A local table bounded
+-- by retention (inventory_forget_consumed_messages), not keyed by product: a message may touch
+-- many products. consumed_at grows with inserts, so a BRIN index serves the pruning cheaply.
+CREATE TABLE inventory.consumed_messages (
+    message_identity text        NOT NULL,
+    fingerprint      bytea       NOT NULL,
+    consumer_group   text        NOT NULL,
+    topic            text        NOT NULL,
+    kafka_partition  integer     NOT NULL,
+    kafka_offset     bigint      NOT NULL,
+    consumed_at      timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (message_identity, fingerprint)
+);
+COMMENT ON TABLE inventory.consumed_messages IS 'Kafka messages already taken (applied, parked or dead-lettered), by identity and a SHA-256 of their content, with the position where they were first seen';
+CREATE INDEX consumed_messages_consumed_at ON inventory.consumed_messages USING brin (consumed_at);
+
+ALTER TABLE inventory.consumer_offsets
+    ADD COLUMN regressions  bigint      NOT NULL DEFAULT 0,
+    ADD COLUMN regressed_at timestamptz;
+COMMENT ON COLUMN inventory.consumer_offsets.regressions IS 'How often a new message arrived below next_offset (a recreated topic, another cluster, reset offsets)';
+
+-- Dead letters keep the decoded effect (for a re-drive) and their publication state: the consumer
+-- records them, a publisher claims them under a lease, sends them and marks them published.
+ALTER TABLE inventory.dead_letters
+    ADD COLUMN message_identity    text,
+    ADD COLUMN action              text CHECK (action IN ('reserve', 'confirm', 'release', 'ship', 'set_stock')),
+    ADD COLUMN effect              jsonb,
+    ADD COLUMN published_at        timestamptz,
+    ADD COLUMN publish_attempts    integer NOT NULL DEFAULT 0,
+    ADD COLUMN publish_error       text,
+    ADD COLUMN publish_lease_until timestamptz,
+    ADD COLUMN redriven_at         timestamptz,
+    ADD COLUMN redriven_by         text;
+-- Version 1.1 published a dead letter before recording it.
+UPDATE inventory.dead_letters SET published_at = created_at;
+CREATE INDEX dead_letters_unpublished ON inventory.dead_letters (id) WHERE published_at IS NULL;
+COMMENT ON COLUMN inventory.dead_letters.effect IS 'What the message asked for, decoded (order_id and lines, or a stock level); NULL when it could not be decoded';
+COMMENT ON COLUMN inventory.dead_letters.published_at IS 'When the dead-letter topic acknowledged it; NULL while it waits';
+
+-- Follow-up events (confirm, release, ship) waiting for their order's predecessor. A release
+-- applied to an order that was never created (a cancel before its create) stays as a marker, with
+-- applied_at set, until expires_at: an order.created that arrives meanwhile takes no stock.
+CREATE TABLE inventory.parked_events (
+    order_id         text        NOT NULL,
+    id               bigint      GENERATED ALWAYS AS IDENTITY,
+    action           text        NOT NULL CHECK (action IN ('confirm', 'release', 'ship')),
+    waits_for        text        NOT NULL CHECK (waits_for IN ('created', 'confirmed')),
+    message_identity text        NOT NULL,
+    consumer_group   text        NOT NULL,
+    topic            text        NOT NULL,
+    kafka_partition  integer     NOT NULL,
+    kafka_offset     bigint      NOT NULL,
+    message_key      text,
+    payload          text,
+    parked_at        timestamptz NOT NULL DEFAULT now(),
+    expires_at       timestamptz NOT NULL,
+    applied_at       timestamptz,
+    PRIMARY KEY (order_id, id)
+);
+COMMENT ON TABLE inventory.parked_events IS 'Order events that arrived before the event they depend on, keyed by order; applied when it arrives, dead-lettered at expires_at';
+CREATE INDEX parked_events_expiry ON inventory.parked_events (expires_at);
+
+SELECT pg_catalog.pg_extension_config_dump('inventory.consumed_messages', '');
+SELECT pg_catalog.pg_extension_config_dump('inventory.parked_events', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('inventory.parked_events', 'id'), '');
+
+-- inventory.kafka_lock_orders takes the advisory locks of the given orders, in key order.
+CREATE FUNCTION inventory.kafka_lock_orders(order_ids text[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(1768846958, k)
+       FROM (SELECT DISTINCT hashtext(o) AS k FROM unnest(order_ids) o WHERE o IS NOT NULL ORDER BY 1) keys;
+END
+$$;
+COMMENT ON FUNCTION inventory.kafka_lock_orders(text[]) IS
+'Internal: takes the transaction-level advisory locks that serialise the Kafka input of the given orders, in key order.';
+
+-- inventory.kafka_order_state summarises an order's reservations by status.
+CREATE FUNCTION inventory.kafka_order_state(order_id text, OUT active bigint, OUT confirmed bigint,
+                                            OUT shipped bigint, OUT released bigint, OUT expired bigint,
+                                            OUT cancelled_before_created boolean)
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    SELECT count(*) FILTER (WHERE r.status = 'active'), count(*) FILTER (WHERE r.status = 'confirmed'),
+           count(*) FILTER (WHERE r.status = 'shipped'), count(*) FILTER (WHERE r.status = 'released'),
+           count(*) FILTER (WHERE r.status = 'expired')
+      INTO active, confirmed, shipped, released, expired
+      FROM inventory.reservations r WHERE r.order_id = kafka_order_state.order_id;
+    cancelled_before_created := EXISTS (SELECT 1 FROM inventory.parked_events p
+                                         WHERE p.order_id = kafka_order_state.order_id AND p.action = 'release');
+END
+$$;
+COMMENT ON FUNCTION inventory.kafka_order_state(text) IS
+'Internal: how many reservations of an order are in each status, and whether a cancel arrived while the order had none (it waits, or cancelled the order before its creation).';
+
+-- inventory.kafka_next_step decides what a follow-up event does to an order in a given state:
+-- 'apply', 'park:created', 'park:confirmed' or 'skip' (nothing to do; the history already holds).
+CREATE FUNCTION inventory.kafka_next_step(action text, active bigint, confirmed bigint, shipped bigint,
+                                          released bigint, expired bigint, cancelled_before_created boolean)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT CASE
+    WHEN active + confirmed + shipped + released + expired = 0 THEN
+        CASE WHEN NOT cancelled_before_created THEN 'park:created'
+             WHEN action IN ('confirm', 'release') THEN 'skip'
+             ELSE 'apply' END
+    WHEN action = 'confirm' THEN
+        CASE WHEN active > 0 THEN 'apply'
+             WHEN confirmed + shipped > 0 THEN 'skip'
+             WHEN expired = 0 THEN 'skip'
+             ELSE 'apply' END
+    -- Ship needs a confirmed reservation: an active one waits for its payment.
+    WHEN action = 'ship' AND active > 0 THEN 'park:confirmed'
+    ELSE 'apply'
+END
+$$;
+COMMENT ON FUNCTION inventory.kafka_next_step(text, bigint, bigint, bigint, bigint, bigint, boolean) IS
+'Internal: the rule for follow-up order events (confirm, release, ship) arriving in any order; see docs/events.md.';
+
+-- inventory.kafka_record_dead_letter records a dead letter awaiting publication.
+CREATE FUNCTION inventory.kafka_record_dead_letter(consumer_group text, message jsonb, reason text, error_code text)
+RETURNS bigint
+LANGUAGE sql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+INSERT INTO inventory.dead_letters (consumer_group, topic, kafka_partition, kafka_offset, message_key, payload,
+                                    reason, error_code, message_identity, action, effect)
+VALUES (consumer_group, message->>'topic', (message->>'partition')::integer, (message->>'offset')::bigint,
+        message->>'key', message->>'payload', reason, error_code, message->>'identity',
+        CASE WHEN message->>'action' IN ('reserve', 'confirm', 'release', 'ship', 'set_stock')
+             THEN message->>'action' END,
+        CASE WHEN message->>'action' = 'set_stock' THEN message->'stock'
+             WHEN message->>'action' IN ('reserve', 'confirm', 'release', 'ship')
+             THEN jsonb_strip_nulls(jsonb_build_object('order_id', message->>'order_id', 'lines', message->'lines'))
+        END)
+RETURNING id
+$$;
+COMMENT ON FUNCTION inventory.kafka_record_dead_letter(text, jsonb, text, text) IS
+'Internal: records a Kafka message as a dead letter that waits for publication, with its decoded effect; returns its id.';
+
+-- inventory.kafka_apply_order_move runs confirm, release or ship of a whole order.
+CREATE FUNCTION inventory.kafka_apply_order_move(action text, order_id text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    CASE action
+        WHEN 'confirm' THEN PERFORM count(*) FROM @extschema@.inventory_confirm_order(order_id);
+        WHEN 'release' THEN PERFORM count(*) FROM @extschema@.inventory_release_order(order_id);
+        WHEN 'ship' THEN PERFORM count(*) FROM @extschema@.inventory_ship_order(order_id);
+    END CASE;
+END
+$$;
+COMMENT ON FUNCTION inventory.kafka_apply_order_move(text, text) IS
+'Internal: applies confirm, release or ship to every reservation of an order.';
+
+-- inventory.kafka_is_permanent says whether a SQLSTATE refuses a message for good (class IN, 22).
+CREATE FUNCTION inventory.kafka_is_permanent(sqlstate text)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$ SELECT left(sqlstate, 2) IN ('IN', '22') $$;
+COMMENT ON FUNCTION inventory.kafka_is_permanent(text) IS
+'Internal: true for the SQLSTATEs that no retry can change (class IN and class 22); the others roll the batch back for a retry.';
+
+-- inventory.kafka_apply_parked applies an order's parked events whose predecessor has arrived:
+-- confirms first, then ships (a ship may park again to wait for a confirmation), then a cancel that
+-- raced its order's creation. A parked cancel of an order that does not exist keeps waiting (its
+-- order.created will take no stock) until it expires. The caller holds
+-- the order's advisory lock. Returns how many parked events left the table (applied, skipped or
+-- dead-lettered).
+CREATE FUNCTION inventory.kafka_apply_parked(order_id text, only_due boolean DEFAULT false)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    caller_actor text := coalesce(current_setting('inventory.actor', true), '');
+    parked inventory.parked_events;
+    state record;
+    step text;
+    resolved integer := 0;
+BEGIN
+    FOR parked IN
+        SELECT * FROM inventory.parked_events p
+         WHERE p.order_id = kafka_apply_parked.order_id AND p.applied_at IS NULL
+           AND (NOT only_due OR p.expires_at <= now())
+         ORDER BY CASE p.action WHEN 'confirm' THEN 1 WHEN 'ship' THEN 2 ELSE 3 END, p.id
+    LOOP
+        SELECT * INTO state FROM inventory.kafka_order_state(parked.order_id);
+        -- A cancel waits until its order exists; only a create that raced it gets here with one.
+        IF parked.action = 'release'
+           AND state.active + state.confirmed + state.shipped + state.released + state.expired = 0 THEN
+            CONTINUE;
+        END IF;
+        step := inventory.kafka_next_step(parked.action, state.active, state.confirmed, state.shipped,
+                                          state.released, state.expired, state.cancelled_before_created);
+        IF step = 'park:' || parked.waits_for THEN
+            CONTINUE;
+        ELSIF step LIKE 'park:%' THEN
+            UPDATE inventory.parked_events SET waits_for = substr(step, 6)
+             WHERE parked_events.order_id = parked.order_id AND id = parked.id;
+            CONTINUE;
+        END IF;
+        DELETE FROM inventory.parked_events WHERE parked_events.order_id = parked.order_id AND id = parked.id;
+        resolved := resolved + 1;
+        IF step = 'skip' THEN
+            CONTINUE;
+        END IF;
+        PERFORM set_config('inventory.actor', 'kafka:' || parked.topic, true);
+        BEGIN
+            PERFORM inventory.kafka_apply_order_move(parked.action, parked.order_id);
+        EXCEPTION WHEN OTHERS THEN
+            IF NOT inventory.kafka_is_permanent(SQLSTATE) THEN
+                RAISE;
+            END IF;
+            PERFORM inventory.kafka_record_dead_letter(parked.consumer_group,
+                jsonb_build_object('topic', parked.topic, 'partition', parked.kafka_partition,
+                                   'offset', parked.kafka_offset, 'key', parked.message_key,
+                                   'payload', parked.payload, 'identity', parked.message_identity,
+                                   'action', parked.action, 'order_id', parked.order_id),
+                'applied after parking: ' || SQLERRM, SQLSTATE);
+        END;
+    END LOOP;
+    PERFORM set_config('inventory.actor', caller_actor, true);
+    RETURN resolved;
+END
+$$;
+COMMENT ON FUNCTION inventory.kafka_apply_parked(text, boolean) IS
+'Internal: applies the parked events of an order whose predecessor has arrived (confirms, then ships); only_due limits it to expired ones.';
+
+-- inventory.kafka_follow_up applies, parks or skips one confirm, release or ship message.
+CREATE FUNCTION inventory.kafka_follow_up(consumer_group text, message jsonb, park_for interval,
+                                          OUT outcome text, OUT error_code text, OUT reason text,
+                                          OUT parked_applied integer)
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    event_order text := message->>'order_id';
+    event_action text := message->>'action';
+    state record;
+    step text;
+BEGIN
+    parked_applied := 0;
+    SELECT * INTO state FROM inventory.kafka_order_state(event_order);
+    step := inventory.kafka_next_step(event_action, state.active, state.confirmed, state.shipped, state.released,
+                                      state.expired, state.cancelled_before_created);
+    IF step LIKE 'park:%' THEN
+        INSERT INTO inventory.parked_events (order_id, action, waits_for, message_identity, consumer_group, topic,
+                                             kafka_partition, kafka_offset, message_key, payload, expires_at)
+        VALUES (event_order, event_action, substr(step, 6), message->>'identity', consumer_group, message->>'topic',
+                (message->>'partition')::integer, (message->>'offset')::bigint, message->>'key',
+                message->>'payload', now() + park_for);
+        outcome := 'parked';
+        reason := format('waits for order "%s" to be %s', event_order, substr(step, 6));
+        RETURN;
+    END IF;
+    outcome := 'applied';
+    IF step = 'skip' THEN
+        reason := 'nothing to do: the order''s history already holds this event';
+        RETURN;
+    END IF;
+    PERFORM set_config('inventory.actor', 'kafka:' || (message->>'topic'), true);
+    BEGIN
+        PERFORM inventory.kafka_apply_order_move(event_action, event_order);
+    EXCEPTION WHEN OTHERS THEN
+        IF NOT inventory.kafka_is_permanent(SQLSTATE) THEN
+            RAISE;
+        END IF;
+        outcome := 'dead_letter';
+        error_code := SQLSTATE;
+        reason := SQLERRM;
+        PERFORM inventory.kafka_record_dead_letter(consumer_group, message, reason, error_code);
+        RETURN;
+    END;
+    -- A ship may wait for this confirmation, or find after a release that it can never happen.
+    IF EXISTS (SELECT 1 FROM inventory.parked_events p WHERE p.order_id = event_order) THEN
+        parked_applied := inventory.kafka_apply_parked(event_order);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION inventory.kafka_follow_up(text, jsonb, interval) IS
+'Internal: applies, parks or skips one order.paid/confirmed, order.cancelled or order.shipped message.';
+
+-- inventory.kafka_reserve_requests reserves a list of {order_id, lines, actor} requests through
+-- inventory_reserve_batch (in chunks of inventory.max_batch_requests), one outcome per request in
+-- input order: 'reserved', 'repeated', 'short' or 'invalid' with its SQLSTATE and message.
+CREATE FUNCTION inventory.kafka_reserve_requests(requests jsonb)
+RETURNS TABLE (request_index integer, outcome text, error_code text, error_message text)
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    chunk_size integer;
+    total integer := jsonb_array_length(requests);
+    chunk_start integer := 0;
+BEGIN
+    WHILE chunk_start < total LOOP
+        -- The setting exists once the library is loaded; until then (a new session) one request
+        -- goes alone, which loads it.
+        chunk_size := coalesce(current_setting('inventory.max_batch_requests', true)::integer, 1);
+        IF chunk_start = 0 AND total <= chunk_size THEN
+            RETURN QUERY SELECT b.request_index, b.outcome, b.error_code, b.error_message
+                           FROM @extschema@.inventory_reserve_batch(requests) b;
+            RETURN;
+        END IF;
+        RETURN QUERY
+        SELECT chunk_start + b.request_index, b.outcome, b.error_code, b.error_message
+          FROM @extschema@.inventory_reserve_batch(
+                   (SELECT jsonb_agg(r ORDER BY k) FROM jsonb_array_elements(requests) WITH ORDINALITY AS e(r, k)
+                     WHERE k > chunk_start AND k <= chunk_start + chunk_size)) b;
+        chunk_start := chunk_start + chunk_size;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION inventory.kafka_reserve_requests(jsonb) IS
+'Internal: reserves the order.created requests of a batch with inventory_reserve_batch, one outcome per request in input order.';
+
+-- inventory.kafka_reserve_created applies the order.created messages at the given indexes of a
+-- batch: an order cancelled before it was created takes no stock; the others are reserved in one
+-- pass, and an order that is now reserved gets its parked events applied. One row per message.
+CREATE FUNCTION inventory.kafka_reserve_created(consumer_group text, messages jsonb, indexes integer[])
+RETURNS TABLE (message_index integer, outcome text, error_code text, reason text, parked_applied integer)
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    parked_orders text[];     -- orders of these messages that have parked events
+    cancelled_orders text[];  -- ... among them those whose cancel came first
+    reservable integer[] := '{}';
+    message jsonb;
+    i integer;
+    result record;
+BEGIN
+    SELECT coalesce(array_agg(DISTINCT p.order_id), '{}'),
+           coalesce(array_agg(DISTINCT p.order_id) FILTER (WHERE p.action = 'release'), '{}')
+      INTO parked_orders, cancelled_orders
+      FROM inventory.parked_events p
+     WHERE p.order_id = ANY (ARRAY(SELECT messages -> j ->> 'order_id' FROM unnest(indexes) j));
+    FOREACH i IN ARRAY indexes LOOP
+        message := messages -> i;
+        IF cardinality(cancelled_orders) > 0 AND message->>'order_id' = ANY (cancelled_orders) THEN
+            -- The cancel came first: the order never takes stock. The cancel stays as a marker;
+            -- the order's other parked events have nothing left to act on.
+            UPDATE inventory.parked_events p SET applied_at = coalesce(p.applied_at, now())
+             WHERE p.order_id = message->>'order_id' AND p.action = 'release';
+            WITH gone AS (DELETE FROM inventory.parked_events p
+                           WHERE p.order_id = message->>'order_id' AND p.action <> 'release' RETURNING 1)
+            SELECT count(*) INTO parked_applied FROM gone;
+            message_index := i;
+            outcome := 'applied';
+            error_code := NULL;
+            reason := 'the order was cancelled before it was created: no stock taken';
+            RETURN NEXT;
+        ELSE
+            reservable := reservable || i;
+        END IF;
+    END LOOP;
+    IF cardinality(reservable) = 0 THEN
+        RETURN;
+    END IF;
+    FOR result IN
+        SELECT reservable[r.request_index + 1] AS idx, r.outcome AS request_outcome, r.error_code AS code,
+               r.error_message AS message_text
+          FROM inventory.kafka_reserve_requests(
+                   (SELECT jsonb_agg(jsonb_build_object('order_id', m->>'order_id', 'lines', m->'lines',
+                                                        'actor', 'kafka:' || (m->>'topic')) ORDER BY k)
+                      FROM unnest(reservable) WITH ORDINALITY AS u(j, k), LATERAL (SELECT messages -> j) AS e(m))) r
+    LOOP
+        message := messages -> result.idx;
+        message_index := result.idx;
+        parked_applied := 0;
+        IF result.request_outcome IN ('reserved', 'repeated') THEN
+            outcome := 'applied';
+            error_code := NULL;
+            reason := NULL;
+            IF cardinality(parked_orders) > 0 AND message->>'order_id' = ANY (parked_orders) THEN
+                parked_applied := inventory.kafka_apply_parked(message->>'order_id');
+            END IF;
+        ELSE
+            outcome := 'dead_letter';
+            error_code := result.code;
+            reason := result.message_text;
+            PERFORM inventory.kafka_record_dead_letter(consumer_group, message, reason, error_code);
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION inventory.kafka_reserve_created(text, jsonb, integer[]) IS
+'Internal: applies the order.created messages of a batch (reservation, cancel-before-create, parked followers).';
+
+CREATE FUNCTION inventory_consume_batch(consumer_group text, messages jsonb,
+                                        park_for interval DEFAULT interval '10 minutes')
+RETURNS TABLE (message_index integer, outcome text, error_code text, reason text,
+               position_regressed boolean, parked_applied integer)
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    message_count integer;
+    new_indexes integer[];
+    regressed_indexes integer[];
+    is_new boolean[];  -- by message position + 1
+    pending integer[] := '{}';
+    message jsonb;
+    i integer;
+    step record;
+BEGIN
+    IF consumer_group IS NULL OR consumer_group = '' THEN
+        RAISE EXCEPTION 'consumer_group must not be empty' USING ERRCODE = '22023';
+    END IF;
+    IF messages IS NULL OR jsonb_typeof(messages) <> 'array' OR jsonb_array_length(messages) NOT BETWEEN 1 AND 10000 THEN
+        RAISE EXCEPTION 'messages must be a JSON array of 1 to 10000 messages' USING ERRCODE = '22023';
+    END IF;
+    IF park_for IS NULL OR park_for <= interval '0' THEN
+        RAISE EXCEPTION 'park_for must be a positive interval' USING ERRCODE = '22023';
+    END IF;
+    message_count := jsonb_array_length(messages);
+    IF EXISTS (SELECT 1 FROM jsonb_array_elements(messages) e
+                WHERE jsonb_typeof(e) <> 'object' OR coalesce(e->>'topic', '') = '' OR coalesce(e->>'identity', '') = ''
+                   OR length(e->>'identity') > 1000 OR e->>'content' IS NULL OR jsonb_typeof(e->'partition') <> 'number'
+                   OR jsonb_typeof(e->'offset') <> 'number' OR (e->>'partition')::numeric < 0
+                   OR (e->>'offset')::numeric < 0
+                   OR (e->>'action' IN ('reserve', 'confirm', 'release', 'ship') AND coalesce(e->>'order_id', '') = '')) THEN
+        RAISE EXCEPTION 'every message needs topic, partition, offset, identity (at most 1000 characters) and content, and an order event its order_id'
+            USING ERRCODE = '22023';
+    END IF;
+
+    -- One statement, one snapshot: identities and positions are recorded, and the regressions are
+    -- judged on what was recorded before this batch. The first message of each (identity,
+    -- fingerprint) not seen before is new. A position below the partition's recorded next offset
+    -- is a regression unless it is the very message first seen there (a redelivery); positions
+    -- then follow the last message of each partition in the batch.
+    WITH input AS MATERIALIZED (
+        SELECT (k - 1)::integer AS idx, e->>'identity' AS identity, sha256(convert_to(e->>'content', 'UTF8')) AS fingerprint,
+               e->>'topic' AS topic, (e->>'partition')::integer AS kafka_partition, (e->>'offset')::bigint AS kafka_offset
+          FROM jsonb_array_elements(messages) WITH ORDINALITY AS t(e, k)),
+    regressed AS (
+        SELECT f.idx, f.topic, f.kafka_partition
+          FROM (SELECT DISTINCT ON (topic, kafka_partition) * FROM input ORDER BY topic, kafka_partition, idx) f
+          JOIN inventory.consumer_offsets o
+            ON o.consumer_group = inventory_consume_batch.consumer_group AND o.topic = f.topic
+           AND o.kafka_partition = f.kafka_partition
+         WHERE f.kafka_offset < o.next_offset
+           AND NOT EXISTS (SELECT 1 FROM inventory.consumed_messages c
+                            WHERE c.message_identity = f.identity AND c.fingerprint = f.fingerprint
+                              AND c.topic = f.topic AND c.kafka_partition = f.kafka_partition
+                              AND c.kafka_offset = f.kafka_offset)),
+    recorded AS (
+        INSERT INTO inventory.consumed_messages AS c (message_identity, fingerprint, consumer_group, topic,
+                                                      kafka_partition, kafka_offset)
+        SELECT DISTINCT ON (identity, fingerprint) identity, fingerprint, inventory_consume_batch.consumer_group,
+               topic, kafka_partition, kafka_offset
+          FROM input ORDER BY identity, fingerprint, idx
+        ON CONFLICT DO NOTHING
+        RETURNING c.message_identity, c.fingerprint, c.topic, c.kafka_partition, c.kafka_offset),
+    positions AS (
+        INSERT INTO inventory.consumer_offsets AS o (consumer_group, topic, kafka_partition, next_offset, regressions,
+                                                     regressed_at)
+        SELECT DISTINCT ON (i.topic, i.kafka_partition)
+               inventory_consume_batch.consumer_group, i.topic, i.kafka_partition, i.kafka_offset + 1,
+               (SELECT count(*) FROM regressed r WHERE r.topic = i.topic AND r.kafka_partition = i.kafka_partition),
+               CASE WHEN EXISTS (SELECT 1 FROM regressed r WHERE r.topic = i.topic AND r.kafka_partition = i.kafka_partition)
+                    THEN now() END
+          FROM input i ORDER BY i.topic, i.kafka_partition, i.idx DESC
+        ON CONFLICT ON CONSTRAINT consumer_offsets_pkey DO UPDATE
+           SET next_offset = EXCLUDED.next_offset, updated_at = now(),
+               regressions = o.regressions + EXCLUDED.regressions,
+               regressed_at = coalesce(EXCLUDED.regressed_at, o.regressed_at))
+    SELECT (SELECT coalesce(array_agg(input.idx), '{}')
+              FROM input JOIN recorded r
+                ON (r.message_identity, r.fingerprint, r.topic, r.kafka_partition, r.kafka_offset)
+                 = (input.identity, input.fingerprint, input.topic, input.kafka_partition, input.kafka_offset)),
+           (SELECT coalesce(array_agg(idx), '{}') FROM regressed)
+      INTO new_indexes, regressed_indexes;
+
+    is_new := array_fill(false, ARRAY[message_count]);
+    FOREACH i IN ARRAY new_indexes LOOP
+        is_new[i + 1] := true;
+    END LOOP;
+
+    -- Two transactions never decide about the follow-up events of one order at the same time.
+    PERFORM inventory.kafka_lock_orders(ARRAY(
+        SELECT messages -> j ->> 'order_id' FROM unnest(new_indexes) j
+         WHERE messages -> j ->> 'action' IN ('confirm', 'release', 'ship')));
+
+    -- In input order; runs of order.created are reserved together.
+    FOR i IN 0 .. message_count LOOP
+        message := CASE WHEN i < message_count THEN messages -> i END;
+        IF message IS NOT NULL AND is_new[i + 1] AND message->>'action' = 'reserve'
+           AND message->>'malformed' IS NULL THEN
+            pending := pending || i;
+            CONTINUE;
+        END IF;
+        IF cardinality(pending) > 0 THEN
+            RETURN QUERY SELECT r.message_index, r.outcome, r.error_code, r.reason,
+                                cardinality(regressed_indexes) > 0 AND r.message_index = ANY (regressed_indexes),
+                                r.parked_applied
+                           FROM inventory.kafka_reserve_created(consumer_group, messages, pending) r
+                          ORDER BY r.message_index;
+            pending := '{}';
+        END IF;
+        EXIT WHEN message IS NULL;
+        message_index := i;
+        position_regressed := cardinality(regressed_indexes) > 0 AND i = ANY (regressed_indexes);
+        outcome := 'applied';
+        error_code := NULL;
+        reason := NULL;
+        parked_applied := 0;
+        IF NOT is_new[i + 1] THEN
+            outcome := 'duplicate';
+        ELSIF message->>'malformed' IS NOT NULL THEN
+            outcome := 'dead_letter';
+            error_code := 'malformed';
+            reason := message->>'malformed';
+            PERFORM inventory.kafka_record_dead_letter(consumer_group, message, reason, error_code);
+        ELSIF message->>'action' IN ('confirm', 'release', 'ship') THEN
+            SELECT * INTO step FROM inventory.kafka_follow_up(consumer_group, message, park_for);
+            outcome := step.outcome;
+            error_code := step.error_code;
+            reason := step.reason;
+            parked_applied := step.parked_applied;
+        ELSIF message->>'action' = 'set_stock' THEN
+            PERFORM set_config('inventory.actor', 'kafka:' || (message->>'topic'), true);
+            BEGIN
+                PERFORM count(*) FROM @extschema@.inventory_set_stock(message->'stock'->>'product_id',
+                    (message->'stock'->>'on_hand')::bigint, coalesce(message->'stock'->>'warehouse', 'main'),
+                    message->'stock'->>'name');
+            EXCEPTION WHEN OTHERS THEN
+                IF NOT inventory.kafka_is_permanent(SQLSTATE) THEN
+                    RAISE;
+                END IF;
+                outcome := 'dead_letter';
+                error_code := SQLSTATE;
+                reason := SQLERRM;
+                PERFORM inventory.kafka_record_dead_letter(consumer_group, message, reason, error_code);
+            END;
+        ELSIF coalesce(message->>'action', 'none') <> 'none' THEN
+            outcome := 'dead_letter';
+            error_code := 'malformed';
+            reason := format('unknown action "%s"', message->>'action');
+            PERFORM inventory.kafka_record_dead_letter(consumer_group, message, reason, error_code);
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION inventory_consume_batch(text, jsonb, interval) IS
+'Applies a batch of decoded Kafka messages in one transaction, in input order: a message whose identity and content were seen before is a duplicate; order.created reserves (runs of them together); a follow-up event whose order is not ready parks for park_for; what cannot be processed becomes a dead letter awaiting publication. Records positions and reports the first new message below a partition''s recorded position. One row per message.';
+
+CREATE FUNCTION inventory_sweep_parked_events(max_rows integer DEFAULT 1000)
+RETURNS TABLE (applied integer, dead_lettered integer)
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    candidate record;
+    expired_count integer;
+BEGIN
+    IF max_rows IS NULL OR max_rows < 1 OR max_rows > 100000 THEN
+        RAISE EXCEPTION 'max_rows must be between 1 and 100000, not %', max_rows USING ERRCODE = '22023';
+    END IF;
+    applied := 0;
+    dead_lettered := 0;
+    -- Orders that became ready meanwhile: created by a transaction that raced the park, or over REST.
+    FOR candidate IN
+        SELECT DISTINCT p.order_id
+          FROM (SELECT w.order_id FROM inventory.parked_events w
+                 WHERE w.applied_at IS NULL
+                   AND EXISTS (SELECT 1 FROM inventory.reservations r WHERE r.order_id = w.order_id)
+                 LIMIT max_rows) p
+    LOOP
+        PERFORM inventory.kafka_lock_orders(ARRAY[candidate.order_id]);
+        applied := applied + inventory.kafka_apply_parked(candidate.order_id);
+    END LOOP;
+    -- Parked events whose time is up: a last try, then the dead letters; cancel markers end.
+    FOR candidate IN
+        SELECT DISTINCT p.order_id FROM (SELECT order_id FROM inventory.parked_events
+                                          WHERE expires_at <= now() ORDER BY expires_at LIMIT max_rows) p
+    LOOP
+        PERFORM inventory.kafka_lock_orders(ARRAY[candidate.order_id]);
+        DELETE FROM inventory.parked_events p
+         WHERE p.order_id = candidate.order_id AND p.applied_at IS NOT NULL AND p.expires_at <= now();
+        applied := applied + inventory.kafka_apply_parked(candidate.order_id, true);
+        WITH gone AS (
+            DELETE FROM inventory.parked_events p
+             WHERE p.order_id = candidate.order_id AND p.applied_at IS NULL AND p.expires_at <= now()
+            RETURNING p.*)
+        SELECT count(inventory.kafka_record_dead_letter(g.consumer_group,
+                   jsonb_build_object('topic', g.topic, 'partition', g.kafka_partition, 'offset', g.kafka_offset,
+                                      'key', g.message_key, 'payload', g.payload, 'identity', g.message_identity,
+                                      'action', g.action, 'order_id', g.order_id),
+                   format('parked for %s waiting for order "%s" to be %s, which did not happen',
+                          date_trunc('second', now() - g.parked_at), g.order_id, g.waits_for),
+                   'parked_timeout'))::integer
+          INTO expired_count FROM gone g;
+        dead_lettered := dead_lettered + expired_count;
+    END LOOP;
+    RETURN NEXT;
+END
+$$;
+COMMENT ON FUNCTION inventory_sweep_parked_events(integer) IS
+'Applies parked order events whose order became ready meanwhile (a create that raced them, an order made over REST), and ends the wait of those whose time is up: applied if their order is ready by now, else a dead letter (error_code parked_timeout); cancel markers past their time are dropped. At most max_rows of each. Returns how many were applied (or found to need nothing) and dead-lettered.';
+
+CREATE FUNCTION inventory_forget_consumed_messages(older_than interval, max_rows integer DEFAULT 10000)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    forgotten integer;
+BEGIN
+    IF older_than IS NULL OR older_than <= interval '0' THEN
+        RAISE EXCEPTION 'older_than must be a positive interval' USING ERRCODE = '22023';
+    END IF;
+    IF max_rows IS NULL OR max_rows < 1 OR max_rows > 1000000 THEN
+        RAISE EXCEPTION 'max_rows must be between 1 and 1000000, not %', max_rows USING ERRCODE = '22023';
+    END IF;
+    DELETE FROM inventory.consumed_messages
+     WHERE ctid = ANY (ARRAY(SELECT ctid FROM inventory.consumed_messages
+                              WHERE consumed_at < now() - older_than LIMIT max_rows));
+    GET DIAGNOSTICS forgotten = ROW_COUNT;
+    RETURN forgotten;
+END
+$$;
+COMMENT ON FUNCTION inventory_forget_consumed_messages(interval, integer) IS
+'Forgets up to max_rows message identities consumed more than older_than ago; returns how many. Keep them longer than any redelivery can come (the topics'' retention): a message redelivered after its identity is forgotten is applied again.';
+
+-- Publishing dead letters ---------------------------------------------------------------------
+
+CREATE FUNCTION inventory_dead_letters_claim(max_rows integer DEFAULT 100, lease interval DEFAULT interval '30 seconds')
+RETURNS TABLE (id bigint, consumer_group text, topic text, kafka_partition integer, kafka_offset bigint,
+               message_key text, payload text, reason text, error_code text, created_at timestamptz)
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF max_rows IS NULL OR max_rows < 1 OR max_rows > 10000 THEN
+        RAISE EXCEPTION 'max_rows must be between 1 and 10000, not %', max_rows USING ERRCODE = '22023';
+    END IF;
+    IF lease IS NULL OR lease <= interval '0' THEN
+        RAISE EXCEPTION 'lease must be a positive interval' USING ERRCODE = '22023';
+    END IF;
+    RETURN QUERY
+    UPDATE inventory.dead_letters d
+       SET publish_lease_until = now() + lease, publish_attempts = d.publish_attempts + 1
+     WHERE d.id IN (SELECT w.id FROM inventory.dead_letters w
+                     WHERE w.published_at IS NULL AND (w.publish_lease_until IS NULL OR w.publish_lease_until <= now())
+                     ORDER BY w.id LIMIT max_rows FOR UPDATE SKIP LOCKED)
+    RETURNING d.id, d.consumer_group, d.topic, d.kafka_partition, d.kafka_offset, d.message_key, d.payload,
+              d.reason, d.error_code, d.created_at;
+END
+$$;
+COMMENT ON FUNCTION inventory_dead_letters_claim(integer, interval) IS
+'Claims up to max_rows unpublished dead letters, oldest first, for lease: no other publisher takes them until the lease ends. Commit, publish, then call inventory_dead_letters_published or inventory_dead_letters_failed.';
+
+CREATE FUNCTION inventory_dead_letters_published(ids bigint[])
+RETURNS integer
+LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+WITH done AS (UPDATE inventory.dead_letters SET published_at = now(), publish_lease_until = NULL, publish_error = NULL
+               WHERE id = ANY (ids) AND published_at IS NULL RETURNING 1)
+SELECT count(*)::integer FROM done
+$$;
+COMMENT ON FUNCTION inventory_dead_letters_published(bigint[]) IS
+'Marks dead letters that the dead-letter topic acknowledged as published; returns how many.';
+
+CREATE FUNCTION inventory_dead_letters_failed(ids bigint[], error text, retry_after interval)
+RETURNS integer
+LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+WITH failed AS (UPDATE inventory.dead_letters SET publish_error = error, publish_lease_until = now() + retry_after
+                 WHERE id = ANY (ids) AND published_at IS NULL RETURNING 1)
+SELECT count(*)::integer FROM failed
+$$;
+COMMENT ON FUNCTION inventory_dead_letters_failed(bigint[], text, interval) IS
+'Records why the dead-letter topic refused dead letters; they are claimed again after retry_after. Returns how many.';
+
+-- Re-driving a dead letter --------------------------------------------------------------------
+
+CREATE FUNCTION inventory_redrive_dead_letter(dead_letter_id bigint)
+RETURNS TABLE (id bigint, action text, order_id text, redriven_at timestamptz, redriven_by text,
+               parked_applied integer)
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    letter inventory.dead_letters;
+    state record;
+    caller text := coalesce(nullif(current_setting('inventory.actor', true), ''), session_user::text);
+BEGIN
+    IF dead_letter_id IS NULL THEN
+        RAISE EXCEPTION 'dead_letter_id must not be NULL' USING ERRCODE = '22023';
+    END IF;
+    SELECT * INTO letter FROM inventory.dead_letters d WHERE d.id = dead_letter_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'dead letter % does not exist', dead_letter_id USING ERRCODE = 'IN003';
+    END IF;
+    IF letter.redriven_at IS NOT NULL THEN
+        RAISE EXCEPTION 'dead letter % was already re-driven at % by %', dead_letter_id, letter.redriven_at,
+                        letter.redriven_by
+            USING ERRCODE = 'IN004', HINT = 'A dead letter is re-driven at most once.';
+    END IF;
+    IF letter.action IS NULL OR letter.effect IS NULL THEN
+        RAISE EXCEPTION 'dead letter % cannot be re-driven: its message could not be decoded (%)', dead_letter_id,
+                        letter.reason
+            USING ERRCODE = 'IN004', HINT = 'Have the producer send a corrected message.';
+    END IF;
+    order_id := letter.effect->>'order_id';
+    parked_applied := 0;
+    IF order_id IS NOT NULL THEN
+        PERFORM inventory.kafka_lock_orders(ARRAY[order_id]);
+    END IF;
+    CASE letter.action
+        WHEN 'reserve' THEN
+            SELECT * INTO state FROM inventory.kafka_order_state(order_id);
+            IF state.cancelled_before_created THEN
+                RAISE EXCEPTION 'dead letter % cannot be re-driven: order "%" was cancelled before it was created',
+                                dead_letter_id, order_id
+                    USING ERRCODE = 'IN004';
+            END IF;
+            PERFORM count(*) FROM @extschema@.inventory_reserve_order(order_id, letter.effect->'lines');
+            parked_applied := inventory.kafka_apply_parked(order_id);
+        WHEN 'set_stock' THEN
+            PERFORM count(*) FROM @extschema@.inventory_set_stock(letter.effect->>'product_id',
+                (letter.effect->>'on_hand')::bigint, coalesce(letter.effect->>'warehouse', 'main'),
+                letter.effect->>'name');
+        ELSE
+            PERFORM inventory.kafka_apply_order_move(letter.action, order_id);
+            IF letter.action = 'confirm' THEN
+                parked_applied := inventory.kafka_apply_parked(order_id);
+            END IF;
+    END CASE;
+    UPDATE inventory.dead_letters d
+       SET redriven_at = now(),
+           redriven_by = caller
+     WHERE d.id = dead_letter_id
+    RETURNING d.id, d.action, d.redriven_at, d.redriven_by INTO id, action, redriven_at, redriven_by;
+    RETURN NEXT;
+END
+$$;
+COMMENT ON FUNCTION inventory_redrive_dead_letter(bigint) IS
+'Applies a dead letter''s decoded effect again, after its cause was fixed, at most once: the effect and the re-drive mark commit together, and a refusal (still short, still unknown) changes nothing. Ledger rows name the caller''s inventory.actor. IN003 for an unknown id, IN004 when it was re-driven already or could not be decoded.';
+
+-- The relay's fetch from a position (the pipelined relay) ----------------------------------------
+
+-- The outbox's statistics are often stale (a burst of inserts since the last ANALYZE makes it look
+-- empty); the fetch must walk the seq index whatever they say, not scan and sort the table.
+-- With the outbox distributed by Citus, seq is ordered only within a node (and a product whose
+-- shards moved has events from two nodes), so a position in seq order means nothing: the fetch
+-- from the start is inventory_outbox_fetch's (each stock row's in version order), and a fetch after
+-- a position finds nothing, so the relay has one batch in flight at a time there.
+CREATE FUNCTION inventory_outbox_fetch_after(after_seq bigint, max_rows integer DEFAULT 500)
+RETURNS SETOF inventory.outbox
+LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL SAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET enable_seqscan = off SET enable_sort = off
+AS $$
+BEGIN
+    IF max_rows IS NULL OR max_rows < 1 OR max_rows > 100000 THEN
+        RAISE EXCEPTION 'max_rows must be between 1 and 100000, not %', max_rows USING ERRCODE = '22023';
+    END IF;
+    IF to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+        IF EXISTS (SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid = 'inventory.outbox'::regclass) THEN
+            IF after_seq IS NULL THEN
+                RETURN QUERY SELECT * FROM @extschema@.inventory_outbox_fetch(max_rows);
+            END IF;
+            RETURN;
+        END IF;
+    END IF;
+    IF after_seq IS NULL THEN
+        RETURN QUERY SELECT * FROM inventory.outbox ORDER BY seq LIMIT max_rows;
+    ELSE
+        RETURN QUERY SELECT * FROM inventory.outbox WHERE seq > after_seq ORDER BY seq LIMIT max_rows;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION inventory_outbox_fetch_after(bigint, integer) IS
+'The unpublished events visible now with seq above after_seq (all of them when NULL), in seq order. For a relay that fetches while earlier events are in flight; it must still read from the start (NULL) regularly, since a transaction can commit a lower seq late. With the outbox distributed by Citus: from the start as inventory_outbox_fetch (each stock row''s events in version order), and nothing after a position.';
+
+REVOKE ALL ON inventory.consumed_messages, inventory.parked_events FROM PUBLIC;
+REVOKE ALL ON FUNCTION
+    inventory.kafka_lock_orders(text[]), inventory.kafka_order_state(text),
+    inventory.kafka_next_step(text, bigint, bigint, bigint, bigint, bigint, boolean),
+    inventory.kafka_record_dead_letter(text, jsonb, text, text), inventory.kafka_apply_order_move(text, text),
+    inventory.kafka_is_permanent(text), inventory.kafka_apply_parked(text, boolean),
+    inventory.kafka_follow_up(text, jsonb, interval), inventory.kafka_reserve_requests(jsonb),
+    inventory.kafka_reserve_created(text, jsonb, integer[]),
+    inventory_consume_batch(text, jsonb, interval), inventory_sweep_parked_events(integer),
+    inventory_forget_consumed_messages(interval, integer), inventory_dead_letters_claim(integer, interval),
+    inventory_dead_letters_published(bigint[]), inventory_dead_letters_failed(bigint[], text, interval),
+    inventory_redrive_dead_letter(bigint), inventory_outbox_fetch_after(bigint, integer)
+FROM PUBLIC;
+GRANT SELECT ON inventory.consumed_messages, inventory.parked_events TO inventory_reader;
+GRANT EXECUTE ON FUNCTION
+    inventory_consume_batch(text, jsonb, interval), inventory_sweep_parked_events(integer),
+    inventory_forget_consumed_messages(interval, integer), inventory_dead_letters_claim(integer, interval),
+    inventory_dead_letters_published(bigint[]), inventory_dead_letters_failed(bigint[], text, interval)
+    TO inventory_writer;
+GRANT EXECUTE ON FUNCTION inventory_redrive_dead_letter(bigint) TO inventory_admin;
+GRANT EXECUTE ON FUNCTION inventory_outbox_fetch_after(bigint, integer) TO inventory_relay;

@@ -8,7 +8,9 @@
 #include <iostream>
 #include <thread>
 
+#include "adapters/call_watchdog.h"
 #include "adapters/connection_pool.h"
+#include "adapters/postgres_dead_letter_repository.h"
 #include "adapters/postgres_inventory_repository.h"
 #include "adapters/prepared_statements.h"
 #include "auth/jwks_fetch.h"
@@ -18,12 +20,15 @@
 #include "config/kafka_settings.h"
 #include "config/security_settings.h"
 #include "config/service_config.h"
+#include "consumer/dead_letter_publisher.h"
 #include "consumer/order_consumer.h"
+#include "consumer/postgres_dead_letter_store.h"
 #include "consumer/postgres_order_event_store.h"
 #include "domain/inventory_service.h"
 #include "execution/bounded_executor.h"
 #include "execution/clock.h"
 #include "execution/reservation_coalescer.h"
+#include "handlers/dead_letter_handlers.h"
 #include "handlers/operations_handlers.h"
 #include "handlers/pistache_endpoint.h"
 #include "handlers/request_pipeline.h"
@@ -36,6 +41,7 @@
 #include "observability/json_logger.h"
 #include "observability/metrics.h"
 #include "relay/outbox_relay.h"
+#include "relay/postgres_outbox_session.h"
 
 namespace {
 
@@ -59,14 +65,17 @@ struct Authentication {
   std::unique_ptr<inventory::RequestAuthorizer> authorizer;
 };
 
-Authentication StartAuthentication(const inventory::SecuritySettings& security, inventory::JsonLogger& logger) {
+Authentication StartAuthentication(const inventory::SecuritySettings& security,
+                                   inventory::JsonLogger& logger) {
   using namespace inventory;
   Authentication authentication;
   const AuthorizerSettings authorizer_settings{AccessPolicySettings{security.stock_reads_public},
                                                security.internal_port.has_value()};
   if (security.auth_mode == AuthMode::Off) {
-    logger.Warn("authentication is off (AUTH_MODE=off): every client may read and change stock; set "
-                "AUTH_MODE=jwt with AUTH_JWKS_FILE or AUTH_JWKS_URL, AUTH_ISSUER and AUTH_AUDIENCE to require tokens");
+    logger.Warn(
+        "authentication is off (AUTH_MODE=off): every client may read and change stock; set "
+        "AUTH_MODE=jwt with AUTH_JWKS_FILE or AUTH_JWKS_URL, AUTH_ISSUER and AUTH_AUDIENCE to require "
+        "tokens");
     authentication.authorizer = std::make_unique<RequestAuthorizer>(nullptr, authorizer_settings);
     return authentication;
   }
@@ -125,6 +134,7 @@ int Run(const inventory::ServiceConfig& config, const inventory::KafkaSettings& 
                                    config.db_statement_timeout, config.db_connect_timeout_seconds},
                       statement::PrepareAll);
   PostgresInventoryRepository repository(pool);
+  PostgresDeadLetterRepository dead_letters(pool);
   InventoryService service(repository);
   // One worker per pooled connection: a worker never waits for a connection, and the pool never
   // has more statements in flight than it has connections.
@@ -146,69 +156,96 @@ int Run(const inventory::ServiceConfig& config, const inventory::KafkaSettings& 
   if (kafka.roles.rest) {
     AddStockRoutes(router, service);
     AddReservationRoutes(router, service, coalescer, metrics);
+    AddDeadLetterRoutes(router, dead_letters);
   }
 
-  // Kafka roles: each has its own database connection (not the REST pool) and its own client.
+  // Kafka roles: each has its own database session (not the REST pool) and its own client.
   std::atomic<bool> kafka_stop{false};
+  std::unique_ptr<CallWatchdog> watchdog;
   std::unique_ptr<KafkaPublisher> relay_publisher;
   std::unique_ptr<OutboxRelay> relay;
-  std::unique_ptr<KafkaPublisher> dead_letter_publisher;
+  std::unique_ptr<KafkaPublisher> dead_letter_producer;
+  std::unique_ptr<PostgresDeadLetterStore> dead_letter_store;
+  std::unique_ptr<DeadLetterPublisher> dead_letter_publisher;
   std::unique_ptr<KafkaMessageSource> order_source;
   std::unique_ptr<PostgresOrderEventStore> order_store;
   std::unique_ptr<OrderConsumer> consumer;
   std::thread relay_thread;
   std::thread consumer_thread;
+  std::thread dead_letter_thread;
   // Stops and joins the Kafka threads on every way out of Run, including a failed start.
   struct StopKafkaThreads {
     std::atomic<bool>& stop;
-    std::thread& relay;
-    std::thread& consumer;
+    std::vector<std::thread*> threads;
     ~StopKafkaThreads() {
       stop = true;
-      for (std::thread* thread : {&consumer, &relay}) {
+      for (std::thread* thread : threads) {
         if (thread->joinable())
           thread->join();
       }
     }
-  } stop_kafka_threads{kafka_stop, relay_thread, consumer_thread};
+  } stop_kafka_threads{kafka_stop, {&consumer_thread, &dead_letter_thread, &relay_thread}};
   if (config.kafka_bootstrap_servers) {
-    const KafkaClientSettings client{*config.kafka_bootstrap_servers, kafka.client_id,        kafka.group_id,
-                                     kafka.session_timeout,           kafka.delivery_timeout, kafka.extra_properties};
+    const KafkaClientSettings client{
+        *config.kafka_bootstrap_servers, kafka.client_id,        kafka.group_id,
+        kafka.session_timeout,           kafka.delivery_timeout, kafka.extra_properties};
+    watchdog = std::make_unique<CallWatchdog>();
+    const auto worker_session = [&](const std::string& role) {
+      return SessionSettings{role, config.db_connect_timeout_seconds, kafka.worker_statement_timeout,
+                             kafka.worker_session_timeout};
+    };
     if (kafka.roles.relay) {
       relay_publisher = std::make_unique<KafkaPublisher>(client);
+      const OutboxSessionSettings session{config.database_url, worker_session("relay"), kafka.relay_lock_key,
+                                          kafka.relay_notify_channel};
       relay = std::make_unique<OutboxRelay>(
-          RelaySettings{config.database_url, config.db_connect_timeout_seconds, kafka.relay_batch_size,
-                        kafka.relay_poll_interval, kafka.relay_lock_key, kafka.relay_notify_channel},
+          RelaySettings{kafka.relay_batch_size, kafka.relay_max_in_flight, kafka.relay_poll_interval,
+                        std::chrono::milliseconds(250), kafka.worker_session_timeout},
+          [session, &watchdog] { return std::make_unique<PostgresOutboxSession>(session, *watchdog); },
           *relay_publisher, logger);
       metrics.AddExpositionSource([&relay] { return relay->RenderMetrics(); });
       relay_thread = std::thread([&] { relay->Run(kafka_stop); });
     }
     if (kafka.roles.consumer) {
-      OrderConsumerSettings settings{kafka.group_id,
-                                     OrderTopics{kafka.order_created_topic, kafka.order_confirmed_topics,
-                                                 kafka.order_cancelled_topic, kafka.order_shipped_topic},
-                                     kafka.dead_letter_topic,
-                                     kafka.cdc_products_topic,
-                                     kafka.cdc_order_items_topic,
-                                     kafka.cdc_warehouse};
-      std::vector<std::string> topics = settings.topics.All();
+      OrderConsumerSettings settings{
+          kafka.group_id,
+          InputTopics{OrderTopics{kafka.order_created_topic, kafka.order_confirmed_topics,
+                                  kafka.order_cancelled_topic, kafka.order_shipped_topic},
+                      kafka.cdc_products_topic, kafka.cdc_order_items_topic, kafka.cdc_warehouse},
+          kafka.consumer_batch_size, kafka.park_timeout, kafka.identity_retention};
+      std::vector<std::string> topics = settings.topics.orders.All();
       for (const auto& topic : {kafka.cdc_products_topic, kafka.cdc_order_items_topic}) {
         if (topic)
           topics.push_back(*topic);
       }
-      dead_letter_publisher = std::make_unique<KafkaPublisher>(client);
-      order_source = std::make_unique<KafkaMessageSource>(client, topics, [&logger](const std::string& error) {
-        logger.Warn("Kafka consumer error", {{"error", error}});
-      });
-      order_store = std::make_unique<PostgresOrderEventStore>(config.database_url, config.db_connect_timeout_seconds);
-      consumer = std::make_unique<OrderConsumer>(settings, *order_source, *order_store, *dead_letter_publisher, logger);
+      order_source =
+          std::make_unique<KafkaMessageSource>(client, topics, [&logger](const std::string& error) {
+            logger.Warn("Kafka consumer error", {{"error", error}});
+          });
+      order_store = std::make_unique<PostgresOrderEventStore>(config.database_url, worker_session("consumer"),
+                                                              *watchdog);
+      std::function<void()> committed;
+      if (relay)
+        committed = [&relay] { relay->Nudge(); };
+      consumer = std::make_unique<OrderConsumer>(settings, *order_source, *order_store, logger, committed);
       metrics.AddExpositionSource([&consumer] { return consumer->RenderMetrics(); });
       consumer_thread = std::thread([&] { consumer->Run(kafka_stop); });
+
+      dead_letter_producer = std::make_unique<KafkaPublisher>(client);
+      dead_letter_store = std::make_unique<PostgresDeadLetterStore>(
+          config.database_url, worker_session("dead-letters"), *watchdog);
+      dead_letter_publisher = std::make_unique<DeadLetterPublisher>(
+          DeadLetterPublisherSettings{kafka.dead_letter_topic, 500,
+                                      kafka.delivery_timeout + std::chrono::seconds(30)},
+          *dead_letter_store, *dead_letter_producer, logger);
+      metrics.AddExpositionSource(
+          [&dead_letter_publisher] { return dead_letter_publisher->RenderMetrics(); });
+      dead_letter_thread = std::thread([&] { dead_letter_publisher->Run(kafka_stop); });
     }
     logger.Lifecycle("kafka roles started", {{"bootstrap_servers", *config.kafka_bootstrap_servers},
-                                            {"consumer", kafka.roles.consumer},
-                                            {"relay", kafka.roles.relay},
-                                            {"group_id", kafka.group_id}});
+                                             {"consumer", kafka.roles.consumer},
+                                             {"relay", kafka.roles.relay},
+                                             {"group_id", kafka.group_id}});
   }
   RequestPipeline pipeline(
       router, metrics, logger,
@@ -258,10 +295,11 @@ int Run(const inventory::ServiceConfig& config, const inventory::KafkaSettings& 
     internal_endpoint = std::make_unique<PistacheEndpoint>(
         pipeline, endpoint_settings(security.internal_host, *security.internal_port,
                                     ListenerTls(security, security.internal_client_ca_file), true));
-    logger.Lifecycle("listening internal", {{"host", security.internal_host},
-                                            {"internal_port", internal_endpoint->Start()},
-                                            {"tls", security.tls.has_value()},
-                                            {"client_certificates", !security.internal_client_ca_file.empty()}});
+    logger.Lifecycle("listening internal",
+                     {{"host", security.internal_host},
+                      {"internal_port", internal_endpoint->Start()},
+                      {"tls", security.tls.has_value()},
+                      {"client_certificates", !security.internal_client_ca_file.empty()}});
   }
 
   int signal_number = 0;
@@ -289,11 +327,11 @@ int Run(const inventory::ServiceConfig& config, const inventory::KafkaSettings& 
   // The consumer commits the offsets of what it processed; the relay finishes its batch (waiting
   // for Kafka's acknowledgements) and releases its lock; the producers flush.
   kafka_stop = true;
-  if (consumer_thread.joinable())
-    consumer_thread.join();
-  if (relay_thread.joinable())
-    relay_thread.join();
-  for (KafkaPublisher* publisher : {relay_publisher.get(), dead_letter_publisher.get()}) {
+  for (std::thread* thread : {&consumer_thread, &dead_letter_thread, &relay_thread}) {
+    if (thread->joinable())
+      thread->join();
+  }
+  for (KafkaPublisher* publisher : {relay_publisher.get(), dead_letter_producer.get()}) {
     if (publisher != nullptr)
       publisher->Flush(std::chrono::seconds(10));
   }
@@ -311,7 +349,8 @@ int main() {
   inventory::SecuritySettings security;
   try {
     config = inventory::LoadServiceConfig(inventory::ProcessEnvironment());
-    kafka = inventory::LoadKafkaSettings(inventory::ProcessEnvironment(), config.kafka_bootstrap_servers.has_value());
+    kafka = inventory::LoadKafkaSettings(inventory::ProcessEnvironment(),
+                                         config.kafka_bootstrap_servers.has_value());
     security = inventory::LoadSecuritySettings(inventory::ProcessEnvironment());
   } catch (const inventory::ConfigError& error) {
     std::cerr << "inventory-svc: invalid configuration: " << error.what() << std::endl;

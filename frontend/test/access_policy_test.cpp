@@ -11,7 +11,9 @@
 #include "auth/request_authorizer.h"
 #include "domain/inventory_service.h"
 #include "execution/reservation_coalescer.h"
+#include "fake_dead_letter_repository.h"
 #include "fake_inventory_repository.h"
+#include "handlers/dead_letter_handlers.h"
 #include "handlers/operations_handlers.h"
 #include "handlers/request_pipeline.h"
 #include "handlers/reservation_handlers.h"
@@ -34,6 +36,9 @@ TEST(AccessPolicy, EveryRegisteredRouteHasAnExplicitRule) {
   AddOperationsRoutes(router, OperationsContext{repository, metrics, "1.0", draining});
   AddStockRoutes(router, service);
   AddReservationRoutes(router, service, coalescer, metrics);
+  testing::FakeDeadLetterRepository dead_letters;
+  AddDeadLetterRoutes(router, dead_letters);
+  EXPECT_EQ(RequiredAccess("POST", "/v1/admin/dead-letters/{dead_letter_id}/retry", {}), Access::Admin);
   for (const auto& route : router.routes()) {
     const Access access = RequiredAccess(route.method, route.pattern, AccessPolicySettings{});
     if (route.method == "GET") {
@@ -191,8 +196,11 @@ TEST_F(AuthorizedPipelineTest, TheSubjectIsTheActorForTheRequestOnly) {
 }
 
 TEST_F(AuthorizedPipelineTest, InternalListenerRuleKeepsWritesOffThePublicListener) {
-  EXPECT_EQ(Send(split_pipeline, "POST", "/v1/admin/expire-reservations", "Bearer ann:inventory:admin").status, 403);
-  EXPECT_EQ(Send(split_pipeline, "POST", "/v1/admin/expire-reservations", "Bearer ann:inventory:admin", true).status,
+  EXPECT_EQ(
+      Send(split_pipeline, "POST", "/v1/admin/expire-reservations", "Bearer ann:inventory:admin").status,
+      403);
+  EXPECT_EQ(Send(split_pipeline, "POST", "/v1/admin/expire-reservations", "Bearer ann:inventory:admin", true)
+                .status,
             200);
   EXPECT_EQ(Send(split_pipeline, "GET", "/v1/stock", "Bearer ann:inventory:read").status, 200);
 }

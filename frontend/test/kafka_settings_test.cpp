@@ -25,6 +25,13 @@ TEST(KafkaSettings, DefaultsRunEverythingWhenKafkaIsConfigured) {
   EXPECT_EQ(settings.order_confirmed_topics, (std::vector<std::string>{"order.confirmed", "order.paid"}));
   EXPECT_EQ(settings.dead_letter_topic, "inventory.dead-letter");
   EXPECT_FALSE(settings.cdc_products_topic);
+  EXPECT_EQ(settings.consumer_batch_size, 500);
+  EXPECT_EQ(settings.park_timeout, std::chrono::minutes(10));
+  EXPECT_EQ(settings.identity_retention, std::chrono::hours(168));
+  EXPECT_EQ(settings.relay_poll_interval, std::chrono::milliseconds(20));
+  EXPECT_EQ(settings.relay_notify_channel, "");  // polling only; LISTEN when a channel is named
+  EXPECT_EQ(settings.worker_session_timeout, std::chrono::seconds(15));
+  EXPECT_EQ(settings.worker_statement_timeout, std::chrono::seconds(10));
 }
 
 TEST(KafkaSettings, WithoutKafkaOnlyRestRuns) {
@@ -55,6 +62,11 @@ TEST(KafkaSettings, BadValuesNameTheVariable) {
       {{{"SERVICE_ROLES", ""}}, "SERVICE_ROLES"},
       {{{"KAFKA_DEAD_LETTER_TOPIC", "bad topic"}}, "KAFKA_DEAD_LETTER_TOPIC"},
       {{{"RELAY_BATCH_SIZE", "0"}}, "RELAY_BATCH_SIZE"},
+      {{{"KAFKA_CONSUMER_BATCH_SIZE", "5001"}}, "KAFKA_CONSUMER_BATCH_SIZE"},
+      {{{"KAFKA_PARK_TIMEOUT_MS", "10"}}, "KAFKA_PARK_TIMEOUT_MS"},
+      {{{"KAFKA_IDENTITY_RETENTION_HOURS", "0"}}, "KAFKA_IDENTITY_RETENTION_HOURS"},
+      {{{"WORKER_SESSION_TIMEOUT_MS", "soon"}}, "WORKER_SESSION_TIMEOUT_MS"},
+      {{{"RELAY_MAX_IN_FLIGHT", "0"}}, "RELAY_MAX_IN_FLIGHT"},
       {{{"KAFKA_EXTRA_CONFIG", "novalue"}}, "KAFKA_EXTRA_CONFIG"},
   };
   for (const auto& [values, variable] : cases) {

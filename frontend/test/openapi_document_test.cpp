@@ -13,7 +13,9 @@
 #include "auth/access_policy.h"
 #include "domain/inventory_service.h"
 #include "execution/reservation_coalescer.h"
+#include "fake_dead_letter_repository.h"
 #include "fake_inventory_repository.h"
+#include "handlers/dead_letter_handlers.h"
 #include "handlers/operations_handlers.h"
 #include "handlers/reservation_handlers.h"
 #include "handlers/stock_handlers.h"
@@ -37,9 +39,11 @@ class OpenApiDocumentTest : public ::testing::Test {
     AddOperationsRoutes(router, OperationsContext{repository, metrics, "1.0", draining});
     AddStockRoutes(router, service);
     AddReservationRoutes(router, service, coalescer, metrics);
+    AddDeadLetterRoutes(router, dead_letters);
   }
 
   testing::FakeInventoryRepository repository;
+  testing::FakeDeadLetterRepository dead_letters;
   InventoryService service{repository};
   testing::InlineJobRunner database_work;
   SteadyClock clock;

@@ -59,3 +59,12 @@ TEST(OrderEvent, MapsTopicsToActions) {
   EXPECT_FALSE(topics.ActionOf("order.unknown"));
   EXPECT_EQ(topics.All().size(), 5u);
 }
+
+TEST(OrderEvent, BoundsTheIdsThatMakeTheIdentity) {
+  const std::string long_id(201, 'x');
+  EXPECT_THROW(DecodeOrderEvent(OrderAction::Confirm, R"({"orderId":")" + long_id + R"("})"), MalformedMessage);
+  EXPECT_THROW(DecodeOrderEvent(OrderAction::Confirm, R"({"orderId":"o","eventId":")" + long_id + R"("})"),
+               MalformedMessage);
+  EXPECT_EQ(DecodeOrderEvent(OrderAction::Confirm, R"({"orderId":")" + std::string(200, 'x') + R"("})").order_id.size(),
+            200u);
+}

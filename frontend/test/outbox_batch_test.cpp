@@ -30,14 +30,23 @@ TEST(OutboxBatch, MessageCarriesKeyAndEventIdHeader) {
 TEST(OutboxBatch, AcknowledgesDeliveredEventsOnly) {
   const std::vector<OutboxEvent> events = {Event(1, "a"), Event(2, "b"), Event(3, "a"), Event(4, "c"),
                                            Event(5, "b")};
-  EXPECT_EQ(EventIds(AcknowledgedEvents(events, {"", "", "", "", ""})),
+  std::unordered_set<std::string> failed;
+  EXPECT_EQ(EventIds(AcknowledgedEvents(events, {"", "", "", "", ""}, failed)),
             (std::vector<std::string>{"id-1", "id-2", "id-3", "id-4", "id-5"}));
   // b failed at its first event: its second (same product) waits, so the retry resends b's events in order.
-  EXPECT_EQ(EventIds(AcknowledgedEvents(events, {"", "timed out", "", "", ""})),
+  EXPECT_EQ(EventIds(AcknowledgedEvents(events, {"", "timed out", "", "", ""}, failed)),
             (std::vector<std::string>{"id-1", "id-3", "id-4"}));
+  // ... and so do b's events in the batches that were in flight behind it.
+  EXPECT_EQ(EventIds(AcknowledgedEvents({Event(6, "b"), Event(7, "a")}, {"", ""}, failed)),
+            (std::vector<std::string>{"id-7"}));
 }
 
-TEST(OutboxBatch, ArrayLiteralQuotesEveryElement) {
+TEST(OutboxBatch, ArrayLiteral) {
+  EXPECT_EQ(BigintArrayLiteral({}), "{}");
+  EXPECT_EQ(BigintArrayLiteral({1, 20, 300}), "{1,20,300}");
+}
+
+TEST(OutboxBatch, TextArrayLiteralQuotesEveryElement) {
   EXPECT_EQ(TextArrayLiteral({}), "{}");
   EXPECT_EQ(TextArrayLiteral({"prod-1", "a,b", "say \"hi\"", "back\\slash", "NULL", ""}),
             "{\"prod-1\",\"a,b\",\"say \\\"hi\\\"\",\"back\\\\slash\",\"NULL\",\"\"}");

@@ -438,11 +438,17 @@ if (parsed["Dockerfile.svc"]) {
 if (parsed["Dockerfile.db"]) {
   const final = finalStage("Dockerfile.db");
   check("Dockerfile.db copies the files make -C extension install writes (pg_config paths)", () => {
+    // The build stage's make install uses Debian's pg_config; this run's make install used the one on
+    // PATH, which is a relocated copy when the tests run against a private PostgreSQL.
+    const debianPgConfig = "/usr/lib/postgresql/15/bin/pg_config";
+    const imagePgConfig = fs.existsSync(debianPgConfig) ? debianPgConfig : "pg_config";
+    const imageLibdir = run(imagePgConfig, ["--pkglibdir"]).trim();
+    const imageSharedir = run(imagePgConfig, ["--sharedir"]).trim();
+    const copies = final.instructions.filter((i) => i.keyword === "COPY" && i.args.includes("--from=build")).map((i) => i.args);
+    const expected = [`${imageLibdir}/pg_inventory.so`, `${imageSharedir}/extension/pg_inventory*`];
+    for (const source of expected) if (!copies.some((args) => args.split(" ").includes(source))) fail(`no COPY --from=build of ${source}`);
     const libdir = run("pg_config", ["--pkglibdir"]).trim();
     const sharedir = run("pg_config", ["--sharedir"]).trim();
-    const copies = final.instructions.filter((i) => i.keyword === "COPY" && i.args.includes("--from=build")).map((i) => i.args);
-    const expected = [`${libdir}/pg_inventory.so`, `${sharedir}/extension/pg_inventory*`];
-    for (const source of expected) if (!copies.some((args) => args.split(" ").includes(source))) fail(`no COPY --from=build of ${source}`);
     const installed = [`${libdir}/pg_inventory.so`, `${sharedir}/extension/pg_inventory.control`];
     const absent = installed.filter((file) => !fs.existsSync(file));
     if (absent.length) fail(`make install has not written ${absent.join(", ")}`);

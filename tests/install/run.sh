@@ -3,7 +3,8 @@
 # installs, says how to schedule the reaper, and inventory_schedule_reaper refuses with 55000),
 # DROP and re-CREATE with the roles left from before, that the reaper still works on demand, and
 # that pg_dump carries the extension's data (tables registered with pg_extension_config_dump), and
-# that ALTER EXTENSION ... UPDATE from 1.0 keeps the data and brings the new objects.
+# that ALTER EXTENSION ... UPDATE from 1.0 keeps the data and brings the new objects, and that an
+# update from 1.1 keeps its dead letters (as published) next to the 1.2 consumer.
 # Uses PGHOST/PGPORT/PGUSER; creates and drops its own database. Ends with "N passed, N failed".
 set -uo pipefail
 
@@ -92,7 +93,25 @@ check "the update's functions work on the old data" bash -c "
     [ \"\$(psql -X -tA -d $upgraded -c \"SELECT inventory_claim_message('g', 't', 0, 0)\")\" = t ] &&
     [ \"\$(psql -X -tA -d $upgraded -c \"SELECT count(*) FROM inventory_release_order('up-o');
         SELECT reserved || ' v' || version FROM inventory.stock WHERE product_id = 'up-p'\" | tail -n 1)\" = '0 v5' ]"
-psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $database" -c "DROP DATABASE IF EXISTS $restored" -c "DROP DATABASE IF EXISTS $upgraded" >/dev/null
+
+# 1.1 published a dead letter before recording it: after the update such rows count as published,
+# and the 1.2 consumer functions work next to them.
+# value_is DATABASE EXPECTED QUERY: the query's single value equals EXPECTED.
+value_is() { [ "$(psql -X -tA -d "$1" -c "$3")" = "$2" ]; }
+from_1_1=${database}_from_1_1
+PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $from_1_1" -c "CREATE DATABASE $from_1_1" >/dev/null
+psql -X -q -d "$from_1_1" -c "SET client_min_messages = error" -c "CREATE EXTENSION pg_inventory VERSION '1.1'" \
+    -c "SELECT inventory_dead_letter('g', 'order.created', 0, 7, 'k', 'not json', 'payload is not JSON', 'malformed')" >/dev/null
+psql -X -q -d "$from_1_1" -c 'ALTER EXTENSION pg_inventory UPDATE' >/dev/null
+check "an update from 1.1 keeps its dead letters, as published" value_is "$from_1_1" 1/1 \
+    "SELECT count(*) FILTER (WHERE published_at IS NOT NULL) || '/' || count(*) FROM inventory.dead_letters"
+check "after the update from 1.1 a batch is consumed" value_is "$from_1_1" dead_letter \
+    "SELECT outcome FROM inventory_consume_batch('g', '[{\"topic\": \"order.created\", \"partition\": 0, \"offset\": 8,
+        \"identity\": \"position:order.created/0/8\", \"content\": \"x\", \"malformed\": \"bad\"}]')"
+check "and its new dead letter waits for publication" value_is "$from_1_1" 1 \
+    "SELECT count(*) FROM inventory.dead_letters WHERE published_at IS NULL"
+psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $database" -c "DROP DATABASE IF EXISTS $restored" -c "DROP DATABASE IF EXISTS $upgraded" \
+    -c "DROP DATABASE IF EXISTS $from_1_1" >/dev/null
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

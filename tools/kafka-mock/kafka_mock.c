@@ -2,10 +2,17 @@
  * kafka_mock.c
  *    A Kafka peer on loopback for development and tests: librdkafka's mock cluster, which speaks the
  *    Kafka protocol (produce, fetch, consumer groups, idempotent producers). It pre-creates the
- *    topics it is given, prints the bootstrap servers (and writes them to a file), and runs until
+ *    topics it is given (none: every topic is created on first use, as on a cluster with automatic
+ *    topic creation), prints the bootstrap servers (and writes them to a file), and runs until
  *    SIGINT or SIGTERM, or until --max-seconds have passed, so a test can never leave it behind.
  *
- *    kafka-mock [--brokers N] [--topic NAME:PARTITIONS]... [--bootstrap-file PATH] [--max-seconds S]
+ *    --topic-error NAME:ERROR makes the cluster answer every metadata request for topic NAME with
+ *    the Kafka error ERROR (a name such as TOPIC_AUTHORIZATION_FAILED or UNKNOWN_TOPIC_OR_PART, or
+ *    its number): a topic that refuses writes, or does not exist and cannot be created. SIGUSR1
+ *    clears those errors, so a test can show what happens once the topic can be written.
+ *
+ *    kafka-mock [--brokers N] [--topic NAME:PARTITIONS]... [--topic-error NAME:ERROR]...
+ *               [--bootstrap-file PATH] [--max-seconds S]
  */
 #include <signal.h>
 #include <stdio.h>
@@ -18,8 +25,11 @@
 #include <librdkafka/rdkafka_mock.h>
 
 static volatile sig_atomic_t stop_requested = 0;
+static volatile sig_atomic_t clear_requested = 0;
 
 static void RequestStop(int signal_number);
+static void RequestClear(int signal_number);
+static int ParseTopicError(const char *spec, char *name, size_t name_size, rd_kafka_resp_err_t *err);
 static void Usage(const char *program);
 static int CreateTopic(rd_kafka_mock_cluster_t *cluster, const char *spec);
 static int WriteBootstrapFile(const char *path, const char *bootstraps);
@@ -32,12 +42,52 @@ RequestStop(int signal_number)
 	stop_requested = 1;
 }
 
+/* RequestClear is the SIGUSR1 handler: topic errors are cleared by the main loop. */
+static void
+RequestClear(int signal_number)
+{
+	(void) signal_number;
+	clear_requested = 1;
+}
+
+/* ParseTopicError reads NAME:ERROR, ERROR being a Kafka error name or number; 0 on success. */
+static int
+ParseTopicError(const char *spec, char *name, size_t name_size, rd_kafka_resp_err_t *err)
+{
+	const char *colon = strrchr(spec, ':');
+	const struct rd_kafka_err_desc *descriptions;
+	size_t		count;
+	size_t		i;
+	char	   *end;
+	long		number;
+
+	if (colon == NULL || colon == spec || (size_t) (colon - spec) >= name_size || colon[1] == '\0')
+		return -1;
+	memcpy(name, spec, (size_t) (colon - spec));
+	name[colon - spec] = '\0';
+	number = strtol(colon + 1, &end, 10);
+	if (*end == '\0')
+	{
+		*err = (rd_kafka_resp_err_t) number;
+		return 0;
+	}
+	rd_kafka_get_err_descs(&descriptions, &count);
+	for (i = 0; i < count; i++)
+		if (descriptions[i].name != NULL && strcmp(descriptions[i].name, colon + 1) == 0)
+		{
+			*err = descriptions[i].code;
+			return 0;
+		}
+	return -1;
+}
+
 /* Usage prints how to call the tool and exits with status 2. */
 static void
 Usage(const char *program)
 {
 	fprintf(stderr,
-			"usage: %s [--brokers N] [--topic NAME:PARTITIONS]... [--bootstrap-file PATH] [--max-seconds S]\n",
+			"usage: %s [--brokers N] [--topic NAME:PARTITIONS]... [--topic-error NAME:ERROR]...\n"
+			"       [--bootstrap-file PATH] [--max-seconds S]\n",
 			program);
 	exit(2);
 }
@@ -97,7 +147,9 @@ main(int argc, char **argv)
 	rd_kafka_mock_cluster_t *cluster;
 	time_t		deadline;
 	const char **topics = calloc((size_t) argc, sizeof(char *));
+	const char **topic_errors = calloc((size_t) argc, sizeof(char *));
 	int			ntopics = 0;
+	int			nerrors = 0;
 	int			i;
 
 	if (rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK)
@@ -121,6 +173,8 @@ main(int argc, char **argv)
 			bootstrap_file = argv[++i];
 		else if (strcmp(argv[i], "--topic") == 0 && i + 1 < argc)
 			topics[ntopics++] = argv[++i];
+		else if (strcmp(argv[i], "--topic-error") == 0 && i + 1 < argc)
+			topic_errors[nerrors++] = argv[++i];
 		else
 			Usage(argv[0]);
 	if (brokers < 1 || max_seconds < 1)
@@ -135,6 +189,18 @@ main(int argc, char **argv)
 	for (i = 0; i < ntopics; i++)
 		if (CreateTopic(cluster, topics[i]) != 0)
 			return 1;
+	for (i = 0; i < nerrors; i++)
+	{
+		char		name[256];
+		rd_kafka_resp_err_t err;
+
+		if (ParseTopicError(topic_errors[i], name, sizeof(name), &err) != 0)
+		{
+			fprintf(stderr, "kafka-mock: --topic-error wants NAME:ERROR, not \"%s\"\n", topic_errors[i]);
+			return 2;
+		}
+		rd_kafka_mock_topic_set_error(cluster, name, err);
+	}
 
 	if (bootstrap_file != NULL && WriteBootstrapFile(bootstrap_file, rd_kafka_mock_cluster_bootstraps(cluster)) != 0)
 		return 1;
@@ -143,9 +209,26 @@ main(int argc, char **argv)
 
 	signal(SIGINT, RequestStop);
 	signal(SIGTERM, RequestStop);
+	signal(SIGUSR1, RequestClear);
 	deadline = time(NULL) + max_seconds;
 	while (!stop_requested && time(NULL) < deadline)
+	{
+		if (clear_requested)
+		{
+			clear_requested = 0;
+			for (i = 0; i < nerrors; i++)
+			{
+				char		name[256];
+				rd_kafka_resp_err_t err;
+
+				if (ParseTopicError(topic_errors[i], name, sizeof(name), &err) == 0)
+					rd_kafka_mock_topic_set_error(cluster, name, RD_KAFKA_RESP_ERR_NO_ERROR);
+			}
+			printf("topic errors cleared\n");
+			fflush(stdout);
+		}
 		usleep(100 * 1000);
+	}
 
 	rd_kafka_mock_cluster_destroy(cluster);
 	rd_kafka_destroy(host);

@@ -1,6 +1,8 @@
 // connection_pool.cpp: leasing, health checks and reconnection.
 #include "adapters/connection_pool.h"
 
+#include "adapters/session_settings.h"
+
 #include <poll.h>
 
 #include <pqxx/except>
@@ -24,23 +26,6 @@ bool LooksHealthy(pqxx::connection& connection) {
 
 }  // namespace
 
-std::string WithConnectOptions(const std::string& conninfo, int connect_timeout_seconds) {
-  const bool is_uri = conninfo.rfind("postgresql://", 0) == 0 || conninfo.rfind("postgres://", 0) == 0;
-  std::string result = conninfo;
-  auto append = [&](const std::string& key, const std::string& value) {
-    if (result.find(key + "=") != std::string::npos)
-      return;
-    if (is_uri) {
-      result += (result.find('?') == std::string::npos ? "?" : "&") + key + "=" + value;
-    } else {
-      result += " " + key + "=" + value;
-    }
-  };
-  append("connect_timeout", std::to_string(connect_timeout_seconds));
-  append("application_name", "inventory-svc");
-  return result;
-}
-
 ConnectionPool::Lease::Lease(ConnectionPool* pool, std::unique_ptr<pqxx::connection> connection)
     : pool_(pool), connection_(std::move(connection)) {}
 
@@ -56,7 +41,7 @@ ConnectionPool::Lease::~Lease() {
 
 ConnectionPool::ConnectionPool(PoolSettings settings, Preparer prepare)
     : settings_(std::move(settings)),
-      conninfo_(WithConnectOptions(settings_.conninfo, settings_.connect_timeout_seconds)),
+      conninfo_(SessionConnInfo(settings_.conninfo, SessionSettings{"rest", settings_.connect_timeout_seconds})),
       prepare_(std::move(prepare)) {}
 
 ConnectionPool::~ConnectionPool() {

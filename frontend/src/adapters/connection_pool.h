@@ -86,8 +86,4 @@ class ConnectionPool {
   bool closed_ = false;
 };
 
-// Adds connect_timeout and application_name to a key/value or URI connection string, unless the
-// string sets them already.
-std::string WithConnectOptions(const std::string& conninfo, int connect_timeout_seconds);
-
 }  // namespace inventory

@@ -38,6 +38,7 @@ const std::map<RouteKey, Access>& AccessTable() {
       {{"POST", "/v1/stock/{product_id}/{warehouse}/adjust"}, Access::Admin},
       {{"POST", "/v1/stock/import"}, Access::Admin},
       {{"POST", "/v1/admin/expire-reservations"}, Access::Admin},
+      {{"POST", "/v1/admin/dead-letters/{dead_letter_id}/retry"}, Access::Admin},
   };
   return table;
 }

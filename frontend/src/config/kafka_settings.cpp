@@ -118,18 +118,26 @@ KafkaSettings LoadKafkaSettings(const EnvironmentLookup& environment, bool boots
   }
   settings.session_timeout =
       std::chrono::milliseconds(ReadNumber(environment, "KAFKA_SESSION_TIMEOUT_MS", 10000, 1000, 300000));
+  settings.consumer_batch_size =
+      static_cast<int>(ReadNumber(environment, "KAFKA_CONSUMER_BATCH_SIZE", 500, 1, 5000));
+  settings.park_timeout =
+      std::chrono::milliseconds(ReadNumber(environment, "KAFKA_PARK_TIMEOUT_MS", 600000, 1000, 604800000));
+  settings.identity_retention =
+      std::chrono::hours(ReadNumber(environment, "KAFKA_IDENTITY_RETENTION_HOURS", 168, 1, 87600));
   settings.relay_batch_size = static_cast<int>(ReadNumber(environment, "RELAY_BATCH_SIZE", 1000, 1, 10000));
+  settings.relay_max_in_flight = static_cast<int>(ReadNumber(environment, "RELAY_MAX_IN_FLIGHT", 4, 1, 64));
   settings.relay_poll_interval =
-      std::chrono::milliseconds(ReadNumber(environment, "RELAY_POLL_INTERVAL_MS", 500, 10, 60000));
+      std::chrono::milliseconds(ReadNumber(environment, "RELAY_POLL_INTERVAL_MS", 20, 1, 60000));
+  settings.worker_session_timeout =
+      std::chrono::milliseconds(ReadNumber(environment, "WORKER_SESSION_TIMEOUT_MS", 15000, 1000, 3600000));
+  settings.worker_statement_timeout =
+      std::chrono::milliseconds(ReadNumber(environment, "WORKER_STATEMENT_TIMEOUT_MS", 10000, 100, 3600000));
   settings.relay_lock_key = ReadNumber(environment, "RELAY_LOCK_KEY", settings.relay_lock_key,
                                        -999999999999999999LL, 999999999999999999LL);
   settings.delivery_timeout =
       std::chrono::milliseconds(ReadNumber(environment, "KAFKA_DELIVERY_TIMEOUT_MS", 30000, 1000, 600000));
-  if (const auto channel = environment("RELAY_NOTIFY_CHANNEL")) {
-    if (channel->empty())
-      throw ConfigError("RELAY_NOTIFY_CHANNEL", "must not be empty (the relay polls anyway)");
+  if (const auto channel = environment("RELAY_NOTIFY_CHANNEL"))
     settings.relay_notify_channel = *channel;
-  }
   if (const auto extra = environment("KAFKA_EXTRA_CONFIG")) {
     std::stringstream stream(*extra);
     std::string pair;

@@ -34,11 +34,19 @@ struct KafkaSettings {
   std::optional<std::string> cdc_order_items_topic;     // KAFKA_CDC_ORDER_ITEMS_TOPIC (unset: off)
   std::string cdc_warehouse = "main";                   // KAFKA_CDC_WAREHOUSE
   std::chrono::milliseconds session_timeout{10000};     // KAFKA_SESSION_TIMEOUT_MS
+  int consumer_batch_size = 500;                        // KAFKA_CONSUMER_BATCH_SIZE (messages per transaction)
+  std::chrono::milliseconds park_timeout{600000};       // KAFKA_PARK_TIMEOUT_MS (how long early events wait)
+  std::chrono::hours identity_retention{168};           // KAFKA_IDENTITY_RETENTION_HOURS
   int relay_batch_size = 1000;                          // RELAY_BATCH_SIZE
-  std::chrono::milliseconds relay_poll_interval{500};   // RELAY_POLL_INTERVAL_MS (fallback when no NOTIFY)
+  int relay_max_in_flight = 4;                          // RELAY_MAX_IN_FLIGHT (batches handed to Kafka at once)
+  std::chrono::milliseconds relay_poll_interval{20};    // RELAY_POLL_INTERVAL_MS (idle probe)
   std::int64_t relay_lock_key = 7461923001;             // RELAY_LOCK_KEY (advisory lock that elects the relay)
   std::chrono::milliseconds delivery_timeout{30000};    // KAFKA_DELIVERY_TIMEOUT_MS
-  std::string relay_notify_channel = "inventory_outbox";  // RELAY_NOTIFY_CHANNEL (inventory.notify_channel)
+  std::string relay_notify_channel;                     // RELAY_NOTIFY_CHANNEL (empty: no LISTEN, polling only)
+  // The relay's, consumer's and dead-letter publisher's database sessions: idle limits (and the
+  // relay leader's lease) and statement timeout.
+  std::chrono::milliseconds worker_session_timeout{15000};    // WORKER_SESSION_TIMEOUT_MS
+  std::chrono::milliseconds worker_statement_timeout{10000};  // WORKER_STATEMENT_TIMEOUT_MS
   // KAFKA_EXTRA_CONFIG: librdkafka properties for both clients, "name=value;name=value" (TLS, SASL).
   std::vector<std::pair<std::string, std::string>> extra_properties;
 };

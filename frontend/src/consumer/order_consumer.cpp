@@ -1,132 +1,182 @@
-// order_consumer.cpp: decode, apply exactly once, dead-letter or retry, commit.
+// order_consumer.cpp: gather, decode, apply in one transaction (retrying database failures),
+// record, commit offsets; housekeeping between batches.
 #include "consumer/order_consumer.h"
 
 #include <sstream>
 #include <thread>
-#include <variant>
-
-#include "domain/cdc_event.h"
 
 namespace inventory {
+namespace {
 
-struct OrderConsumer::Decoded {
-  std::variant<std::monostate, OrderEvent, StockLevelChange> effect;  // monostate: nothing to do
-  std::optional<std::string> malformed_reason;
-};
+const char* OutcomeLabel(MessageOutcome outcome) {
+  switch (outcome) {
+    case MessageOutcome::Applied:
+      return "applied";
+    case MessageOutcome::Duplicate:
+      return "duplicate";
+    case MessageOutcome::Parked:
+      return "parked";
+    case MessageOutcome::DeadLetter:
+      return "dead_letter";
+  }
+  return "applied";
+}
+
+std::int64_t NowUnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Per partition, the offset after the batch's last message of it.
+ConsumedOffsets NextOffsets(const std::vector<InboundMessage>& messages) {
+  ConsumedOffsets offsets;
+  for (const auto& message : messages)
+    offsets[{message.topic, message.partition}] = message.offset + 1;
+  return offsets;
+}
+
+constexpr auto kForgetInterval = std::chrono::minutes(10);
+constexpr int kSweepBatch = 1000;
+constexpr int kForgetBatch = 10000;
+
+}  // namespace
 
 OrderConsumer::OrderConsumer(OrderConsumerSettings settings, MessageSource& source, OrderEventStore& store,
-                             MessagePublisher& dead_letter_publisher, JsonLogger& logger)
+                             JsonLogger& logger, std::function<void()> committed)
     : settings_(std::move(settings)),
       source_(source),
       store_(store),
-      dead_letter_publisher_(dead_letter_publisher),
-      logger_(logger) {}
+      logger_(logger),
+      committed_(std::move(committed)) {}
 
 void OrderConsumer::Run(const std::atomic<bool>& stop) {
   while (!stop) {
-    std::optional<InboundMessage> message = source_.Poll(std::chrono::milliseconds(100));
-    if (!message)
-      continue;
-    if (!Process(*message, stop))
+    const std::vector<InboundMessage> messages = Gather();
+    if (!messages.empty() && !Process(messages, stop))
       break;
-    source_.Commit(*message);
+    Housekeeping(std::chrono::steady_clock::now());
   }
   source_.Close();
 }
 
-OrderConsumer::Decoded OrderConsumer::Decode(const InboundMessage& message) const {
-  Decoded decoded;
-  try {
-    if (const auto action = settings_.topics.ActionOf(message.topic)) {
-      decoded.effect = DecodeOrderEvent(*action, message.payload);
-    } else if (settings_.cdc_products_topic && message.topic == *settings_.cdc_products_topic) {
-      if (auto level = DecodeProductChange(message.payload, settings_.cdc_warehouse))
-        decoded.effect = std::move(*level);
-    } else if (settings_.cdc_order_items_topic && message.topic == *settings_.cdc_order_items_topic) {
-      if (auto event = DecodeOrderItemInsert(message.payload))
-        decoded.effect = std::move(*event);
-    } else {
-      decoded.malformed_reason = "no action for topic " + message.topic;
-    }
-  } catch (const MalformedMessage& error) {
-    decoded.malformed_reason = error.what();
+std::vector<InboundMessage> OrderConsumer::Gather() {
+  std::vector<InboundMessage> messages;
+  // Wait for the first message only; take what else is ready without waiting.
+  auto message = source_.Poll(std::chrono::milliseconds(100));
+  while (message) {
+    messages.push_back(std::move(*message));
+    if (static_cast<int>(messages.size()) >= settings_.batch_size)
+      break;
+    message = source_.Poll(std::chrono::milliseconds(0));
   }
-  return decoded;
+  return messages;
 }
 
-bool OrderConsumer::Process(const InboundMessage& message, const std::atomic<bool>& stop) {
-  const MessagePosition position{settings_.consumer_group, message.topic, message.partition, message.offset};
-  Decoded decoded = Decode(message);
-  std::string reason = decoded.malformed_reason.value_or("");
-  std::string code = decoded.malformed_reason ? "malformed" : "";
-  bool dead = decoded.malformed_reason.has_value();
+bool OrderConsumer::Process(const std::vector<InboundMessage>& messages, const std::atomic<bool>& stop) {
+  std::vector<DecodedMessage> batch;
+  batch.reserve(messages.size());
+  for (const auto& message : messages)
+    batch.push_back(DecodeMessage(message, settings_.topics));
   std::chrono::milliseconds delay(1);
   for (;;) {
     try {
-      if (dead) {
-        const bool recorded = store_.DeadLetter(position, message.key, message.payload, reason, code,
-                                                [&] { PublishDeadLetter(message, reason, code); });
-        if (recorded) {
-          ++dead_letters_;
-          logger_.Warn("message dead-lettered", {{"topic", message.topic},
-                                                 {"partition", message.partition},
-                                                 {"offset", message.offset},
-                                                 {"reason", reason},
-                                                 {"error_code", code}});
-        } else {
-          ++duplicates_;
+      const auto started = std::chrono::steady_clock::now();
+      const std::vector<MessageResult> results =
+          store_.ApplyBatch(settings_.consumer_group, settings_.park_for, batch);
+      batch_seconds_.Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      if (committed_) {
+        for (const auto& result : results) {
+          if (result.outcome == MessageOutcome::Applied) {
+            committed_();
+            break;
+          }
         }
-      } else {
-        ApplyOutcome outcome = ApplyOutcome::Applied;
-        if (const auto* event = std::get_if<OrderEvent>(&decoded.effect)) {
-          outcome = store_.Apply(position, *event);
-        } else if (const auto* level = std::get_if<StockLevelChange>(&decoded.effect)) {
-          outcome = store_.ApplyStockLevel(position, *level);
-        } else {
-          // A change that asks for nothing (a CDC delete, a tombstone): only its position is claimed.
-          outcome = store_.ClaimOnly(position);
-        }
-        if (outcome == ApplyOutcome::Applied)
-          ++applied_;
-        else
-          ++duplicates_;
       }
-      last_processed_unix_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    std::chrono::system_clock::now().time_since_epoch())
-                                    .count();
+      Record(batch, results);
+      source_.Commit(NextOffsets(messages));
+      ++batches_;
+      last_processed_unix_ms_ = NowUnixMs();
       return true;
-    } catch (const PermanentFailure& failure) {
-      dead = true;
-      reason = failure.what();
-      code = failure.code();
     } catch (const std::exception& error) {
       ++retries_;
-      logger_.Warn("message not processed yet, retrying", {{"topic", message.topic},
-                                                           {"partition", message.partition},
-                                                           {"offset", message.offset},
-                                                           {"error", error.what()},
-                                                           {"retry_in_ms", delay.count()}});
+      logger_.Warn("Kafka batch not applied yet, retrying",
+                   {{"messages", batch.size()},
+                    {"first_topic", batch.front().message.topic},
+                    {"first_partition", batch.front().message.partition},
+                    {"first_offset", batch.front().message.offset},
+                    {"error", error.what()},
+                    {"retry_in_ms", delay.count()}});
       if (!Backoff(delay, stop))
         return false;
     }
   }
 }
 
-void OrderConsumer::PublishDeadLetter(const InboundMessage& message, const std::string& reason,
-                                      const std::string& code) {
-  OutboundMessage dead_letter;
-  dead_letter.topic = settings_.dead_letter_topic;
-  dead_letter.key = message.key.value_or("");
-  dead_letter.payload = message.payload;
-  dead_letter.headers = {{"dlq.reason", reason},
-                         {"dlq.errorCode", code},
-                         {"dlq.topic", message.topic},
-                         {"dlq.partition", std::to_string(message.partition)},
-                         {"dlq.offset", std::to_string(message.offset)},
-                         {"dlq.consumerGroup", settings_.consumer_group}};
-  const auto results = dead_letter_publisher_.PublishAndWait({dead_letter});
-  if (!results.at(0).empty())
-    throw std::runtime_error("dead-letter topic " + settings_.dead_letter_topic + " refused: " + results[0]);
+void OrderConsumer::Record(const std::vector<DecodedMessage>& batch,
+                           const std::vector<MessageResult>& results) {
+  std::lock_guard<std::mutex> lock(metrics_mutex_);
+  for (std::size_t i = 0; i < batch.size() && i < results.size(); ++i) {
+    const InboundMessage& message = batch[i].message;
+    const MessageResult& result = results[i];
+    ++outcomes_[result.outcome];
+    parked_applied_ += static_cast<std::uint64_t>(result.parked_applied);
+    if (result.position_regressed) {
+      ++regressions_[{message.topic, message.partition}];
+      logger_.Error(
+          "Kafka position went backwards (recreated topic, another cluster or reset offsets): "
+          "new messages are applied, true redeliveries recognised by identity",
+          {{"topic", message.topic},
+           {"partition", message.partition},
+           {"offset", message.offset},
+           {"consumer_group", settings_.consumer_group}});
+    }
+    if (result.outcome == MessageOutcome::DeadLetter) {
+      logger_.Warn("message dead-lettered", {{"topic", message.topic},
+                                             {"partition", message.partition},
+                                             {"offset", message.offset},
+                                             {"reason", result.reason},
+                                             {"error_code", result.error_code}});
+    } else if (result.outcome == MessageOutcome::Parked && logger_.Enabled(LogLevel::Debug)) {
+      logger_.Log(LogLevel::Debug, "message parked",
+                  {{"topic", message.topic},
+                   {"partition", message.partition},
+                   {"offset", message.offset},
+                   {"reason", result.reason}});
+    }
+  }
+}
+
+void OrderConsumer::Housekeeping(std::chrono::steady_clock::time_point now) {
+  if (now >= next_expiry_) {
+    next_expiry_ = now + settings_.housekeeping_interval;
+    try {
+      const ParkedSweep sweep = store_.SweepParked(kSweepBatch);
+      parked_swept_applied_ += static_cast<std::uint64_t>(sweep.applied);
+      parked_expired_ += static_cast<std::uint64_t>(sweep.dead_lettered);
+      if (sweep.dead_lettered > 0) {
+        logger_.Warn("parked order events expired into the dead letters",
+                     {{"dead_lettered", sweep.dead_lettered}, {"applied", sweep.applied}});
+      }
+    } catch (const std::exception& error) {
+      ++housekeeping_failures_;
+      logger_.Warn("parked events not swept yet", {{"error", error.what()}});
+    }
+  }
+  if (now >= next_forget_) {
+    next_forget_ = now + kForgetInterval;
+    try {
+      const auto older_than = std::chrono::duration_cast<std::chrono::seconds>(settings_.identity_retention);
+      while (store_.ForgetConsumed(older_than, kForgetBatch) == kForgetBatch) {
+        if (std::chrono::steady_clock::now() - now > std::chrono::seconds(1))
+          break;  // the rest next time; consuming goes first
+      }
+    } catch (const std::exception& error) {
+      ++housekeeping_failures_;
+      logger_.Warn("old message identities not forgotten yet", {{"error", error.what()}});
+    }
+  }
 }
 
 bool OrderConsumer::Backoff(std::chrono::milliseconds& delay, const std::atomic<bool>& stop) const {
@@ -143,14 +193,48 @@ bool OrderConsumer::Backoff(std::chrono::milliseconds& delay, const std::atomic<
 std::string OrderConsumer::RenderMetrics() const {
   std::ostringstream out;
   out << "# HELP inventory_consumer_messages_total Kafka input messages by outcome.\n"
-      << "# TYPE inventory_consumer_messages_total counter\n"
-      << "inventory_consumer_messages_total{outcome=\"applied\"} " << applied_ << "\n"
-      << "inventory_consumer_messages_total{outcome=\"duplicate\"} " << duplicates_ << "\n"
-      << "inventory_consumer_messages_total{outcome=\"dead_letter\"} " << dead_letters_ << "\n"
-      << "# HELP inventory_consumer_retries_total Attempts that failed on the database and were retried.\n"
+      << "# TYPE inventory_consumer_messages_total counter\n";
+  {
+    std::lock_guard<std::mutex> lock(metrics_mutex_);
+    for (const auto outcome : {MessageOutcome::Applied, MessageOutcome::Duplicate, MessageOutcome::Parked,
+                               MessageOutcome::DeadLetter}) {
+      const auto found = outcomes_.find(outcome);
+      out << "inventory_consumer_messages_total{outcome=\"" << OutcomeLabel(outcome) << "\"} "
+          << (found == outcomes_.end() ? 0 : found->second) << "\n";
+    }
+    out << "# HELP inventory_consumer_position_regressions_total New messages that arrived below the "
+           "position "
+           "recorded for their partition (recreated topic, another cluster, reset offsets).\n"
+        << "# TYPE inventory_consumer_position_regressions_total counter\n";
+    if (regressions_.empty())
+      out << "inventory_consumer_position_regressions_total 0\n";
+    for (const auto& [position, count] : regressions_) {
+      out << "inventory_consumer_position_regressions_total{topic=\"" << position.first << "\",partition=\""
+          << position.second << "\"} " << count << "\n";
+    }
+  }
+  out << "# HELP inventory_consumer_parked_released_total Parked events applied when the event they waited "
+         "for "
+         "arrived, or by the sweep once their order was ready.\n"
+      << "# TYPE inventory_consumer_parked_released_total counter\n"
+      << "inventory_consumer_parked_released_total " << parked_applied_ + parked_swept_applied_ << "\n"
+      << "# HELP inventory_consumer_parked_expired_total Parked events whose time was up: dead letters.\n"
+      << "# TYPE inventory_consumer_parked_expired_total counter\n"
+      << "inventory_consumer_parked_expired_total " << parked_expired_ << "\n"
+      << "# HELP inventory_consumer_batches_total Poll batches applied (one database transaction each).\n"
+      << "# TYPE inventory_consumer_batches_total counter\n"
+      << "inventory_consumer_batches_total " << batches_ << "\n"
+      << batch_seconds_.Render("inventory_consumer_batch_duration_seconds",
+                               "How long applying one poll batch took in the database (its transaction).")
+      << "# HELP inventory_consumer_retries_total Batch attempts that failed on the database and were "
+         "retried.\n"
       << "# TYPE inventory_consumer_retries_total counter\n"
       << "inventory_consumer_retries_total " << retries_ << "\n"
-      << "# HELP inventory_consumer_last_processed_timestamp_seconds When the last message was processed.\n"
+      << "# HELP inventory_consumer_housekeeping_failures_total Expiry or retention runs that failed "
+         "(retried later).\n"
+      << "# TYPE inventory_consumer_housekeeping_failures_total counter\n"
+      << "inventory_consumer_housekeeping_failures_total " << housekeeping_failures_ << "\n"
+      << "# HELP inventory_consumer_last_processed_timestamp_seconds When the last batch was applied.\n"
       << "# TYPE inventory_consumer_last_processed_timestamp_seconds gauge\n"
       << "inventory_consumer_last_processed_timestamp_seconds " << last_processed_unix_ms_ / 1000.0 << "\n"
       << "# HELP inventory_consumer_lag_messages Messages in the assigned partitions not yet processed.\n"

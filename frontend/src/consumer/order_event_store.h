@@ -1,54 +1,34 @@
-// order_event_store.h: what the order consumer needs from the database: apply a message's effect
-// together with the claim of its position (exactly once), or record it as a dead letter.
+// order_event_store.h: what the order consumer needs from the database: apply a poll batch of
+// decoded messages in one transaction (identity, positions, effects, parking and dead letters all
+// commit together), and the housekeeping of parked events and remembered identities.
 #pragma once
 
-#include <cstdint>
-#include <functional>
-#include <optional>
-#include <stdexcept>
+#include <chrono>
 #include <string>
+#include <vector>
 
-#include "domain/cdc_event.h"
-#include "domain/order_event.h"
+#include "consumer/decoded_message.h"
 
 namespace inventory {
 
-struct MessagePosition {
-  std::string consumer_group;
-  std::string topic;
-  int partition = 0;
-  std::int64_t offset = 0;
+struct ParkedSweep {
+  int applied = 0;        // applied because their order became ready (or found to need nothing)
+  int dead_lettered = 0;  // their time was up: became dead letters
 };
-
-// The database refused the message for good (IN001..IN006, 22xxx): retrying cannot help.
-class PermanentFailure : public std::runtime_error {
- public:
-  PermanentFailure(std::string code, const std::string& message)
-      : std::runtime_error(message), code_(std::move(code)) {}
-  const std::string& code() const noexcept { return code_; }
-
- private:
-  std::string code_;
-};
-
-enum class ApplyOutcome { Applied, AlreadyApplied };
 
 class OrderEventStore {
  public:
   virtual ~OrderEventStore() = default;
-  // Claims position and applies event in one transaction. Throws PermanentFailure when the
-  // database refuses the event for good; any other exception means "retry later".
-  virtual ApplyOutcome Apply(const MessagePosition& position, const OrderEvent& event) = 0;
-  // Claims position and sets a stock level in one transaction (CDC input).
-  virtual ApplyOutcome ApplyStockLevel(const MessagePosition& position, const StockLevelChange& change) = 0;
-  // Claims position for a message that has no effect.
-  virtual ApplyOutcome ClaimOnly(const MessagePosition& position) = 0;
-  // Records a dead letter and claims its position; before_commit runs inside the transaction
-  // (publishing to the dead-letter topic), so a failed publish leaves nothing recorded. Returns
-  // false when the position was already claimed (nothing recorded, before_commit not run).
-  virtual bool DeadLetter(const MessagePosition& position, const std::optional<std::string>& key,
-                          const std::string& payload, const std::string& reason, const std::string& error_code,
-                          const std::function<void()>& before_commit) = 0;
+  // Applies the batch in one transaction and returns one result per message, in order. A message
+  // the database refuses for good becomes a dead letter inside the batch; any exception means
+  // nothing was committed and the batch may be retried as a whole.
+  virtual std::vector<MessageResult> ApplyBatch(const std::string& consumer_group,
+                                                std::chrono::milliseconds park_for,
+                                                const std::vector<DecodedMessage>& batch) = 0;
+  // Applies parked events whose order became ready and ends the wait of those whose time is up.
+  virtual ParkedSweep SweepParked(int max_rows) = 0;
+  // Forgets up to max_rows identities taken more than older_than ago; returns how many.
+  virtual int ForgetConsumed(std::chrono::seconds older_than, int max_rows) = 0;
 };
 
 }  // namespace inventory

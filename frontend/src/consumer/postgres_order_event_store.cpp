@@ -1,156 +1,133 @@
-// postgres_order_event_store.cpp: claim + effect in one transaction, dead letters, error
-// classification for the consumer (retry vs dead letter).
+// postgres_order_event_store.cpp: the batch as JSON, the calls, and the results.
 #include "consumer/postgres_order_event_store.h"
 
 #include <nlohmann/json.hpp>
-#include <pqxx/except>
+#include <pqxx/nontransaction>
+#include <pqxx/result>
 #include <pqxx/transaction>
-
-#include "adapters/connection_pool.h"
-#include "adapters/database_error_translation.h"
+#include <stdexcept>
 
 namespace inventory {
 namespace {
 
-bool IsPermanent(const std::string& sqlstate) {
-  switch (KindOfSqlState(sqlstate)) {
-    case ErrorKind::InsufficientStock:
-    case ErrorKind::NotFound:
-    case ErrorKind::InvalidTransition:
-    case ErrorKind::IdempotencyConflict:
-    case ErrorKind::BelowReserved:
-    case ErrorKind::InvalidValue:
-      return true;
-    default:
-      return false;
-  }
+using nlohmann::json;
+
+// NUL cannot be part of a PostgreSQL text value; the JSON writer replaces invalid UTF-8.
+std::string StorableText(std::string text) {
+  std::string::size_type at = 0;
+  while ((at = text.find('\0', at)) != std::string::npos)
+    text.replace(at, 1, "\xEF\xBF\xBD");
+  return text;
 }
 
-std::string LinesJson(const OrderEvent& event) {
-  nlohmann::json lines = nlohmann::json::array();
+json LinesJson(const OrderEvent& event) {
+  json lines = json::array();
   for (const auto& line : event.lines) {
-    nlohmann::json item = {{"product_id", line.product_id}, {"quantity", line.quantity}};
+    json item = {{"product_id", StorableText(line.product_id)}, {"quantity", line.quantity}};
     if (line.warehouse)
-      item["warehouse"] = *line.warehouse;
+      item["warehouse"] = StorableText(*line.warehouse);
     lines.push_back(std::move(item));
   }
-  return lines.dump();
+  return lines;
 }
 
-// Claims the message's position and names its source ("kafka:<topic>") as the actor that the
-// ledger rows of this transaction record; set_config(..., true) ends with the transaction. The
-// subquery with the volatile set_config is evaluated before the claim.
-bool Claim(pqxx::work& transaction, const MessagePosition& position) {
-  return transaction
-      .exec_params1("SELECT inventory_claim_message($1, $2, $3, $4)"
-                    "  FROM (SELECT set_config('inventory.actor', $5, true)) AS actor",
-                    position.consumer_group, position.topic, position.partition, position.offset,
-                    "kafka:" + position.topic)[0]
-      .as<bool>();
+json MessageJson(const DecodedMessage& decoded) {
+  const InboundMessage& message = decoded.message;
+  json element = {{"topic", StorableText(message.topic)},
+                  {"partition", message.partition},
+                  {"offset", message.offset},
+                  {"key", message.key ? json(StorableText(*message.key)) : json()},
+                  {"payload", StorableText(message.payload)},
+                  {"identity", StorableText(decoded.identity.identity)},
+                  {"content", StorableText(decoded.identity.content)}};
+  if (decoded.malformed_reason) {
+    element["malformed"] = StorableText(*decoded.malformed_reason);
+  } else if (decoded.order_event) {
+    element["action"] = OrderActionName(decoded.order_event->action);
+    element["order_id"] = StorableText(decoded.order_event->order_id);
+    if (decoded.order_event->action == OrderAction::Reserve)
+      element["lines"] = LinesJson(*decoded.order_event);
+  } else if (decoded.stock_level) {
+    const StockLevelChange& level = *decoded.stock_level;
+    element["action"] = "set_stock";
+    element["stock"] = {{"product_id", StorableText(level.product_id)},
+                        {"warehouse", StorableText(level.warehouse)},
+                        {"on_hand", level.on_hand},
+                        {"name", level.name ? json(StorableText(*level.name)) : json()}};
+  } else {
+    element["action"] = "none";
+  }
+  return element;
+}
+
+MessageOutcome OutcomeOf(const std::string& outcome) {
+  if (outcome == "duplicate")
+    return MessageOutcome::Duplicate;
+  if (outcome == "parked")
+    return MessageOutcome::Parked;
+  if (outcome == "dead_letter")
+    return MessageOutcome::DeadLetter;
+  return MessageOutcome::Applied;
 }
 
 }  // namespace
 
-PostgresOrderEventStore::PostgresOrderEventStore(std::string conninfo, int connect_timeout_seconds)
-    : conninfo_(WithConnectOptions(conninfo, connect_timeout_seconds)) {}
-
-pqxx::connection& PostgresOrderEventStore::Connection() {
-  if (!connection_ || !connection_->is_open())
-    connection_ = std::make_unique<pqxx::connection>(conninfo_);
-  return *connection_;
+std::string ConsumeBatchJson(const std::vector<DecodedMessage>& batch) {
+  json messages = json::array();
+  for (const auto& decoded : batch)
+    messages.push_back(MessageJson(decoded));
+  return messages.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-template <typename Work>
-auto PostgresOrderEventStore::Guarded(Work&& work) -> decltype(work(std::declval<pqxx::connection&>())) {
-  try {
-    return work(Connection());
-  } catch (const pqxx::broken_connection&) {
-    connection_.reset();
-    throw;
-  } catch (const pqxx::in_doubt_error&) {
-    connection_.reset();
-    throw;
-  } catch (const pqxx::sql_error& error) {
-    if (IsPermanent(error.sqlstate()))
-      throw PermanentFailure(error.sqlstate(), PrimaryMessage(error.what()));
-    if (connection_ && !connection_->is_open())
-      connection_.reset();
-    throw;
-  }
-}
+PostgresOrderEventStore::PostgresOrderEventStore(const std::string& conninfo, const SessionSettings& settings,
+                                                 CallWatchdog& watchdog)
+    : session_(conninfo, settings, watchdog) {}
 
-ApplyOutcome PostgresOrderEventStore::Apply(const MessagePosition& position, const OrderEvent& event) {
-  return Guarded([&](pqxx::connection& connection) {
+std::vector<MessageResult> PostgresOrderEventStore::ApplyBatch(const std::string& consumer_group,
+                                                               std::chrono::milliseconds park_for,
+                                                               const std::vector<DecodedMessage>& batch) {
+  const std::string messages = ConsumeBatchJson(batch);
+  return session_.Run([&](pqxx::connection& connection) {
     pqxx::work transaction(connection);
-    if (!Claim(transaction, position)) {
-      transaction.abort();
-      return ApplyOutcome::AlreadyApplied;
-    }
-    switch (event.action) {
-      case OrderAction::Reserve:
-        transaction.exec_params("SELECT count(*) FROM inventory_reserve_order($1, $2::jsonb)", event.order_id,
-                                LinesJson(event));
-        break;
-      case OrderAction::Confirm:
-        transaction.exec_params("SELECT count(*) FROM inventory_confirm_order($1)", event.order_id);
-        break;
-      case OrderAction::Release:
-        transaction.exec_params("SELECT count(*) FROM inventory_release_order($1)", event.order_id);
-        break;
-      case OrderAction::Ship:
-        transaction.exec_params("SELECT count(*) FROM inventory_ship_order($1)", event.order_id);
-        break;
+    const pqxx::result rows = transaction.exec_params(
+        "SELECT message_index, outcome, coalesce(error_code, ''), coalesce(reason, ''), position_regressed, "
+        "parked_applied FROM inventory_consume_batch($1, $2::jsonb, make_interval(secs => $3::float8 / "
+        "1000))",
+        consumer_group, messages, static_cast<double>(park_for.count()));
+    if (rows.size() != batch.size()) {
+      throw std::runtime_error("inventory_consume_batch answered " + std::to_string(rows.size()) +
+                               " rows for " + std::to_string(batch.size()) + " messages");
     }
     transaction.commit();
-    return ApplyOutcome::Applied;
+    std::vector<MessageResult> results(batch.size());
+    for (const auto& row : rows) {
+      const auto index = row[0].as<std::size_t>();
+      if (index >= results.size())
+        continue;
+      results[index] = MessageResult{OutcomeOf(row[1].as<std::string>()), row[2].as<std::string>(),
+                                     row[3].as<std::string>(), row[4].as<bool>(), row[5].as<int>()};
+    }
+    return results;
   });
 }
 
-ApplyOutcome PostgresOrderEventStore::ApplyStockLevel(const MessagePosition& position, const StockLevelChange& change) {
-  return Guarded([&](pqxx::connection& connection) {
+ParkedSweep PostgresOrderEventStore::SweepParked(int max_rows) {
+  return session_.Run([&](pqxx::connection& connection) {
     pqxx::work transaction(connection);
-    if (!Claim(transaction, position)) {
-      transaction.abort();
-      return ApplyOutcome::AlreadyApplied;
-    }
-    if (change.name) {
-      transaction.exec_params("SELECT count(*) FROM inventory_set_stock($1, $2, $3, $4)", change.product_id,
-                              change.on_hand, change.warehouse, *change.name);
-    } else {
-      transaction.exec_params("SELECT count(*) FROM inventory_set_stock($1, $2, $3)", change.product_id,
-                              change.on_hand, change.warehouse);
-    }
+    const auto row = transaction.exec_params1(
+        "SELECT applied, dead_lettered FROM inventory_sweep_parked_events($1)", max_rows);
     transaction.commit();
-    return ApplyOutcome::Applied;
+    return ParkedSweep{row[0].as<int>(), row[1].as<int>()};
   });
 }
 
-ApplyOutcome PostgresOrderEventStore::ClaimOnly(const MessagePosition& position) {
-  return Guarded([&](pqxx::connection& connection) {
-    pqxx::work transaction(connection);
-    const bool claimed = Claim(transaction, position);
-    transaction.commit();
-    return claimed ? ApplyOutcome::Applied : ApplyOutcome::AlreadyApplied;
-  });
-}
-
-bool PostgresOrderEventStore::DeadLetter(const MessagePosition& position, const std::optional<std::string>& key,
-                                         const std::string& payload, const std::string& reason,
-                                         const std::string& error_code, const std::function<void()>& before_commit) {
-  return Guarded([&](pqxx::connection& connection) {
-    pqxx::work transaction(connection);
-    const bool recorded =
-        transaction
-            .exec_params1("SELECT inventory_dead_letter($1, $2, $3, $4, $5, $6, $7, $8)", position.consumer_group,
-                          position.topic, position.partition, position.offset, key, payload, reason, error_code)[0]
-            .as<bool>();
-    if (!recorded) {
-      transaction.abort();
-      return false;
-    }
-    before_commit();
-    transaction.commit();
-    return true;
+int PostgresOrderEventStore::ForgetConsumed(std::chrono::seconds older_than, int max_rows) {
+  return session_.Run([&](pqxx::connection& connection) {
+    pqxx::nontransaction work(connection);
+    return work
+        .exec_params1("SELECT inventory_forget_consumed_messages(make_interval(secs => $1::float8), $2)",
+                      static_cast<double>(older_than.count()), max_rows)[0]
+        .as<int>();
   });
 }
 

@@ -1,35 +1,30 @@
-// postgres_order_event_store.h: OrderEventStore on a dedicated libpqxx connection (not the REST
-// pool), opened lazily and reopened after a failure, so a database restart heals by itself.
+// postgres_order_event_store.h: OrderEventStore on the consumer's own database session
+// (application_name ...-consumer): one call of inventory_consume_batch per poll batch.
 #pragma once
 
-#include <memory>
-#include <pqxx/connection>
 #include <string>
 
+#include "adapters/worker_session.h"
 #include "consumer/order_event_store.h"
 
 namespace inventory {
 
 class PostgresOrderEventStore : public OrderEventStore {
  public:
-  PostgresOrderEventStore(std::string conninfo, int connect_timeout_seconds);
+  PostgresOrderEventStore(const std::string& conninfo, const SessionSettings& settings,
+                          CallWatchdog& watchdog);
 
-  ApplyOutcome Apply(const MessagePosition& position, const OrderEvent& event) override;
-  ApplyOutcome ApplyStockLevel(const MessagePosition& position, const StockLevelChange& change) override;
-  ApplyOutcome ClaimOnly(const MessagePosition& position) override;
-  bool DeadLetter(const MessagePosition& position, const std::optional<std::string>& key, const std::string& payload,
-                  const std::string& reason, const std::string& error_code,
-                  const std::function<void()>& before_commit) override;
+  std::vector<MessageResult> ApplyBatch(const std::string& consumer_group, std::chrono::milliseconds park_for,
+                                        const std::vector<DecodedMessage>& batch) override;
+  ParkedSweep SweepParked(int max_rows) override;
+  int ForgetConsumed(std::chrono::seconds older_than, int max_rows) override;
 
  private:
-  pqxx::connection& Connection();
-  // Runs work; a broken connection is dropped (reopened next time) and SQLSTATEs that no retry
-  // can fix become PermanentFailure.
-  template <typename Work>
-  auto Guarded(Work&& work) -> decltype(work(std::declval<pqxx::connection&>()));
-
-  const std::string conninfo_;
-  std::unique_ptr<pqxx::connection> connection_;
+  WorkerSession session_;
 };
+
+// The batch as the JSON array inventory_consume_batch reads. Text PostgreSQL cannot store (NUL,
+// invalid UTF-8) is replaced by U+FFFD, so one odd message never fails a batch.
+std::string ConsumeBatchJson(const std::vector<DecodedMessage>& batch);
 
 }  // namespace inventory

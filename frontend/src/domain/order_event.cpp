@@ -94,9 +94,15 @@ OrderEvent DecodeOrderEvent(OrderAction action, const std::string& payload) {
   auto order_id = IdentifierOf(*order);
   if (!order_id)
     throw MalformedMessage("orderId must be a non-empty string or an integer");
+  // Both become part of the message's identity, an index key: their length is bounded.
+  if (order_id->size() > kMaxIdBytes)
+    throw MalformedMessage("orderId is longer than " + std::to_string(kMaxIdBytes) + " bytes");
   event.order_id = std::move(*order_id);
-  if (const json* event_id = FirstPresent(document, {"eventId"}); event_id != nullptr && event_id->is_string())
+  if (const json* event_id = FirstPresent(document, {"eventId"}); event_id != nullptr && event_id->is_string()) {
+    if (event_id->get_ref<const std::string&>().size() > kMaxIdBytes)
+      throw MalformedMessage("eventId is longer than " + std::to_string(kMaxIdBytes) + " bytes");
     event.event_id = event_id->get<std::string>();
+  }
 
   if (action != OrderAction::Reserve)
     return event;

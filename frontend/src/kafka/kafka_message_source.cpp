@@ -12,8 +12,7 @@
 namespace inventory {
 namespace {
 
-void CommitOffsets(RdKafka::KafkaConsumer& consumer, const std::map<std::pair<std::string, int>, std::int64_t>& offsets,
-                   bool synchronous) {
+void CommitOffsets(RdKafka::KafkaConsumer& consumer, const ConsumedOffsets& offsets, bool synchronous) {
   std::vector<RdKafka::TopicPartition*> partitions;
   for (const auto& [position, next_offset] : offsets)
     partitions.push_back(RdKafka::TopicPartition::create(position.first, position.second, next_offset));
@@ -39,6 +38,7 @@ KafkaMessageSource::KafkaMessageSource(const KafkaClientSettings& settings, cons
       {"session.timeout.ms", std::to_string(settings.session_timeout.count())},
       {"heartbeat.interval.ms", std::to_string(std::max<long>(100, settings.session_timeout.count() / 10))},
       {"topic.metadata.refresh.interval.ms", "5000"},
+      {"socket.nagle.disable", "true"},  // small fetch requests go out at once
   };
   properties.insert(properties.end(), settings.extra_properties.begin(), settings.extra_properties.end());
   auto conf = BuildKafkaConf(properties);
@@ -79,11 +79,14 @@ std::optional<InboundMessage> KafkaMessageSource::Poll(std::chrono::milliseconds
   }
 }
 
-void KafkaMessageSource::Commit(const InboundMessage& message) {
-  const auto position = std::make_pair(message.topic, message.partition);
-  processed_[position] = message.offset + 1;
-  RecordLag(message.topic, message.partition, message.offset + 1);
-  CommitOffsets(*consumer_, {{position, message.offset + 1}}, false);
+void KafkaMessageSource::Commit(const ConsumedOffsets& offsets) {
+  if (offsets.empty())
+    return;
+  for (const auto& [position, next_offset] : offsets) {
+    processed_[position] = next_offset;
+    RecordLag(position.first, position.second, next_offset);
+  }
+  CommitOffsets(*consumer_, offsets, false);
 }
 
 // The high watermark comes from librdkafka's cache of the last fetch response: no broker round trip.

@@ -1,6 +1,7 @@
 // kafka_message_source.h: MessageSource over a librdkafka consumer in a consumer group. Offsets are
-// never committed automatically: Commit() is called after the message's database transaction has
-// committed, and Close() commits synchronously what was processed before leaving the group.
+// never committed automatically: Commit() is called after a batch's database transaction has
+// committed (asynchronously, once per batch), and Close() commits synchronously what was
+// processed before leaving the group.
 #pragma once
 
 #include <atomic>
@@ -31,7 +32,7 @@ class KafkaMessageSource : public MessageSource {
   KafkaMessageSource& operator=(const KafkaMessageSource&) = delete;
 
   std::optional<InboundMessage> Poll(std::chrono::milliseconds timeout) override;
-  void Commit(const InboundMessage& message) override;
+  void Commit(const ConsumedOffsets& offsets) override;
   void Close() override;
   std::int64_t Lag() const override;
 
@@ -40,7 +41,7 @@ class KafkaMessageSource : public MessageSource {
 
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   ErrorHandler on_error_;
-  std::map<std::pair<std::string, int>, std::int64_t> processed_;  // next offset per topic/partition
+  ConsumedOffsets processed_;  // next offset per topic/partition
   std::map<std::pair<std::string, int>, std::int64_t> lag_;  // per topic/partition, consumer thread only
   std::atomic<std::int64_t> total_lag_{0};
   bool closed_ = false;

@@ -1,6 +1,6 @@
 // kafka_publisher.h: MessagePublisher over an idempotent librdkafka producer (enable.idempotence,
 // acks=all), so retries inside librdkafka never duplicate or reorder messages of one partition.
-// One instance per thread: PublishAndWait polls the producer's delivery reports itself.
+// One instance per thread: Poll serves the producer's delivery reports on the calling thread.
 #pragma once
 
 #include <memory>
@@ -22,7 +22,11 @@ class KafkaPublisher : public MessagePublisher {
   KafkaPublisher(const KafkaPublisher&) = delete;
   KafkaPublisher& operator=(const KafkaPublisher&) = delete;
 
-  std::vector<std::string> PublishAndWait(const std::vector<OutboundMessage>& messages) override;
+  std::shared_ptr<PublishTicket> Publish(const std::vector<OutboundMessage>& messages) override;
+  void Poll(std::chrono::milliseconds timeout) override;
+  void Purge() override;
+  bool Prepare(std::chrono::milliseconds timeout) override;
+  std::string TopicError(const std::string& topic, std::chrono::milliseconds timeout) override;
   // Waits up to timeout for messages still queued; returns how many are left.
   int Flush(std::chrono::milliseconds timeout);
 

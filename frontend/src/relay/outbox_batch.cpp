@@ -1,8 +1,6 @@
 // outbox_batch.cpp: outbox row to Kafka message, and the acknowledgement rule.
 #include "relay/outbox_batch.h"
 
-#include <unordered_set>
-
 namespace inventory {
 
 OutboundMessage ToOutboundMessage(const OutboxEvent& event) {
@@ -18,9 +16,9 @@ OutboundMessage ToOutboundMessage(const OutboxEvent& event) {
 }
 
 std::vector<OutboxEvent> AcknowledgedEvents(const std::vector<OutboxEvent>& events,
-                                            const std::vector<std::string>& results) {
+                                            const std::vector<std::string>& results,
+                                            std::unordered_set<std::string>& failed_keys) {
   std::vector<OutboxEvent> acknowledged;
-  std::unordered_set<std::string> failed_keys;
   for (std::size_t i = 0; i < events.size() && i < results.size(); ++i) {
     if (!results[i].empty()) {
       failed_keys.insert(events[i].key);
@@ -30,6 +28,17 @@ std::vector<OutboxEvent> AcknowledgedEvents(const std::vector<OutboxEvent>& even
       acknowledged.push_back(events[i]);
   }
   return acknowledged;
+}
+
+std::string BigintArrayLiteral(const std::vector<std::int64_t>& values) {
+  std::string literal = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0)
+      literal += ',';
+    literal += std::to_string(values[i]);
+  }
+  literal += '}';
+  return literal;
 }
 
 std::string TextArrayLiteral(const std::vector<std::string>& values) {
