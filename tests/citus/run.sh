@@ -12,6 +12,8 @@
 #   - a product's shards moved to the other worker (logically replicated, then with writes blocked)
 #     while routed reservations of it keep coming: every call succeeds and lands on the new worker;
 #   - the ttl and the actor given with a routed call reach the worker;
+#   - the relay's fetch from the start and after a position, and a batch of order events through
+#     inventory_consume_batch (kafka_input.sql) on the coordinator, ending as on one PostgreSQL;
 #   - the stress test (tests/stress) with its invariants, with routed calls beside it;
 #   - the relay's kill -9 test (relay.sh), with events written on every node;
 #   - the pgTAP suites that pgTAP can run against a coordinator, and why the others cannot;
@@ -97,7 +99,8 @@ check_equal "the single-product functions are routed by their product argument, 
                            WHERE o.classid = 'pg_proc'::regclass AND o.distribution_argument_index IS NOT NULL")" \
     "inventory_adjust\$1 inventory_available\$1 inventory_check\$1 inventory_remove\$1 inventory_reserve\$2 inventory_reserve_batch\$1 inventory_restock\$1 inventory_set_stock\$1 colocated=true"
 check_equal "the Kafka consumer's tables stay on the coordinator, not distributed" \
-    "$(on "$coordinator" "SELECT count(*) FROM pg_dist_partition WHERE logicalrelid::text IN ('inventory.consumer_offsets', 'inventory.dead_letters')")" 0
+    "$(on "$coordinator" "SELECT count(*) FROM pg_dist_partition WHERE logicalrelid::text IN ('inventory.consumer_offsets', 'inventory.dead_letters',
+                                                                                         'inventory.consumed_messages', 'inventory.parked_events')")" 0
 check_equal "pg_cron is on the coordinator only, with the reaper job" \
     "$(on "$coordinator" "SELECT string_agg(jobname || ' ' || schedule, ',') FROM cron.job") $(on "${workers[0]}" "SELECT count(*) FROM pg_extension WHERE extname = 'pg_cron'")$(on "${workers[1]}" "SELECT count(*) FROM pg_extension WHERE extname = 'pg_cron'")" \
     "inventory-expire-reservations * * * * * 00"
@@ -288,6 +291,26 @@ check_equal "a routed batch request's actor and ttl reach the worker" \
     "$(on "$coordinator" "SELECT l.actor || ' ' || (r.expires_at - r.created_at) FROM inventory.ledger l
                            JOIN inventory.reservations r ON r.id = l.reservation_id AND r.product_id = l.product_id
                           WHERE r.order_id = 'travel-o2'")" "alice 00:00:30"
+
+# --- the relay's fetch and the Kafka input, called on the coordinator ------------------------------
+check_equal "inventory_outbox_fetch_after from the start returns what inventory_outbox_fetch does (each stock row's events in version order), and nothing after a position (seq counts per node)" \
+    "$(on "$coordinator" "SELECT (SELECT array_agg(id) FROM inventory_outbox_fetch_after(NULL, 1000))
+                                 = (SELECT array_agg(id) FROM inventory_outbox_fetch(1000))
+                             AND NOT EXISTS (SELECT FROM inventory_outbox_fetch_after(0, 1000))")" t
+for port in "$coordinator" "$single_port"; do
+    on "$port" "SELECT count(*) FROM inventory_set_stock('kafka-p', 10)" >/dev/null
+done
+kafka_state="SELECT (SELECT string_agg(order_id || ':' || status, ' ' ORDER BY order_id) FROM inventory.reservations
+                      WHERE product_id = 'kafka-p')
+                    || ' dead=' || (SELECT count(*) FROM inventory.dead_letters WHERE effect->>'order_id' LIKE 'k-o%')
+                    || ' parked=' || (SELECT count(*) FROM inventory.parked_events WHERE order_id LIKE 'k-o%' AND applied_at IS NULL)
+                    || ' available=' || inventory_available('kafka-p')"
+kafka_on_single="$(psql -X -q -At -h 127.0.0.1 -p "$single_port" -U postgres -d "$database" -f "$here/kafka_input.sql" 2>&1) $(on "$single_port" "$kafka_state")"
+check_equal "inventory_consume_batch on the coordinator (a payment before its order, a cancel before its order, an order short of stock) ends as on one PostgreSQL" \
+    "$(psql -X -q -At -h 127.0.0.1 -p "$coordinator" -U postgres -d "$database" -f "$here/kafka_input.sql" 2>&1) $(on "$coordinator" "$kafka_state")" \
+    "$kafka_on_single"
+check_equal "and on one PostgreSQL that is: the payment applied when its order came, the cancelled order holds nothing, the short one dead-lettered" \
+    "$kafka_on_single" "applied applied parked applied dead_letter/IN001 parked applied k-o1:confirmed k-o2:confirmed dead=1 parked=0 available=7"
 
 # An overdue reservation that only pg_cron's reaper on the coordinator will expire (checked at the end;
 # nothing else calls the reaper in this database from here on).
