@@ -13,7 +13,7 @@
 -- Runs in one transaction that is rolled back; uses only products named 'tap-07-*'.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(54);
+SELECT plan(56);
 \ir include/helpers.sql
 
 SELECT is((SELECT count(*) FROM inventory.stock WHERE product_id LIKE 'tap-07-%')
@@ -293,6 +293,15 @@ SELECT results_eq($$SELECT id FROM inventory.outbox WHERE aggregateid = 'tap-07-
                   'the other events of the product stay for the relay');
 SELECT is(inventory_outbox_ack_events(ARRAY(SELECT id FROM tap_events), ARRAY['tap-07-a']), 1,
           'acknowledging them again deletes only the one still there');
+SELECT inventory_restock(product, 1) FROM unnest(ARRAY['tap-07-a', 'tap-07-b', 'tap-07-b']) product;
+CREATE TEMP TABLE tap_pairs AS
+SELECT id, aggregateid FROM inventory.outbox
+ WHERE aggregateid IN ('tap-07-a', 'tap-07-b') AND type = 'inventory.updated' ORDER BY seq DESC LIMIT 3;
+SELECT is(inventory_outbox_ack_events(ARRAY(SELECT id FROM tap_pairs ORDER BY aggregateid, id),
+                                      ARRAY(SELECT aggregateid FROM tap_pairs ORDER BY aggregateid DESC, id)), 3,
+          'arrays of the same length that are not pairs (each id with another event''s product) still delete every named event');
+SELECT is(inventory_outbox_ack_events(ARRAY(SELECT id FROM tap_pairs), ARRAY(SELECT aggregateid FROM tap_pairs)), 0,
+          'as pairs, again: nothing left to delete');
 SELECT is(inventory_outbox_ack_events(NULL, ARRAY['tap-07-a']), NULL::integer,
           'ack_events(NULL, ...) returns NULL (the function is STRICT)');
 SELECT throws_ok($$SELECT inventory_outbox_ack_events(array_fill(gen_random_uuid(), ARRAY[100001]), '{x}')$$,
