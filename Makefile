@@ -6,7 +6,7 @@ SHELL := /bin/bash
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FRONTEND_BUILD := build/frontend
 
-.PHONY: deps build build-extension build-service build-tools install test run bench fuzz clean
+.PHONY: deps build build-extension build-service build-tools install test run bench bench-citus fuzz clean
 
 deps:
 	scripts/install-deps.sh
@@ -38,6 +38,11 @@ bench: build install
 	scratch=$$(mktemp -d /tmp/pg-inventory-bench.XXXXXX) && chmod 755 $$scratch && \
 	    BENCH_SCRATCH_DIR=$$scratch bench/http.sh && BENCH_SCRATCH_DIR=$$scratch bench/kafka.sh; \
 	    status=$$?; rm -rf $$scratch; exit $$status
+
+# Citus against one PostgreSQL on this machine; needs Citus installed in the PostgreSQL of pg_config
+# (docs/operations.md, "Sharding by product on Citus").
+bench-citus: build install
+	bench/citus.sh
 
 # Longer fuzzing than the short run inside `make test`: FUZZ_SECONDS per target (default 300).
 fuzz: build install

@@ -8,11 +8,12 @@
 -- previousQuantity, newQuantity, onHand, reserved, available, orderId, reservationId, ISO-8601 UTC
 -- timestamp) matching the ledger; per-row seq order equals version order; alerts low_stock,
 -- out_of_stock and back_in_stock on inventory.alerts; configurable topics; and the relay
--- functions inventory_outbox_fetch and inventory_outbox_ack.
+-- functions inventory_outbox_fetch, inventory_outbox_ack and inventory_outbox_ack_events. The
+-- relay checks hold on one PostgreSQL and on a Citus coordinator (tests/citus).
 -- Runs in one transaction that is rolled back; uses only products named 'tap-07-*'.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(46);
+SELECT plan(56);
 \ir include/helpers.sql
 
 SELECT is((SELECT count(*) FROM inventory.stock WHERE product_id LIKE 'tap-07-%')
@@ -244,11 +245,18 @@ CREATE TEMP TABLE tap_ours AS
 SELECT seq FROM inventory.outbox WHERE aggregateid LIKE 'tap-07-%';
 CREATE TEMP TABLE tap_ledger_before AS
 SELECT count(*) AS n FROM inventory.ledger WHERE product_id LIKE 'tap-07-%';
-SELECT results_eq(
-    $$SELECT seq FROM inventory_outbox_fetch((SELECT count(*)::integer FROM inventory.outbox))$$,
-    $$SELECT seq FROM inventory.outbox ORDER BY seq$$,
-    'fetch returns every visible event in seq order');
-SELECT results_eq(
+SELECT set_eq(
+    $$SELECT id FROM inventory_outbox_fetch((SELECT count(*)::integer FROM inventory.outbox))$$,
+    $$SELECT id FROM inventory.outbox$$,
+    'fetch returns every visible event');
+SELECT is_empty(
+    $$SELECT * FROM (SELECT version, lag(version) OVER (PARTITION BY aggregateid, warehouse ORDER BY n) AS before
+                       FROM inventory_outbox_fetch((SELECT count(*)::integer FROM inventory.outbox))
+                            WITH ORDINALITY AS f(seq, id, aggregatetype, aggregateid, type, payload, warehouse,
+                                                 version, created_at, n)) f
+       WHERE f.before > f.version$$,
+    'fetch returns each stock row''s events in version order');
+SELECT set_eq(
     $$SELECT seq FROM inventory_outbox_fetch(2)$$,
     $$SELECT seq FROM inventory.outbox ORDER BY seq LIMIT 2$$,
     'fetch(max_rows) returns the oldest max_rows events');
@@ -271,6 +279,36 @@ SELECT is(inventory_outbox_ack(NULL), NULL::integer, 'ack(NULL) returns NULL (th
 SELECT is(inventory_outbox_ack(ARRAY[-1]::bigint[]), 0, 'ack of an unknown seq returns 0');
 SELECT is((SELECT count(*) FROM inventory.ledger WHERE product_id LIKE 'tap-07-%'), (SELECT n FROM tap_ledger_before),
           'acknowledging events leaves the ledger alone');
+
+-- inventory_outbox_ack_events: by event id, with the product that keeps the search on its rows.
+SELECT inventory_restock('tap-07-a', 1) FROM generate_series(1, 3);
+CREATE TEMP TABLE tap_events AS
+SELECT id, aggregateid, version FROM inventory.outbox WHERE aggregateid = 'tap-07-a' ORDER BY version;
+SELECT is(inventory_outbox_ack_events(ARRAY(SELECT id FROM tap_events ORDER BY version LIMIT 2), ARRAY['tap-07-b']), 0,
+          'ack_events of events under another product deletes nothing');
+SELECT is(inventory_outbox_ack_events(ARRAY(SELECT id FROM tap_events ORDER BY version LIMIT 2), ARRAY['tap-07-a']), 2,
+          'ack_events deletes exactly the named events and returns how many');
+SELECT results_eq($$SELECT id FROM inventory.outbox WHERE aggregateid = 'tap-07-a'$$,
+                  $$SELECT id FROM tap_events ORDER BY version OFFSET 2$$,
+                  'the other events of the product stay for the relay');
+SELECT is(inventory_outbox_ack_events(ARRAY(SELECT id FROM tap_events), ARRAY['tap-07-a']), 1,
+          'acknowledging them again deletes only the one still there');
+SELECT inventory_restock(product, 1) FROM unnest(ARRAY['tap-07-a', 'tap-07-b', 'tap-07-b']) product;
+CREATE TEMP TABLE tap_pairs AS
+SELECT id, aggregateid FROM inventory.outbox
+ WHERE aggregateid IN ('tap-07-a', 'tap-07-b') AND type = 'inventory.updated' ORDER BY seq DESC LIMIT 3;
+SELECT is(inventory_outbox_ack_events(ARRAY(SELECT id FROM tap_pairs ORDER BY aggregateid, id),
+                                      ARRAY(SELECT aggregateid FROM tap_pairs ORDER BY aggregateid DESC, id)), 3,
+          'arrays of the same length that are not pairs (each id with another event''s product) still delete every named event');
+SELECT is(inventory_outbox_ack_events(ARRAY(SELECT id FROM tap_pairs), ARRAY(SELECT aggregateid FROM tap_pairs)), 0,
+          'as pairs, again: nothing left to delete');
+SELECT is(inventory_outbox_ack_events(NULL, ARRAY['tap-07-a']), NULL::integer,
+          'ack_events(NULL, ...) returns NULL (the function is STRICT)');
+SELECT throws_ok($$SELECT inventory_outbox_ack_events(array_fill(gen_random_uuid(), ARRAY[100001]), '{x}')$$,
+                 '22023', NULL, 'more than 100000 events at once: 22023');
+SELECT ok(has_function_privilege('inventory_relay', 'inventory_outbox_ack_events(uuid[], text[])', 'EXECUTE')
+          AND NOT has_function_privilege('inventory_admin', 'inventory_outbox_ack_events(uuid[], text[])', 'EXECUTE'),
+          'the relay may acknowledge events, an admin may not');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -13,7 +13,7 @@
 -- Runs in one transaction that is rolled back; uses only products named 'tap-08-*'.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(69);
+SELECT plan(71);
 
 -- The extension's functions as name(argument types).
 CREATE FUNCTION pg_temp.tap_functions() RETURNS TABLE (signature text, oid oid) LANGUAGE sql AS $$
@@ -76,6 +76,7 @@ SELECT set_eq($$SELECT * FROM pg_temp.tap_executable_by('inventory_reader')$$,
 SELECT set_eq($$SELECT * FROM pg_temp.tap_executable_by('inventory_writer')$$,
     ARRAY['inventory_available(text, text)', 'inventory_check(text, bigint, text)',
           'inventory_overdue_quantity(text, text)', 'inventory_reserve_batch(jsonb)',
+          'inventory_reserve_batch(text, jsonb)',
           'inventory_reserve(text, text, bigint, text, interval, text)', 'inventory_reserve_order(text, jsonb, interval, text)',
           'inventory_confirm(uuid, text)', 'inventory_confirm_order(text, text)', 'inventory_release(uuid, text)',
           'inventory_release_order(text, text)', 'inventory_ship(uuid, text)', 'inventory_ship_order(text, text)',
@@ -91,6 +92,7 @@ SELECT set_eq($$SELECT * FROM pg_temp.tap_executable_by('inventory_writer')$$,
 SELECT set_eq($$SELECT * FROM pg_temp.tap_executable_by('inventory_admin')$$,
     ARRAY['inventory_available(text, text)', 'inventory_check(text, bigint, text)',
           'inventory_overdue_quantity(text, text)', 'inventory_reserve_batch(jsonb)',
+          'inventory_reserve_batch(text, jsonb)',
           'inventory_reserve(text, text, bigint, text, interval, text)', 'inventory_reserve_order(text, jsonb, interval, text)',
           'inventory_confirm(uuid, text)', 'inventory_confirm_order(text, text)', 'inventory_release(uuid, text)',
           'inventory_release_order(text, text)', 'inventory_ship(uuid, text)', 'inventory_ship_order(text, text)',
@@ -107,7 +109,8 @@ SELECT set_eq($$SELECT * FROM pg_temp.tap_executable_by('inventory_admin')$$,
           'inventory_redrive_dead_letter(bigint)'],
     'inventory_admin may also change stock, expire reservations and re-drive dead letters, but not touch the outbox or the job');
 SELECT set_eq($$SELECT * FROM pg_temp.tap_executable_by('inventory_relay')$$,
-    ARRAY['inventory_outbox_fetch(integer)', 'inventory_outbox_ack(bigint[])', 'inventory_outbox_fetch_after(bigint, integer)'],
+    ARRAY['inventory_outbox_fetch(integer)', 'inventory_outbox_ack(bigint[])',
+          'inventory_outbox_ack_events(uuid[], text[])', 'inventory_outbox_fetch_after(bigint, integer)'],
     'inventory_relay may execute exactly the outbox functions');
 SELECT is_empty(
     $$SELECT f.signature FROM pg_temp.tap_functions() f JOIN pg_proc p ON p.oid = f.oid, aclexplode(p.proacl) a
@@ -211,7 +214,7 @@ SELECT results_eq($$SELECT db_user::text FROM inventory.ledger WHERE product_id 
 
 SELECT set_eq($$SELECT signature FROM pg_temp.tap_functions()$$,
     ARRAY['inventory_reserve(text, text, bigint, text, interval, text)', 'inventory_reserve_order(text, jsonb, interval, text)',
-          'inventory_reserve_batch(jsonb)', 'inventory_overdue_quantity(text, text)',
+          'inventory_reserve_batch(jsonb)', 'inventory_reserve_batch(text, jsonb)', 'inventory_overdue_quantity(text, text)',
           'inventory_confirm(uuid, text)', 'inventory_confirm_order(text, text)', 'inventory_release(uuid, text)',
           'inventory_release_order(text, text)', 'inventory_ship(uuid, text)', 'inventory_ship_order(text, text)',
           'inventory_return(uuid, bigint, boolean, text, text)',
@@ -221,7 +224,8 @@ SELECT set_eq($$SELECT signature FROM pg_temp.tap_functions()$$,
           'inventory_adjust(text, bigint, text, text, text, text)', 'inventory_set_stock(text, bigint, text, text, bigint, text, text)',
           'inventory_remove(text, text, text)', 'inventory_available(text, text)', 'inventory_check(text, bigint, text)',
           'inventory_outbox_fetch(integer)', 'inventory_outbox_ack(bigint[])',
-          'inventory_schedule_reaper(text)', 'inventory_unschedule_reaper()',
+          'inventory_outbox_ack_events(uuid[], text[])', 'inventory_schedule_reaper(text)', 'inventory_unschedule_reaper()',
+          'inventory_routing_support(internal)',
           'inventory_claim_message(text, text, integer, bigint)', 'inventory_consumer_offsets(text)',
           'inventory_dead_letter(text, text, integer, bigint, text, text, text, text)',
           'inventory_consume_batch(text, jsonb, interval)', 'inventory_sweep_parked_events(integer)',
@@ -250,8 +254,8 @@ SELECT set_eq(
     $$SELECT signature FROM pg_temp.tap_functions()
        WHERE signature NOT IN ('inventory_schedule_reaper(text)', 'inventory_unschedule_reaper()',
                                'inventory_available(text, text)', 'inventory_check(text, bigint, text)',
-                               'inventory_overdue_quantity(text, text)')$$,
-    'every function but the reads and the pg_cron helpers is SECURITY DEFINER with search_path pinned to pg_catalog, pg_temp');
+                               'inventory_overdue_quantity(text, text)', 'inventory_routing_support(internal)')$$,
+    'every function but the reads, the pg_cron helpers and the planner support is SECURITY DEFINER with search_path pinned to pg_catalog, pg_temp');
 SELECT is_empty(
     $$SELECT f.signature FROM pg_temp.tap_functions() f JOIN pg_proc p ON p.oid = f.oid
        WHERE f.signature IN ('inventory_available(text, text)', 'inventory_check(text, bigint, text)',
@@ -267,7 +271,23 @@ SELECT set_eq(
     ARRAY['inventory_available(text, text)', 'inventory_check(text, bigint, text)', 'inventory_outbox_fetch(integer)',
           'inventory_consumer_offsets(text)', 'inventory_overdue_quantity(text, text)',
           'inventory_outbox_fetch_after(bigint, integer)', 'kafka_order_state(text)'],
-    'the reads are STABLE; the two pure kafka_* rules IMMUTABLE; every other function is VOLATILE');
+    'the reads are STABLE');
+SELECT set_eq(
+    $$SELECT f.signature FROM pg_temp.tap_functions() f JOIN pg_proc p ON p.oid = f.oid WHERE p.provolatile = 'i'$$,
+    ARRAY['inventory_routing_support(internal)',
+          'kafka_next_step(text, bigint, bigint, bigint, bigint, bigint, boolean)', 'kafka_is_permanent(text)'],
+    'the planner support and the two pure kafka_* rules are IMMUTABLE; every other function is VOLATILE');
+SELECT is_empty(
+    $$SELECT p.oid::regprocedure FROM pg_proc p
+       WHERE p.prosupport = 'inventory_routing_support'::regproc
+      EXCEPT SELECT unnest(ARRAY['inventory_reserve(text, text, bigint, text, interval)',
+                                 'inventory_reserve_batch(text, jsonb)', 'inventory_restock(text, bigint, text, text)',
+                                 'inventory_adjust(text, bigint, text, text)',
+                                 'inventory_set_stock(text, bigint, text, text, bigint)', 'inventory_remove(text, text)',
+                                 'inventory_available(text, text)', 'inventory_check(text, bigint, text)']::regprocedure[])$$,
+    'the planner support serves only the functions routed by product');
+SELECT is((SELECT count(*)::integer FROM pg_proc WHERE prosupport = 'inventory_routing_support'::regproc), 8,
+          'every function routed by product has the planner support that keeps a NULL product from Citus''s routing');
 SELECT is_empty(
     $$SELECT f.signature FROM pg_temp.tap_functions() f JOIN pg_proc p ON p.oid = f.oid
        WHERE p.provolatile = 'v' AND p.proparallel <> 'u'$$,

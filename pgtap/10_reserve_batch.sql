@@ -14,7 +14,7 @@
 -- Runs in one transaction that is rolled back; uses only products named 'tap-10-*'.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(36);
+SELECT plan(41);
 \ir include/helpers.sql
 
 SELECT is((SELECT count(*) FROM inventory.stock WHERE product_id LIKE 'tap-10-%'), 0::bigint,
@@ -262,6 +262,36 @@ SELECT results_eq(
     $$SELECT type, count(*)::integer FROM inventory.outbox WHERE aggregateid = 'tap-10-hot' GROUP BY 1 ORDER BY 1$$,
     $$VALUES ('inventory.updated'::text, 15)$$,
     'one inventory.updated event per change');
+
+-- inventory_reserve_batch(product_id, requests): one product's requests, routable by product -----
+
+SELECT inventory_set_stock('tap-10-one', 5);
+SELECT results_eq(
+    $$SELECT request_index, order_id, outcome, error_code, error_message,
+             (SELECT sum(r.quantity) FROM unnest(reservations) r)
+        FROM inventory_reserve_batch('tap-10-one', '[
+          {"order_id": "tap-10-p1", "lines": [{"product_id": "tap-10-one", "quantity": 3}]},
+          {"order_id": "tap-10-p2", "lines": [{"product_id": "tap-10-one", "quantity": 1},
+                                             {"product_id": "tap-10-hot", "quantity": 1}]},
+          {"order_id": "tap-10-p3", "lines": [{"product_id": "tap-10-one", "quantity": 3}]},
+          {"order_id": "tap-10-p1", "lines": [{"product_id": "tap-10-one", "quantity": 3}]}]')$$,
+    $$VALUES (0, 'tap-10-p1'::text, 'reserved'::text, NULL::text, NULL::text, 3::numeric),
+             (1, 'tap-10-p2', 'invalid', '22023',
+              'requests[1] names product "tap-10-hot", not the batch''s product "tap-10-one"', NULL),
+             (2, 'tap-10-p3', 'short', 'IN001',
+              'insufficient stock for order "tap-10-p3": product "tap-10-one": requested 3, available 2', NULL),
+             (3, 'tap-10-p1', 'repeated', NULL, NULL, 3)$$,
+    'the product-scoped batch decides its product''s requests in order; a request of another product is invalid (22023)');
+SELECT results_eq($$SELECT on_hand, reserved, version FROM inventory.stock WHERE product_id = 'tap-10-one'$$,
+                  $$VALUES (5::bigint, 3::bigint, 2::bigint)$$,
+                  'only the granted request changed the product''s row');
+SELECT is((SELECT count(*)::integer FROM inventory.reservations WHERE order_id = 'tap-10-p2'), 0,
+          'the request that named another product reserved nothing, of either product');
+SELECT throws_ok($$SELECT * FROM inventory_reserve_batch(NULL::text, '[]')$$, '22023', 'product_id must not be null',
+                 'product-scoped batch with a NULL product: 22023');
+SELECT ok(has_function_privilege('inventory_writer', 'inventory_reserve_batch(text, jsonb)', 'EXECUTE')
+          AND NOT has_function_privilege('inventory_reader', 'inventory_reserve_batch(text, jsonb)', 'EXECUTE'),
+          'writers may call the product-scoped batch, readers may not');
 
 -- Whole-call errors, bound and grants ---------------------------------------------------------
 

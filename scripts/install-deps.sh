@@ -9,7 +9,7 @@ packages=(
     postgresql-15-cron postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
     libpqxx-dev libpistache-dev librdkafka-dev nlohmann-json3-dev libgtest-dev libgmock-dev
     libjwt-dev libcurl4-openssl-dev libssl-dev
-    kcat wrk chromium
+    kcat wrk chromium valgrind
 )
 # npm installs the /docs page's Swagger UI at build time (frontend/api-docs, so the image build
 # stage needs it too) and the tools of the delivery checks and the browser test. The machine image

@@ -76,6 +76,134 @@ GRANT EXECUTE ON FUNCTION inventory_overdue_quantity(text, text) TO inventory_re
 GRANT EXECUTE ON FUNCTION inventory_reserve_batch(jsonb) TO inventory_writer;
 
 
+-- Scale-out on Citus: a product-scoped batch, a relay that reads every node in per-row order -----
+
+CREATE FUNCTION inventory_reserve_batch(product_id text, requests jsonb)
+RETURNS TABLE (request_index integer, order_id text, outcome text,
+               reservations inventory_reservation[], shortages jsonb,
+               error_code text, error_message text)
+AS 'MODULE_PATHNAME', 'inventory_reserve_batch_of_product'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION inventory_reserve_batch(text, jsonb) IS
+'inventory_reserve_batch for requests that all concern one product, named first so that a distributed deployment routes the call to the node that holds it. A request with a line of another product is invalid (22023); the others are decided as inventory_reserve_batch(requests) would.';
+
+-- The relay's reads: whatever is visible now, in seq order. When the outbox is distributed with
+-- Citus, seq is unique across nodes but ordered only within a node, so the rows come oldest first
+-- by created_at, each stock row's in version order, and a row is held back while a lower version of
+-- its stock row is not in the batch.
+CREATE OR REPLACE FUNCTION inventory_outbox_fetch(max_rows integer DEFAULT 500)
+RETURNS SETOF inventory.outbox
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    batch inventory.outbox[];
+BEGIN
+    IF max_rows < 1 OR max_rows > 100000 THEN
+        RAISE EXCEPTION 'max_rows must be between 1 and 100000, not %', max_rows USING ERRCODE = '22023';
+    END IF;
+    IF to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+        IF EXISTS (SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid = 'inventory.outbox'::regclass) THEN
+            -- Citus plans a statement with parameters only when their values are known: EXECUTE.
+            EXECUTE 'SELECT array_agg(o) FROM (SELECT * FROM inventory.outbox ORDER BY created_at, seq LIMIT $1) o'
+                INTO batch USING max_rows;
+            IF batch IS NULL THEN
+                RETURN;
+            END IF;
+            RETURN QUERY EXECUTE
+                'SELECT c.* FROM unnest($1) c
+                   LEFT JOIN (SELECT aggregateid, warehouse, min(version) AS version FROM inventory.outbox
+                               WHERE aggregateid = ANY ($2) AND id <> ALL ($3)
+                               GROUP BY aggregateid, warehouse) held
+                          ON held.aggregateid = c.aggregateid AND held.warehouse = c.warehouse
+                  WHERE held.version IS NULL OR c.version < held.version
+                  ORDER BY min(c.created_at) OVER (PARTITION BY c.aggregateid, c.warehouse),
+                           c.aggregateid, c.warehouse, c.version'
+                USING batch, (SELECT array_agg(DISTINCT b.aggregateid) FROM unnest(batch) b),
+                      (SELECT array_agg(b.id) FROM unnest(batch) b);
+            RETURN;
+        END IF;
+    END IF;
+    RETURN QUERY SELECT * FROM inventory.outbox ORDER BY seq LIMIT max_rows;
+END
+$$;
+COMMENT ON FUNCTION inventory_outbox_fetch(integer) IS
+'The oldest unpublished events visible now, each stock row''s in version order (seq order on one PostgreSQL); the relay publishes them and calls inventory_outbox_ack_events.';
+
+-- A statement, not an SQL function: Citus cannot plan a LANGUAGE sql body with parameters.
+CREATE OR REPLACE FUNCTION inventory_outbox_ack(seqs bigint[])
+RETURNS integer
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    deleted integer;
+BEGIN
+    EXECUTE 'DELETE FROM inventory.outbox WHERE seq = ANY ($1)' USING seqs;
+    GET DIAGNOSTICS deleted = ROW_COUNT;
+    RETURN deleted;
+END
+$$;
+COMMENT ON FUNCTION inventory_outbox_ack(bigint[]) IS
+'Deletes the events with the given seqs (Kafka acknowledged them) and returns how many were deleted. inventory_outbox_ack_events names events by their id, which every deployment keeps unique.';
+
+CREATE FUNCTION inventory_outbox_ack_events(event_ids uuid[], product_ids text[])
+RETURNS integer
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    deleted integer;
+    extra integer;
+BEGIN
+    IF cardinality(event_ids) > 100000 THEN
+        RAISE EXCEPTION 'at most 100000 events can be acknowledged at once, not %', cardinality(event_ids)
+            USING ERRCODE = '22023';
+    END IF;
+    -- The products (the events' aggregateid) keep the search on the shards that hold them on
+    -- Citus, and on the primary key on one PostgreSQL.
+    IF to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+        IF EXISTS (SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid = 'inventory.outbox'::regclass) THEN
+            EXECUTE 'DELETE FROM inventory.outbox WHERE aggregateid = ANY ($2) AND id = ANY ($1)'
+                USING event_ids, product_ids;
+            GET DIAGNOSTICS deleted = ROW_COUNT;
+            RETURN deleted;
+        END IF;
+    END IF;
+    -- One PostgreSQL: the arrays as pairs (the relay's call), one primary-key probe per event; the
+    -- two ANY conditions there would scan the whole outbox. Whatever the pairs missed (arrays that
+    -- are not pairs) is then deleted as on Citus.
+    DELETE FROM inventory.outbox o
+     USING unnest(event_ids, product_ids) AS acked(id, product)
+     WHERE o.aggregateid = acked.product AND o.id = acked.id;
+    GET DIAGNOSTICS deleted = ROW_COUNT;
+    IF deleted < cardinality(event_ids) THEN
+        DELETE FROM inventory.outbox WHERE aggregateid = ANY (product_ids) AND id = ANY (event_ids);
+        GET DIAGNOSTICS extra = ROW_COUNT;
+        deleted := deleted + extra;
+    END IF;
+    RETURN deleted;
+END
+$$;
+COMMENT ON FUNCTION inventory_outbox_ack_events(uuid[], text[]) IS
+'Deletes the events Kafka acknowledged, named by their id (eventId) and product (aggregateid), and returns how many were deleted.';
+
+-- The functions a Citus deployment routes by product never offer Citus a NULL product to route
+-- (Citus 13.2 crashes the backend that plans such a call): see extension/src/routing_support.c.
+CREATE FUNCTION inventory_routing_support(internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'inventory_routing_support'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION inventory_routing_support(internal) IS
+'Planner support of the functions routed by product on Citus: a call with a NULL product constant is not offered to Citus''s routing, and raises 22023 where it was made.';
+-- It is attached at the end of this script, once the functions have their 1.2 signatures.
+
+REVOKE ALL ON FUNCTION inventory_reserve_batch(text, jsonb), inventory_outbox_ack_events(uuid[], text[]),
+    inventory_routing_support(internal) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION inventory_reserve_batch(text, jsonb) TO inventory_writer;
+GRANT EXECUTE ON FUNCTION inventory_outbox_ack_events(uuid[], text[]) TO inventory_relay;
+
 -- Kafka input: message identity, dead letters relayed like the outbox, parked early events ------
 -- A message is applied at most once by its identity (event id, or order id and event kind) and a
 -- fingerprint of its content, never by its position alone; positions are kept only to notice when
@@ -843,6 +971,10 @@ COMMENT ON FUNCTION inventory_redrive_dead_letter(bigint) IS
 
 -- The outbox's statistics are often stale (a burst of inserts since the last ANALYZE makes it look
 -- empty); the fetch must walk the seq index whatever they say, not scan and sort the table.
+-- With the outbox distributed by Citus, seq is ordered only within a node (and a product whose
+-- shards moved has events from two nodes), so a position in seq order means nothing: the fetch
+-- from the start is inventory_outbox_fetch's (each stock row's in version order), and a fetch after
+-- a position finds nothing, so the relay has one batch in flight at a time there.
 CREATE FUNCTION inventory_outbox_fetch_after(after_seq bigint, max_rows integer DEFAULT 500)
 RETURNS SETOF inventory.outbox
 LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL SAFE
@@ -852,6 +984,14 @@ BEGIN
     IF max_rows IS NULL OR max_rows < 1 OR max_rows > 100000 THEN
         RAISE EXCEPTION 'max_rows must be between 1 and 100000, not %', max_rows USING ERRCODE = '22023';
     END IF;
+    IF to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+        IF EXISTS (SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid = 'inventory.outbox'::regclass) THEN
+            IF after_seq IS NULL THEN
+                RETURN QUERY SELECT * FROM @extschema@.inventory_outbox_fetch(max_rows);
+            END IF;
+            RETURN;
+        END IF;
+    END IF;
     IF after_seq IS NULL THEN
         RETURN QUERY SELECT * FROM inventory.outbox ORDER BY seq LIMIT max_rows;
     ELSE
@@ -860,7 +1000,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION inventory_outbox_fetch_after(bigint, integer) IS
-'The unpublished events visible now with seq above after_seq (all of them when NULL), in seq order. For a relay that fetches while earlier events are in flight; it must still read from the start (NULL) regularly, since a transaction can commit a lower seq late.';
+'The unpublished events visible now with seq above after_seq (all of them when NULL), in seq order. For a relay that fetches while earlier events are in flight; it must still read from the start (NULL) regularly, since a transaction can commit a lower seq late. With the outbox distributed by Citus: from the start as inventory_outbox_fetch (each stock row''s events in version order), and nothing after a position.';
 
 REVOKE ALL ON inventory.consumed_messages, inventory.parked_events FROM PUBLIC;
 REVOKE ALL ON FUNCTION
@@ -1126,3 +1266,15 @@ GRANT EXECUTE ON FUNCTION
     inventory_restock(text, bigint, text, text, text, text), inventory_adjust(text, bigint, text, text, text, text),
     inventory_set_stock(text, bigint, text, text, bigint, text, text), inventory_remove(text, text, text)
     TO inventory_admin;
+
+
+-- Routing support (see the scale-out section) for the functions Citus routes by product, with
+-- their 1.2 signatures ----------------------------------------------------------------------------
+ALTER FUNCTION inventory_reserve(text, text, bigint, text, interval, text) SUPPORT inventory_routing_support;
+ALTER FUNCTION inventory_reserve_batch(text, jsonb) SUPPORT inventory_routing_support;
+ALTER FUNCTION inventory_restock(text, bigint, text, text, text, text) SUPPORT inventory_routing_support;
+ALTER FUNCTION inventory_adjust(text, bigint, text, text, text, text) SUPPORT inventory_routing_support;
+ALTER FUNCTION inventory_set_stock(text, bigint, text, text, bigint, text, text) SUPPORT inventory_routing_support;
+ALTER FUNCTION inventory_remove(text, text, text) SUPPORT inventory_routing_support;
+ALTER FUNCTION inventory_available(text, text) SUPPORT inventory_routing_support;
+ALTER FUNCTION inventory_check(text, bigint, text) SUPPORT inventory_routing_support;

@@ -68,6 +68,7 @@ AvailableQuantity(const char *product_id, const char *warehouse)
 	values[0] = CStringGetTextDatum(product_id);
 	values[1] = warehouse == NULL ? (Datum) 0 : CStringGetTextDatum(warehouse);
 	ConnectSpi();
+	(void) ProductShardsHere(product_id, false);
 	ExecuteSavedPlanReadOnly(&StockOfProductPlans[InstalledSchema], values, nulls, 0);
 	rows = SPI_processed;
 	for (i = 0; i < rows; i++)

@@ -5,7 +5,9 @@
  *    event, plus an alert when available crosses zero or the low-stock threshold) and the
  *    reservation write it is about (a new reservation, a move, or units returned). FlushChanges writes everything queued in one statement: each
  *    touched stock row once with its final values, then the reservations, ledger rows and events
- *    as arrays, in the caller's transaction, so they commit or roll back together.
+ *    as arrays, in the caller's transaction, so they commit or roll back together. Through Citus
+ *    (shards.c) it writes the same rows with one statement per row or chunk of rows instead, which
+ *    Citus can send to the nodes that hold them.
  *
  * Locking: callers hold the lock of every row they record changes for, from before the first
  * change until the transaction ends. Events are written while those locks are held, which is what
@@ -276,6 +278,83 @@ static const FlushPart PreviousLedgerPart = {
 	"      reserved_after, reason, note, order_id, reservation_id, actor)", "", "", ")",
 	SLOT_LEDGER_PRODUCT, SLOT_LEDGER_ACTOR};
 
+/*
+ * Through Citus the change is written by one statement per stock row, per reservation move and per
+ * chunk of inserted rows: each names the product by equality or inserts VALUES, which Citus sends
+ * to the node that holds the product. Citus cannot plan the single statement of data-modifying
+ * CTEs with parameters, nor a CASE with now() in an UPDATE. (A call on a product's own shards,
+ * shards.c, writes with the single statement.)
+ */
+static SavedPlan RoutedStockPlans[INVENTORY_NSCHEMAS] = {
+	[SCHEMA_CURRENT] = {
+		.sql = "UPDATE inventory.stock SET on_hand = $3, reserved = $4, version = $5, next_expiry = $6,"
+		" name = coalesce($7, name), low_stock_threshold = $8, updated_at = coalesce($9, updated_at)"
+		" WHERE product_id = $1 AND warehouse = $2",
+		.nargs = 9,
+		.argtypes = {TEXTOID, TEXTOID, INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID, TEXTOID, INT8OID, TIMESTAMPTZOID},
+	},
+	[SCHEMA_PREVIOUS] = {
+		.sql = "UPDATE inventory.stock SET on_hand = $3, reserved = $4, version = $5,"
+		" name = coalesce($7, name), low_stock_threshold = $8, updated_at = coalesce($9, updated_at)"
+		" WHERE product_id = $1 AND warehouse = $2",
+		.nargs = 9,
+		.argtypes = {TEXTOID, TEXTOID, INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID, TEXTOID, INT8OID, TIMESTAMPTZOID},
+	},
+};
+
+static SavedPlan RoutedMovePlan = {
+	.sql = "UPDATE inventory.reservations SET status = $4,"
+	" expires_at = CASE WHEN $4 IN ('confirmed', 'shipped') THEN NULL ELSE expires_at END, updated_at = now()"
+	" WHERE product_id = $2 AND id = $1 AND status = $3",
+	.nargs = 4,
+	.argtypes = {UUIDOID, TEXTOID, TEXTOID, TEXTOID},
+};
+
+static SavedPlan RoutedReturnPlan = {
+	.sql = "UPDATE inventory.reservations SET returned_quantity = $4, updated_at = now()"
+	" WHERE product_id = $2 AND id = $1 AND status = 'shipped' AND returned_quantity = $3",
+	.nargs = 4,
+	.argtypes = {UUIDOID, TEXTOID, INT8OID, INT8OID},
+};
+
+/* Rows inserted into one table by one statement through Citus. */
+#define ROUTED_INSERT_ROWS 16
+
+/* The tables the change statement inserts into, with their slots in column order. */
+typedef struct RoutedInsert
+{
+	const char *insert;			/* INSERT ... VALUES, without the rows */
+	FlushSlot	first;
+	FlushSlot	last;
+} RoutedInsert;
+
+static const RoutedInsert RoutedInserts[] = {
+	{"INSERT INTO inventory.reservations (id, order_id, product_id, warehouse, quantity, expires_at) VALUES ",
+	SLOT_RESERVATION_ID, SLOT_RESERVATION_EXPIRES_AT},
+	{"INSERT INTO inventory.ledger (product_id, warehouse, version, on_hand_delta, reserved_delta,"
+		" on_hand_after, reserved_after, reason, note, order_id, reservation_id, actor, returned_quantity) VALUES ",
+	SLOT_LEDGER_PRODUCT, SLOT_LEDGER_RETURNED},
+	{"INSERT INTO inventory.outbox (seq, id, aggregatetype, aggregateid, type, warehouse, version, payload)"
+		" OVERRIDING SYSTEM VALUE VALUES ",
+	SLOT_EVENT_ID, SLOT_EVENT_PAYLOAD},
+};
+
+/* RoutedInserts' index of the outbox, whose rows start with their seq. */
+#define ROUTED_INSERT_OUTBOX 2
+
+#define ROUTED_NINSERTS lengthof(RoutedInserts)
+
+static SavedPlan RoutedInsertPlans[ROUTED_NINSERTS][ROUTED_INSERT_ROWS];
+
+/*
+ * On Citus, outbox.seq must be unique across nodes, and neither a shard nor a statement routed
+ * from the coordinator fills it in on the node that holds the product: the change writes
+ * it itself, as the local sequence's next value plus this node's group id shifted into the top
+ * bits (each node counts in its own range of 2^48, as Citus does for the sequences of the tables
+ * it creates).
+ */
+#define OUTBOX_SEQ_FORMAT "nextval('inventory.outbox_seq_seq') + " INT64_FORMAT
+
 /* A part of up to this many rows reads scalars in a VALUES list; more rows read arrays. */
 #define FLUSH_SCALAR_ROWS 4
 
@@ -333,6 +412,12 @@ static void AppendEvent(ChangeBuffer *buffer, const StockRow *row, const StockCh
 						const char *topic, const char *type, int64 previous);
 static const char *AlertType(int64 was, const StockRow *after);
 static void NotifyRelay(void);
+static void FlushRowByRow(ChangeBuffer *buffer);
+static void WriteRoutedStockRow(const StockRow *row);
+static void InsertRoutedRows(const ChangeBuffer *buffer, int table, int first_row, int nrows);
+static void ResetChangeBuffer(ChangeBuffer *buffer);
+static int64 OutboxSeqBase(void);
+static const FlushPart *DistributedEventsPart(void);
 
 /* ChangeBufferCreate makes an empty buffer whose memory lives under the current context. */
 ChangeBuffer *
@@ -440,6 +525,7 @@ RecordStockChange(ChangeBuffer *buffer, StockRow *row, const StockChange *change
 	if (change->name != NULL)
 		row->new_name = MemoryContextStrdup(buffer->context, change->name);
 	MarkStockRowDirty(buffer, row);
+	row->changed = true;
 	if (actor == NULL && InventoryActor[0] != '\0')
 		actor = InventoryActor;
 
@@ -643,7 +729,7 @@ PrepareFlushPlan(const int *rows)
 
 	for (kind = FLUSH_NPARTS - 1; kind >= 0; kind--)
 		key = key * (FLUSH_SCALAR_ROWS + 2) + Min(rows[kind], FLUSH_SCALAR_ROWS + 1);
-	key = key * INVENTORY_NSCHEMAS + InstalledSchema;
+	key = (key * INVENTORY_NSCHEMAS + InstalledSchema) * 2 + (OnCitus ? 1 : 0);
 	if (FlushPlans == NULL)
 	{
 		HASHCTL		hash = {0};
@@ -661,7 +747,7 @@ PrepareFlushPlan(const int *rows)
 	initStringInfo(&sql);
 	for (kind = 0; kind < FLUSH_NPARTS; kind++)
 	{
-		const FlushPart *part = &Parts[kind];
+		const FlushPart *part = kind == PART_EVENTS && OnCitus ? DistributedEventsPart() : &Parts[kind];
 		bool		many = rows[kind] > FLUSH_SCALAR_ROWS;
 
 		if (InstalledSchema == SCHEMA_PREVIOUS && kind == PART_STOCK)
@@ -699,7 +785,8 @@ PrepareFlushPlan(const int *rows)
 	}
 	entry->plan.nargs = FLUSH_NARGS;
 	entry->plan.sql = sql.data;
-	entry->plan.merge_joins = rows[PART_STOCK] > FLUSH_SCALAR_ROWS || rows[PART_MOVES] > FLUSH_SCALAR_ROWS;
+	entry->plan.merge_joins = rows[PART_STOCK] > FLUSH_SCALAR_ROWS || rows[PART_MOVES] > FLUSH_SCALAR_ROWS ||
+		rows[PART_RETURNS] > FLUSH_SCALAR_ROWS;
 	MemoryContextSwitchTo(caller);
 	return &entry->plan;
 }
@@ -725,6 +812,11 @@ FlushChanges(ChangeBuffer *buffer)
 
 	if (buffer->ndirty == 0)
 		return;
+	if (ThroughCitus())
+	{
+		FlushRowByRow(buffer);
+		return;
+	}
 	rows[PART_STOCK] = buffer->ndirty;
 	rows[PART_RESERVATIONS] = buffer->columns[SLOT_RESERVATION_ID].count;
 	rows[PART_MOVES] = buffer->columns[SLOT_MOVE_ID].count;
@@ -787,10 +879,19 @@ FlushChanges(ChangeBuffer *buffer)
 	SPI_freetuptable(SPI_tuptable);
 	if (any_event)
 		NotifyRelay();
+	ResetChangeBuffer(buffer);
+}
+
+/* ResetChangeBuffer empties the buffer after a flush. */
+static void
+ResetChangeBuffer(ChangeBuffer *buffer)
+{
+	int			i;
 
 	for (i = 0; i < buffer->ndirty; i++)
 	{
 		buffer->dirty_rows[i]->dirty = false;
+		buffer->dirty_rows[i]->changed = false;
 		buffer->dirty_rows[i]->new_name = NULL;
 	}
 	MemoryContextReset(buffer->context);
@@ -799,6 +900,162 @@ FlushChanges(ChangeBuffer *buffer)
 	buffer->ndirty = 0;
 	buffer->dirty_capacity = 0;
 	buffer->nchanges = 0;
+}
+
+/* OutboxSeqBase is this node's group id in the top bits of a bigint. */
+static int64
+OutboxSeqBase(void)
+{
+	return (int64) LocalGroupId() << 48;
+}
+
+/* DistributedEventsPart is the events part of the change statement that fills in seq (Citus). */
+static const FlushPart *
+DistributedEventsPart(void)
+{
+	static FlushPart part;
+
+	if (part.before == NULL)
+	{
+		int64		base = OutboxSeqBase();
+		MemoryContext caller = MemoryContextSwitchTo(TopMemoryContext);
+
+		part = Parts[PART_EVENTS];
+		part.before = psprintf(", event_rows AS ("
+							   "  INSERT INTO inventory.outbox (seq, id, aggregatetype, aggregateid, type, warehouse, version, payload)"
+							   "  OVERRIDING SYSTEM VALUE SELECT " OUTBOX_SEQ_FORMAT ", e.* FROM ", base);
+		MemoryContextSwitchTo(caller);
+	}
+	return &part;
+}
+
+/*
+ * FlushRowByRow is FlushChanges on Citus: each stock row, then each reservation move and return,
+ * then the inserted rows in chunks, each statement checked like the single statement's counts.
+ */
+static void
+FlushRowByRow(ChangeBuffer *buffer)
+{
+	int			i;
+	int			table;
+
+	for (i = 0; i < buffer->ndirty; i++)
+		WriteRoutedStockRow(buffer->dirty_rows[i]);
+	for (i = 0; i < buffer->columns[SLOT_MOVE_ID].count; i++)
+	{
+		Datum		values[4];
+
+		values[0] = buffer->columns[SLOT_MOVE_ID].values[i];
+		values[1] = buffer->columns[SLOT_MOVE_PRODUCT].values[i];
+		values[2] = buffer->columns[SLOT_MOVE_FROM].values[i];
+		values[3] = buffer->columns[SLOT_MOVE_TO].values[i];
+		ExecuteSavedPlan(&RoutedMovePlan, values, NULL, 0);
+		if (SPI_processed != 1)
+			ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+							errmsg("pg_inventory moved " UINT64_FORMAT " of 1 reservation", (uint64) SPI_processed),
+							errdetail("A reservation changed while its stock row was locked.")));
+	}
+	for (i = 0; i < buffer->columns[SLOT_RETURN_ID].count; i++)
+	{
+		Datum		values[4];
+
+		values[0] = buffer->columns[SLOT_RETURN_ID].values[i];
+		values[1] = buffer->columns[SLOT_RETURN_PRODUCT].values[i];
+		values[2] = buffer->columns[SLOT_RETURN_BEFORE].values[i];
+		values[3] = buffer->columns[SLOT_RETURN_AFTER].values[i];
+		ExecuteSavedPlan(&RoutedReturnPlan, values, NULL, 0);
+		if (SPI_processed != 1)
+			ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+							errmsg("pg_inventory recorded a return on " UINT64_FORMAT " of 1 reservation",
+								   (uint64) SPI_processed),
+							errdetail("A reservation changed while its stock row was locked.")));
+	}
+	for (table = 0; table < (int) ROUTED_NINSERTS; table++)
+	{
+		int			count = buffer->columns[RoutedInserts[table].first].count;
+
+		for (i = 0; i < count; i += ROUTED_INSERT_ROWS)
+			InsertRoutedRows(buffer, table, i, Min(ROUTED_INSERT_ROWS, count - i));
+	}
+	if (buffer->columns[SLOT_EVENT_ID].count > 0)
+		NotifyRelay();
+	ResetChangeBuffer(buffer);
+}
+
+/* WriteRoutedStockRow writes one locked stock row's final values; updated_at moves when it changed. */
+static void
+WriteRoutedStockRow(const StockRow *row)
+{
+	Datum		values[9];
+	char		nulls[9];
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = CStringGetTextDatum(row->product_id);
+	values[1] = CStringGetTextDatum(row->warehouse);
+	values[2] = Int64GetDatum(row->on_hand);
+	values[3] = Int64GetDatum(row->reserved);
+	values[4] = Int64GetDatum(row->version);
+	values[5] = TimestampTzGetDatum(row->next_expiry);
+	nulls[5] = row->has_next_expiry ? ' ' : 'n';
+	values[6] = row->new_name == NULL ? (Datum) 0 : CStringGetTextDatum(row->new_name);
+	nulls[6] = row->new_name == NULL ? 'n' : ' ';
+	values[7] = Int64GetDatum(row->threshold);
+	nulls[7] = row->has_threshold ? ' ' : 'n';
+	values[8] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	nulls[8] = row->changed ? ' ' : 'n';
+	ExecuteSavedPlan(&RoutedStockPlans[InstalledSchema], values, nulls, 0);
+	if (SPI_processed != 1)
+		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+						errmsg("pg_inventory wrote " UINT64_FORMAT " of 1 stock row of product \"%s\" in warehouse \"%s\"",
+							   (uint64) SPI_processed, row->product_id, row->warehouse),
+						errdetail("A stock row changed while it was locked.")));
+}
+
+/* InsertRoutedRows inserts rows first_row .. first_row + nrows - 1 of one table, preparing once per size. */
+static void
+InsertRoutedRows(const ChangeBuffer *buffer, int table, int first_row, int nrows)
+{
+	const RoutedInsert *insert = &RoutedInserts[table];
+	int			ncolumns = insert->last - insert->first + 1;
+	SavedPlan  *plan = &RoutedInsertPlans[table][nrows - 1];
+	Datum		values[SAVED_PLAN_MAX_ARGS];
+	char		nulls[SAVED_PLAN_MAX_ARGS];
+	int			row;
+	int			column;
+
+	if (plan->sql == NULL)
+	{
+		MemoryContext caller = MemoryContextSwitchTo(TopMemoryContext);
+		StringInfoData sql;
+
+		initStringInfo(&sql);
+		appendStringInfoString(&sql, insert->insert);
+		for (row = 0; row < nrows; row++)
+		{
+			appendStringInfoString(&sql, row > 0 ? ", (" : "(");
+			if (table == ROUTED_INSERT_OUTBOX)
+				appendStringInfo(&sql, OUTBOX_SEQ_FORMAT ", ", OutboxSeqBase());
+			for (column = 0; column < ncolumns; column++)
+			{
+				appendStringInfo(&sql, "%s$%d", column > 0 ? ", " : "", row * ncolumns + column + 1);
+				plan->argtypes[row * ncolumns + column] = Slots[insert->first + column].element_type;
+			}
+			appendStringInfoChar(&sql, ')');
+		}
+		plan->nargs = nrows * ncolumns;
+		plan->sql = sql.data;
+		MemoryContextSwitchTo(caller);
+	}
+	for (row = 0; row < nrows; row++)
+		for (column = 0; column < ncolumns; column++)
+		{
+			const Column *values_of = &buffer->columns[insert->first + column];
+
+			values[row * ncolumns + column] = values_of->values[first_row + row];
+			nulls[row * ncolumns + column] = values_of->nulls[first_row + row] ? 'n' : ' ';
+		}
+	ExecuteSavedPlan(plan, values, nulls, 0);
+	RequireRowCount(nrows, "rows inserted");
 }
 
 /*

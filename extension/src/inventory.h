@@ -81,6 +81,7 @@ typedef struct StockRow
 	TimestampTz inserted_expiry;	/* earliest deadline of reservations this call inserted */
 	const char *new_name;		/* name to write, or NULL to keep */
 	bool		dirty;			/* the change buffer writes this row */
+	bool		changed;		/* a change was recorded since the last flush (its version rose) */
 	OverdueScan *overdue;		/* opened on first need */
 	int64		overdue_expired;	/* leading overdue reservations this call expired */
 	/* per-request planning state of the reservation engine */
@@ -102,6 +103,22 @@ extern void OverdueScanForget(OverdueScan *scan, int64 position);
 extern void OverdueScanEnd(OverdueScan *scan);
 extern void EndOverdueScans(StockRow *rows, int nrows);
 extern int64 OverdueQuantity(const char *product_id, const char *warehouse);
+
+/* shards.c: where a product's rows live on Citus; calls that run on a product's shards */
+typedef struct ProductShards
+{
+	int64		stock;
+	int64		reservations;
+	int64		ledger;
+	int64		outbox;
+} ProductShards;
+
+extern ProductShards *CurrentShards;	/* the call runs on these shards, or NULL */
+extern bool ProductShardsHere(const char *product_id, bool writes);
+extern void LeaveProductShards(void);
+extern char *NameShards(const char *sql);
+extern bool FindReservationsRelation(const char *product_id, Oid *heap, Oid *index);
+extern int32 LocalGroupId(void);
 
 /* What a stock change does to a reservation, in the same statement. */
 typedef enum ReservationWrite
@@ -167,7 +184,9 @@ extern void RefreshNextExpiry(StockRow *row);
 #define SAVED_PLAN_MAX_ARGS 256
 typedef struct SavedPlan
 {
-	SPIPlanPtr	plan;
+	SPIPlanPtr	plan;			/* on the tables of one PostgreSQL */
+	SPIPlanPtr	citus_plan;		/* through Citus: planned again with each call's values */
+	struct HTAB *shard_plans;	/* on a product's shards (shards.c), by its stock shard */
 	const char *sql;
 	int			nargs;
 	Oid			argtypes[SAVED_PLAN_MAX_ARGS];
@@ -186,6 +205,14 @@ typedef enum InventorySchema
 } InventorySchema;
 
 extern InventorySchema InstalledSchema;
+extern bool OnCitus;			/* Citus is installed: the tables may be distributed */
+
+/* ThroughCitus says whether the call's statements go through Citus's planner (see shards.c). */
+static inline bool
+ThroughCitus(void)
+{
+	return OnCitus && CurrentShards == NULL;
+}
 
 extern SPIPlanPtr PreparedPlan(SavedPlan *saved);
 extern int	ExecuteSavedPlan(SavedPlan *saved, Datum *values, const char *nulls, long max_rows);
@@ -193,6 +220,7 @@ extern int	ExecuteSavedPlanReadOnly(SavedPlan *saved, Datum *values, const char 
 extern char *ColumnText(int row, int column);
 extern int64 ColumnInt64(int row, int column);
 extern Datum ColumnDatum(int row, int column, bool *isnull);
+extern void FindDeployment(void);
 extern void ConnectSpi(void);
 extern void RequireRowCount(uint64 expected, const char *what);
 

@@ -8,7 +8,9 @@
  *    The index is walked directly, not through a planned query: a generic plan made while the
  *    table was empty may pick another index and walk every reservation the product ever had (the
  *    28x slowdown of stock reads after a burst). A direct walk costs one descent plus the entries
- *    it returns, whatever plans the session holds.
+ *    it returns, whatever plans the session holds. On Citus the walk reads the product's shard
+ *    when this node holds it (shards.c); otherwise (on the coordinator) the reservations come
+ *    through SQL, a page at a time, from the node that holds them.
  *
  * Locking: callers of OverdueScanBegin hold the stock row's lock, so no other session changes the
  * row's reservations while the scan runs; the scan uses a snapshot taken after the lock. Reads use
@@ -47,10 +49,20 @@ typedef struct ReservationAttributes
 	AttrNumber	expires_at;
 } ReservationAttributes;
 
+/* Active reservations read through SQL at a time, when another node holds them. */
+#define OVERDUE_PAGE_ROWS 64
+
 /* An open walk of one row's active reservations, with the overdue ones read so far. */
 struct OverdueScan
 {
 	MemoryContext context;
+	bool		remote;			/* read through SQL: the rest of the direct walk's fields are unused */
+	char	   *product_id;
+	char	   *warehouse;
+	OverdueReservation *page;	/* remote: the current page, in (expires_at, id) order */
+	int			page_count;
+	int			page_next;
+	bool		page_last;		/* remote: no page follows the current one */
 	Relation	heap;
 	Relation	index;
 	IndexScanDesc scan;
@@ -69,9 +81,29 @@ struct OverdueScan
 	TimestampTz next_expiry;
 };
 
+/* The next page of a row's active reservations after ($3, $4) in (expires_at, id) order. */
+static SavedPlan ActivePagePlan = {
+	.sql = "SELECT id, order_id, quantity, expires_at FROM inventory.reservations"
+	" WHERE product_id = $1 AND warehouse = $2 AND status = 'active' AND expires_at IS NOT NULL"
+	" AND (expires_at, id) > ($3, $4) ORDER BY expires_at, id LIMIT 64",
+	.nargs = 4,
+	.argtypes = {TEXTOID, TEXTOID, TIMESTAMPTZOID, UUIDOID},
+};
+
+static SavedPlan OverdueSumPlan = {
+	.sql = "SELECT coalesce(sum(quantity), 0)::bigint FROM inventory.reservations"
+	" WHERE product_id = $1 AND warehouse = $2 AND status = 'active' AND expires_at < $3",
+	.nargs = 3,
+	.argtypes = {TEXTOID, TEXTOID, TIMESTAMPTZOID},
+};
+
 static OverdueScan *OpenScan(const char *product_id, const char *warehouse, Snapshot snapshot,
 							 bool overdue_only);
 static bool FetchNext(OverdueScan *scan);
+static bool NextDirect(OverdueScan *scan, OverdueReservation *entry);
+static bool NextRemote(OverdueScan *scan, OverdueReservation *entry);
+static void ReadRemotePage(OverdueScan *scan);
+static int64 RemoteOverdueQuantity(const char *product_id, const char *warehouse);
 static Oid	InventoryRelation(const char *name);
 static bool IsActive(const text *status);
 
@@ -92,7 +124,8 @@ InventoryRelation(const char *name)
 
 /*
  * OpenScan starts a walk of the row's active reservations in expires_at order; with overdue_only
- * the index stops at now().
+ * the index stops at now(). When another node holds the row's reservations the walk reads them
+ * through SQL instead (remote).
  */
 static OverdueScan *
 OpenScan(const char *product_id, const char *warehouse, Snapshot snapshot, bool overdue_only)
@@ -101,15 +134,25 @@ OpenScan(const char *product_id, const char *warehouse, Snapshot snapshot, bool 
 												  ALLOCSET_SMALL_SIZES);
 	MemoryContext caller = MemoryContextSwitchTo(context);
 	OverdueScan *scan = palloc0(sizeof(OverdueScan));
-	Oid			heap_oid = InventoryRelation("reservations");
-	Oid			index_oid = InventoryRelation("reservations_active_by_stock");
+	Oid			heap_oid;
+	Oid			index_oid;
 	int			nkeys = overdue_only ? 3 : 2;
 
+	scan->context = context;
+	scan->now = GetCurrentTransactionStartTimestamp();
+	scan->product_id = pstrdup(product_id);
+	scan->warehouse = pstrdup(warehouse);
+	scan->snapshot = snapshot;
+	if (!FindReservationsRelation(product_id, &heap_oid, &index_oid))
+	{
+		scan->remote = true;
+		scan->page = palloc(sizeof(OverdueReservation) * OVERDUE_PAGE_ROWS);
+		MemoryContextSwitchTo(caller);
+		return scan;
+	}
 	if (!OidIsValid(heap_oid) || !OidIsValid(index_oid))
 		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
 						errmsg("pg_inventory's reservations table or its index reservations_active_by_stock is missing")));
-	scan->context = context;
-	scan->now = GetCurrentTransactionStartTimestamp();
 	scan->heap = table_open(heap_oid, AccessShareLock);
 	scan->index = index_open(index_oid, AccessShareLock);
 	scan->attributes.id = get_attnum(heap_oid, "id");
@@ -123,7 +166,6 @@ OpenScan(const char *product_id, const char *warehouse, Snapshot snapshot, bool 
 						   scan->index->rd_indcollation[1], F_TEXTEQ, CStringGetTextDatum(warehouse));
 	ScanKeyEntryInitialize(&scan->keys[2], 0, 3, BTLessStrategyNumber, InvalidOid,
 						   InvalidOid, F_TIMESTAMPTZ_LT, TimestampTzGetDatum(scan->now));
-	scan->snapshot = snapshot;
 	scan->slot = table_slot_create(scan->heap, NULL);
 	scan->scan = index_beginscan(scan->heap, scan->index, snapshot, nkeys, 0);
 	index_rescan(scan->scan, scan->keys, nkeys, NULL, 0);
@@ -140,35 +182,23 @@ static bool
 FetchNext(OverdueScan *scan)
 {
 	MemoryContext caller;
+	OverdueReservation next;
+	bool		found;
 
 	if (scan->exhausted)
 		return false;
 	caller = MemoryContextSwitchTo(scan->context);
-	for (;;)
+	found = scan->remote ? NextRemote(scan, &next) : NextDirect(scan, &next);
+	if (!found)
+		scan->exhausted = true;
+	else if (next.expires_at >= scan->now)
 	{
-		bool		isnull;
-		Datum		status;
-		TimestampTz expires_at;
-		OverdueReservation *entry;
-
-		if (!index_getnext_slot(scan->scan, ForwardScanDirection, scan->slot))
-		{
-			scan->exhausted = true;
-			break;
-		}
-		status = slot_getattr(scan->slot, scan->attributes.status, &isnull);
-		if (isnull || !IsActive(DatumGetTextPP(status)))
-			continue;
-		expires_at = DatumGetTimestampTz(slot_getattr(scan->slot, scan->attributes.expires_at, &isnull));
-		if (isnull)
-			continue;
-		if (expires_at >= scan->now)
-		{
-			scan->exhausted = true;
-			scan->has_next_expiry = true;
-			scan->next_expiry = expires_at;
-			break;
-		}
+		scan->exhausted = true;
+		scan->has_next_expiry = true;
+		scan->next_expiry = next.expires_at;
+	}
+	else
+	{
 		if (scan->count == scan->capacity)
 		{
 			scan->capacity = Max(16, scan->capacity * 2);
@@ -176,15 +206,87 @@ FetchNext(OverdueScan *scan)
 				palloc(sizeof(OverdueReservation) * scan->capacity) :
 				repalloc(scan->entries, sizeof(OverdueReservation) * scan->capacity);
 		}
-		entry = &scan->entries[scan->count++];
-		entry->id = *DatumGetUUIDP(slot_getattr(scan->slot, scan->attributes.id, &isnull));
-		entry->order_id = TextDatumGetCString(slot_getattr(scan->slot, scan->attributes.order_id, &isnull));
-		entry->quantity = DatumGetInt64(slot_getattr(scan->slot, scan->attributes.quantity, &isnull));
-		entry->expires_at = expires_at;
-		break;
+		scan->entries[scan->count++] = next;
 	}
 	MemoryContextSwitchTo(caller);
 	return !scan->exhausted;
+}
+
+/* NextDirect reads the next active reservation with a deadline from the index; false at the end. */
+static bool
+NextDirect(OverdueScan *scan, OverdueReservation *entry)
+{
+	for (;;)
+	{
+		bool		isnull;
+		Datum		status;
+
+		if (!index_getnext_slot(scan->scan, ForwardScanDirection, scan->slot))
+			return false;
+		status = slot_getattr(scan->slot, scan->attributes.status, &isnull);
+		if (isnull || !IsActive(DatumGetTextPP(status)))
+			continue;
+		entry->expires_at = DatumGetTimestampTz(slot_getattr(scan->slot, scan->attributes.expires_at, &isnull));
+		if (isnull)
+			continue;
+		entry->id = *DatumGetUUIDP(slot_getattr(scan->slot, scan->attributes.id, &isnull));
+		entry->order_id = TextDatumGetCString(slot_getattr(scan->slot, scan->attributes.order_id, &isnull));
+		entry->quantity = DatumGetInt64(slot_getattr(scan->slot, scan->attributes.quantity, &isnull));
+		return true;
+	}
+}
+
+/* NextRemote reads the next active reservation with a deadline through SQL; false at the end. */
+static bool
+NextRemote(OverdueScan *scan, OverdueReservation *entry)
+{
+	if (scan->page_next == scan->page_count)
+	{
+		if (scan->page_last)
+			return false;
+		ReadRemotePage(scan);
+		if (scan->page_count == 0)
+			return false;
+	}
+	*entry = scan->page[scan->page_next++];
+	return true;
+}
+
+/*
+ * ReadRemotePage reads the page after the last reservation read. Each page is a statement of its
+ * own, after the caller's lock, so it sees what committed before the lock.
+ */
+static void
+ReadRemotePage(OverdueScan *scan)
+{
+	Datum		values[4];
+	pg_uuid_t	after = {{0}};
+	uint64		i;
+
+	values[0] = CStringGetTextDatum(scan->product_id);
+	values[1] = CStringGetTextDatum(scan->warehouse);
+	values[2] = TimestampTzGetDatum(DT_NOBEGIN);
+	if (scan->page_count > 0)
+	{
+		values[2] = TimestampTzGetDatum(scan->page[scan->page_count - 1].expires_at);
+		after = scan->page[scan->page_count - 1].id;
+	}
+	values[3] = UUIDPGetDatum(&after);
+	ExecuteSavedPlan(&ActivePagePlan, values, NULL, 0);
+	scan->page_count = (int) SPI_processed;
+	scan->page_next = 0;
+	scan->page_last = SPI_processed < OVERDUE_PAGE_ROWS;
+	for (i = 0; i < SPI_processed; i++)
+	{
+		OverdueReservation *entry = &scan->page[i];
+		bool		isnull;
+
+		entry->id = *DatumGetUUIDP(ColumnDatum(i, 1, &isnull));
+		entry->order_id = MemoryContextStrdup(scan->context, ColumnText(i, 2));
+		entry->quantity = ColumnInt64(i, 3);
+		entry->expires_at = DatumGetTimestampTz(ColumnDatum(i, 4, &isnull));
+	}
+	SPI_freetuptable(SPI_tuptable);
 }
 
 /*
@@ -254,10 +356,13 @@ OverdueScanForget(OverdueScan *scan, int64 position)
 void
 OverdueScanEnd(OverdueScan *scan)
 {
-	index_endscan(scan->scan);
-	ExecDropSingleTupleTableSlot(scan->slot);
-	index_close(scan->index, NoLock);
-	table_close(scan->heap, NoLock);
+	if (!scan->remote)
+	{
+		index_endscan(scan->scan);
+		ExecDropSingleTupleTableSlot(scan->slot);
+		index_close(scan->index, NoLock);
+		table_close(scan->heap, NoLock);
+	}
 	if (scan->registered_snapshot)
 		UnregisterSnapshot(scan->snapshot);
 	MemoryContextDelete(scan->context);
@@ -289,6 +394,7 @@ inventory_overdue_quantity(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
+	FindDeployment();
 	heap_oid = InventoryRelation("reservations");
 	permission = pg_class_aclcheck(heap_oid, GetUserId(), ACL_SELECT);
 	if (permission != ACLCHECK_OK)
@@ -306,11 +412,35 @@ OverdueQuantity(const char *product_id, const char *warehouse)
 	int64		total = 0;
 	int64		position = 0;
 
+	if (scan->remote)
+	{
+		MemoryContextDelete(scan->context);
+		return RemoteOverdueQuantity(product_id, warehouse);
+	}
 	while ((overdue = OverdueScanGet(scan, position)) != NULL)
 	{
 		total += overdue->quantity;
 		OverdueScanForget(scan, ++position);
 	}
 	OverdueScanEnd(scan);
+	return total;
+}
+
+/* RemoteOverdueQuantity sums a stock row's overdue active reservations through SQL. */
+static int64
+RemoteOverdueQuantity(const char *product_id, const char *warehouse)
+{
+	Datum		values[3];
+	int64		total;
+
+	values[0] = CStringGetTextDatum(product_id);
+	values[1] = CStringGetTextDatum(warehouse);
+	values[2] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	if (SPI_connect() != SPI_OK_CONNECT)
+		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("pg_inventory could not connect to SPI")));
+	ExecuteSavedPlanReadOnly(&OverdueSumPlan, values, NULL, 1);
+	RequireRowCount(1, "sum of overdue reservations");
+	total = ColumnInt64(0, 1);
+	SPI_finish();
 	return total;
 }

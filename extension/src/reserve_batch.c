@@ -26,6 +26,7 @@
 #include "inventory.h"
 
 PG_FUNCTION_INFO_V1(inventory_reserve_batch);
+PG_FUNCTION_INFO_V1(inventory_reserve_batch_of_product);
 
 /* The columns of the result, in order. */
 enum BatchColumn
@@ -52,12 +53,39 @@ static bool ParseTtlSeconds(const JsonbValue *value, TimestampTz *expires_at, Re
 static Datum ReservationArray(TupleDesc reservation, const ReserveRequest *request);
 static Datum ShortagesJson(const ReserveRequest *request);
 static void EmitOutcome(ReturnSetInfo *rsinfo, TupleDesc reservation, int index, const ReserveRequest *request);
+static Datum ReserveBatch(FunctionCallInfo fcinfo, Jsonb *requests_json, const char *product_id);
+static void RequireProduct(ReserveRequest *request, int index, const char *product_id);
 
 /* inventory_reserve_batch decides every request in order and returns one outcome row per request. */
 Datum
 inventory_reserve_batch(PG_FUNCTION_ARGS)
 {
-	Jsonb	   *requests_json;
+	if (PG_ARGISNULL(0))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("requests must not be null")));
+	return ReserveBatch(fcinfo, PG_GETARG_JSONB_P(0), NULL);
+}
+
+/*
+ * inventory_reserve_batch_of_product is inventory_reserve_batch for requests of one product, named
+ * first so that Citus can route the call to the node that holds it.
+ */
+Datum
+inventory_reserve_batch_of_product(PG_FUNCTION_ARGS)
+{
+	const char *product_id = RequireId(fcinfo, 0, "product_id");
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("requests must not be null")));
+	return ReserveBatch(fcinfo, PG_GETARG_JSONB_P(1), product_id);
+}
+
+/*
+ * ReserveBatch parses the requests, decides them and returns their outcomes; with a product, a
+ * request that names another one is invalid.
+ */
+static Datum
+ReserveBatch(FunctionCallInfo fcinfo, Jsonb *requests_json, const char *product_id)
+{
 	ReserveRequest *requests;
 	ReturnSetInfo *rsinfo;
 	TupleDesc	reservation;
@@ -68,9 +96,6 @@ inventory_reserve_batch(PG_FUNCTION_ARGS)
 	int			index = 0;
 	int			i;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("requests must not be null")));
-	requests_json = PG_GETARG_JSONB_P(0);
 	if (!JB_ROOT_IS_ARRAY(requests_json) || JB_ROOT_IS_SCALAR(requests_json))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("requests must be a JSON array of objects")));
@@ -89,6 +114,8 @@ inventory_reserve_batch(PG_FUNCTION_ARGS)
 		if (token == WJB_ELEM)
 		{
 			ParseRequest(&value, index, &requests[index]);
+			if (product_id != NULL)
+				RequireProduct(&requests[index], index, product_id);
 			index++;
 		}
 
@@ -102,6 +129,26 @@ inventory_reserve_batch(PG_FUNCTION_ARGS)
 		EmitOutcome(rsinfo, reservation, i, &requests[i]);
 	SPI_finish();
 	return (Datum) 0;
+}
+
+/* RequireProduct makes a valid request that names another product than the batch's invalid. */
+static void
+RequireProduct(ReserveRequest *request, int index, const char *product_id)
+{
+	int			l;
+
+	if (request->error.sqlstate != 0)
+		return;
+	for (l = 0; l < request->nlines; l++)
+		if (strcmp(request->lines[l].product_id, product_id) != 0)
+		{
+			SetRequestError(&request->error, ERRCODE_INVALID_PARAMETER_VALUE,
+							"requests[%d] names product \"%s\", not the batch's product \"%s\"",
+							index, request->lines[l].product_id, product_id);
+			SetRequestErrorHint(&request->error,
+								"Send requests of other products in their own batch, or call inventory_reserve_batch(requests).");
+			return;
+		}
 }
 
 /*

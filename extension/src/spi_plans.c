@@ -2,20 +2,28 @@
  * spi_plans.c
  *    Saved SPI plans and typed access to the rows they return. Each statement is prepared once per
  *    backend, on first use, with a generic plan kept with SPI_keepplan; values always travel as $n
- *    parameters.
+ *    parameters. On Citus a statement has two more kinds of plan (shards.c): one per product's
+ *    shards, a generic plan of the statement rewritten to name them, and one through Citus, planned
+ *    again with each call's values.
  */
 #include "postgres.h"
 
 #include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/plancache.h"
+#include "utils/syscache.h"
 
 #include "inventory.h"
 
 InventorySchema InstalledSchema = SCHEMA_CURRENT;
+bool		OnCitus = false;
 
 static int	RunSavedPlan(SavedPlan *saved, Datum *values, const char *nulls, bool read_only, long max_rows);
 static bool NeedsPlanning(SPIPlanPtr plan);
@@ -37,7 +45,47 @@ FindInstalledSchema(void)
 	return get_attnum(stock, "next_expiry") == InvalidAttrNumber ? SCHEMA_PREVIOUS : SCHEMA_CURRENT;
 }
 
-/* ConnectSpi opens SPI for one SQL-callable function and finds the version of the tables. */
+/* Whether InstalledSchema and OnCitus still hold; catalog changes count up the generation. */
+static bool DeploymentKnown = false;
+static uint64 CatalogGeneration = 0;
+
+/* ForgetDeployment makes the next call look at the catalogs again (syscache callback). */
+static void
+ForgetDeployment(Datum argument, int cache, uint32 hash)
+{
+	DeploymentKnown = false;
+	CatalogGeneration++;
+}
+
+/*
+ * FindDeployment finds, for the call starting now, the version of the tables and whether they may
+ * be distributed with Citus (its catalog exists in this database); the call runs on the tables
+ * until it moves to a product's shards (shards.c). Both are looked up again only after a change
+ * of relations, columns or schemas (an ALTER EXTENSION, a CREATE EXTENSION citus).
+ */
+void
+FindDeployment(void)
+{
+	static bool callbacks_registered = false;
+	uint64		generation;
+
+	LeaveProductShards();
+	if (DeploymentKnown)
+		return;
+	if (!callbacks_registered)
+	{
+		CacheRegisterSyscacheCallback(RELNAMENSP, ForgetDeployment, (Datum) 0);
+		CacheRegisterSyscacheCallback(ATTNAME, ForgetDeployment, (Datum) 0);
+		CacheRegisterSyscacheCallback(NAMESPACENAME, ForgetDeployment, (Datum) 0);
+		callbacks_registered = true;
+	}
+	generation = CatalogGeneration;
+	InstalledSchema = FindInstalledSchema();
+	OnCitus = OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE));
+	DeploymentKnown = generation == CatalogGeneration;
+}
+
+/* ConnectSpi opens SPI for one SQL-callable function and finds the deployment. */
 void
 ConnectSpi(void)
 {
@@ -46,35 +94,78 @@ ConnectSpi(void)
 	if (rc != SPI_OK_CONNECT)
 		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
 						errmsg("pg_inventory could not connect to SPI: %s", SPI_result_code_string(rc))));
-	InstalledSchema = FindInstalledSchema();
+	FindDeployment();
 }
 
-/* PreparedPlan returns a statement's plan, preparing and saving it the first time. */
-SPIPlanPtr
-PreparedPlan(SavedPlan *saved)
+/* ShardPlanEntry is a statement's plan on one product's shards. */
+typedef struct ShardPlanEntry
+{
+	int64		stock_shard;	/* hash key */
+	SPIPlanPtr	plan;
+} ShardPlanEntry;
+
+/*
+ * PrepareSaved prepares and keeps a statement. A generic plan always on the tables or shards: every
+ * statement is shaped to be an index lookup whatever its parameters, and a custom plan would be
+ * made again on every call (the plan cache prefers custom plans when array parameters make them
+ * look cheaper). Through Citus always a plan with the call's values: Citus cannot plan most of
+ * these statements with parameters, and 13.2's cache of the local plans of generic ones grows
+ * with every execution.
+ */
+static SPIPlanPtr
+PrepareSaved(const char *sql, SavedPlan *saved, bool through_citus)
 {
 	SPIPlanPtr	plan;
 	int			rc;
 
-	if (saved->plan != NULL)
-		return saved->plan;
-	/*
-	 * Always the generic plan: every statement is shaped to be an index lookup whatever its
-	 * parameters, and a custom plan would be made again on every call (the plan cache prefers
-	 * custom plans when array parameters make them look cheaper).
-	 */
-	plan = SPI_prepare_cursor(saved->sql, saved->nargs, saved->argtypes, CURSOR_OPT_GENERIC_PLAN);
+	plan = SPI_prepare_cursor(sql, saved->nargs, saved->argtypes,
+							  through_citus ? CURSOR_OPT_CUSTOM_PLAN : CURSOR_OPT_GENERIC_PLAN);
 	if (plan == NULL)
 		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
 						errmsg("pg_inventory could not prepare a statement: %s",
 							   SPI_result_code_string(SPI_result)),
-						errdetail("Statement: %s", saved->sql)));
+						errdetail("Statement: %s", sql)));
 	rc = SPI_keepplan(plan);
 	if (rc != 0)
 		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
 						errmsg("pg_inventory could not keep a plan: %s", SPI_result_code_string(rc))));
-	saved->plan = plan;
 	return plan;
+}
+
+/*
+ * PreparedPlan returns a statement's plan for where the call runs (the tables, a product's shards,
+ * or through Citus), preparing and saving it the first time.
+ */
+SPIPlanPtr
+PreparedPlan(SavedPlan *saved)
+{
+	ShardPlanEntry *entry;
+	bool		found;
+
+	if (CurrentShards == NULL)
+	{
+		if (!OnCitus)
+			return saved->plan != NULL ? saved->plan : (saved->plan = PrepareSaved(saved->sql, saved, false));
+		return saved->citus_plan != NULL ? saved->citus_plan :
+			(saved->citus_plan = PrepareSaved(saved->sql, saved, true));
+	}
+	if (saved->shard_plans == NULL)
+	{
+		HASHCTL		hash = {0};
+
+		hash.keysize = sizeof(int64);
+		hash.entrysize = sizeof(ShardPlanEntry);
+		hash.hcxt = TopMemoryContext;
+		saved->shard_plans = hash_create("pg_inventory shard plans", 16, &hash,
+										 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	entry = hash_search(saved->shard_plans, &CurrentShards->stock, HASH_ENTER, &found);
+	if (!found)
+	{
+		entry->plan = NULL;
+		entry->plan = PrepareSaved(NameShards(saved->sql), saved, false);
+	}
+	return entry->plan;
 }
 
 /* NeedsPlanning says whether the next execution of a plan builds (or rebuilds) its generic plan. */

@@ -79,6 +79,7 @@ inventory_restock(PG_FUNCTION_ARGS)
 	change.on_hand_delta = quantity;
 
 	ConnectSpi();
+	(void) ProductShardsHere(request.product_id, true);
 	if (LockRequestedRow(&request, false, &row, &first_result))
 		return ReturnStockValue(first_result);
 	buffer = ChangeBufferCreate();
@@ -119,6 +120,7 @@ inventory_adjust(PG_FUNCTION_ARGS)
 	change.on_hand_delta = delta;
 
 	ConnectSpi();
+	(void) ProductShardsHere(request.product_id, true);
 	if (LockRequestedRow(&request, false, &row, &first_result))
 		return ReturnStockValue(first_result);
 	buffer = ChangeBufferCreate();
@@ -178,6 +180,7 @@ inventory_set_stock(PG_FUNCTION_ARGS)
 	change.reason = "set";
 
 	ConnectSpi();
+	(void) ProductShardsHere(request.product_id, true);
 	if (LockRequestedRow(&request, true, &row, &first_result))
 		return ReturnStockValue(first_result);
 	buffer = ChangeBufferCreate();
@@ -204,6 +207,7 @@ inventory_remove(PG_FUNCTION_ARGS)
 
 	change.actor = OptionalAddedText(fcinfo, 2, "actor", INVENTORY_MAX_TEXT_BYTES);
 	ConnectSpi();
+	(void) ProductShardsHere(product_id, true);
 	buffer = ChangeBufferCreate();
 	LockExistingRow(product_id, warehouse, &row);
 	if (row.reserved > 0 && PlanOverdueExpiry(&row, row.reserved))

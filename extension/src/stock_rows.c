@@ -2,7 +2,9 @@
  * stock_rows.c
  *    Locking and reading stock rows. Every stock-locking statement selects STOCK_ROW_COLUMNS and
  *    locks in (product_id, warehouse) order under the database's default collation, the global
- *    lock order; CompareIds sorts ids the same way in C.
+ *    lock order; CompareIds sorts ids the same way in C. Through Citus (shards.c), which locks only
+ *    rows named by one product, rows of several products are locked product by product in that
+ *    order.
  *
  * Locking: LockStockRow waits; with skip_locked it moves on when another session holds the row.
  * LockStockRowWithin waits at most a given time, inside a subtransaction, so a timeout costs the
@@ -68,8 +70,23 @@ static SavedPlan ReadRowPlan = {
 	.argtypes = {TEXTOID, TEXTOID},
 };
 
+/*
+ * On Citus, FOR UPDATE must name one product by equality: an order's stock rows are found
+ * first, without locks, then locked one by one in the global order.
+ */
+static SavedPlan OrderStockRowsPlan = {
+	.sql = "SELECT DISTINCT product_id, warehouse FROM inventory.reservations"
+	" WHERE order_id = $1 AND status IN ('active', 'confirmed')",
+	.nargs = 1,
+	.argtypes = {TEXTOID},
+};
+
 static void ReadStockRow(int tuple, StockRow *row);
 static StockRow *ReadStockRows(int *nrows);
+static StockRow *LockProductByProduct(const char **product_ids, int nproducts, int *nrows);
+static StockRow *LockOrderRowByRow(const char *order_id, int *nrows);
+static int	CompareProductIds(const void *left, const void *right);
+static int	CompareStockKeys(const void *left, const void *right);
 
 /* ReadStockRow copies a row of the last SPI result (STOCK_ROW_COLUMNS) into a StockRow. */
 static void
@@ -174,11 +191,14 @@ LockStockRowWithin(const char *product_id, const char *warehouse, int timeout_ms
 StockRow *
 LockStockRowsOfProducts(const char **product_ids, int nproducts, int *nrows)
 {
-	Datum	   *products = palloc(sizeof(Datum) * nproducts);
+	Datum	   *products;
 	Datum		argument;
 	bool		one_product = true;
 	int			i;
 
+	if (ThroughCitus())
+		return LockProductByProduct(product_ids, nproducts, nrows);
+	products = palloc(sizeof(Datum) * nproducts);
 	for (i = 0; i < nproducts; i++)
 	{
 		products[i] = CStringGetTextDatum(product_ids[i]);
@@ -200,8 +220,97 @@ LockStockRowsOfOrder(const char *order_id, int *nrows)
 {
 	Datum		order = CStringGetTextDatum(order_id);
 
+	if (ThroughCitus())
+		return LockOrderRowByRow(order_id, nrows);
 	ExecuteSavedPlan(&LockOrderPlans[InstalledSchema], &order, NULL, 0);
 	return ReadStockRows(nrows);
+}
+
+/* CompareProductIds orders product ids (const char *) in the global order, for qsort. */
+static int
+CompareProductIds(const void *left, const void *right)
+{
+	return CompareIds(*(const char *const *) left, *(const char *const *) right);
+}
+
+/*
+ * LockProductByProduct is LockStockRowsOfProducts on Citus: the products are sorted and
+ * deduplicated in C, then each one's rows are locked by a statement that names it by equality,
+ * so each lock runs on the node that holds the product.
+ */
+static StockRow *
+LockProductByProduct(const char **product_ids, int nproducts, int *nrows)
+{
+	const char **sorted = palloc(sizeof(char *) * nproducts);
+	StockRow   *rows = palloc0(sizeof(StockRow));
+	int			capacity = 1;
+	int			i;
+
+	memcpy(sorted, product_ids, sizeof(char *) * nproducts);
+	qsort(sorted, nproducts, sizeof(char *), CompareProductIds);
+	*nrows = 0;
+	for (i = 0; i < nproducts; i++)
+	{
+		Datum		product;
+		uint64		k;
+
+		if (i > 0 && strcmp(sorted[i], sorted[i - 1]) == 0)
+			continue;
+		product = CStringGetTextDatum(sorted[i]);
+		ExecuteSavedPlan(&LockProductPlans[InstalledSchema], &product, NULL, 0);
+		if (*nrows + (int) SPI_processed > capacity)
+		{
+			capacity = Max(capacity * 2, *nrows + (int) SPI_processed);
+			rows = repalloc(rows, sizeof(StockRow) * capacity);
+		}
+		for (k = 0; k < SPI_processed; k++)
+			ReadStockRow(k, &rows[(*nrows)++]);
+		SPI_freetuptable(SPI_tuptable);
+	}
+	return rows;
+}
+
+/* CompareStockKeys orders StockRows by (product_id, warehouse) in the global order, for qsort. */
+static int
+CompareStockKeys(const void *left, const void *right)
+{
+	const StockRow *a = left;
+	const StockRow *b = right;
+	int			order = CompareIds(a->product_id, b->product_id);
+
+	return order != 0 ? order : CompareIds(a->warehouse, b->warehouse);
+}
+
+/*
+ * LockOrderRowByRow is LockStockRowsOfOrder on Citus: the stock rows of the order's live
+ * reservations are read without locks, sorted in the global order and locked one by one. A row
+ * that vanished in between is left out; the caller reads the order again under the locks.
+ */
+static StockRow *
+LockOrderRowByRow(const char *order_id, int *nrows)
+{
+	Datum		order = CStringGetTextDatum(order_id);
+	StockRow   *keys;
+	StockRow   *rows;
+	int			nkeys;
+	int			i;
+
+	ExecuteSavedPlan(&OrderStockRowsPlan, &order, NULL, 0);
+	nkeys = (int) SPI_processed;
+	keys = palloc0(sizeof(StockRow) * Max(nkeys, 1));
+	for (i = 0; i < nkeys; i++)
+	{
+		keys[i].product_id = ColumnText(i, 1);
+		keys[i].warehouse = ColumnText(i, 2);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	qsort(keys, nkeys, sizeof(StockRow), CompareStockKeys);
+	rows = palloc0(sizeof(StockRow) * Max(nkeys, 1));
+	*nrows = 0;
+	for (i = 0; i < nkeys; i++)
+		if (LockStockRow(keys[i].product_id, keys[i].warehouse, false, &rows[*nrows]))
+			(*nrows)++;
+	return rows;
 }
 
 /* CompareIds orders ids as the database's default collation does (the global lock order). */

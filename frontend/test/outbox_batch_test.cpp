@@ -9,6 +9,13 @@ namespace {
 OutboxEvent Event(std::int64_t seq, const std::string& key) {
   return OutboxEvent{seq, "id-" + std::to_string(seq), "inventory.updated", key, "reserve", "{}", "main", seq, 0};
 }
+
+std::vector<std::string> EventIds(const std::vector<OutboxEvent>& events) {
+  std::vector<std::string> ids;
+  for (const auto& event : events)
+    ids.push_back(event.event_id);
+  return ids;
+}
 }  // namespace
 
 TEST(OutboxBatch, MessageCarriesKeyAndEventIdHeader) {
@@ -24,14 +31,23 @@ TEST(OutboxBatch, AcknowledgesDeliveredEventsOnly) {
   const std::vector<OutboxEvent> events = {Event(1, "a"), Event(2, "b"), Event(3, "a"), Event(4, "c"),
                                            Event(5, "b")};
   std::unordered_set<std::string> failed;
-  EXPECT_EQ(AcknowledgedSeqs(events, {"", "", "", "", ""}, failed), (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
-  // b failed at seq 2: seq 5 (same product) waits, so the retry resends b's events in order.
-  EXPECT_EQ(AcknowledgedSeqs(events, {"", "timed out", "", "", ""}, failed), (std::vector<std::int64_t>{1, 3, 4}));
+  EXPECT_EQ(EventIds(AcknowledgedEvents(events, {"", "", "", "", ""}, failed)),
+            (std::vector<std::string>{"id-1", "id-2", "id-3", "id-4", "id-5"}));
+  // b failed at its first event: its second (same product) waits, so the retry resends b's events in order.
+  EXPECT_EQ(EventIds(AcknowledgedEvents(events, {"", "timed out", "", "", ""}, failed)),
+            (std::vector<std::string>{"id-1", "id-3", "id-4"}));
   // ... and so do b's events in the batches that were in flight behind it.
-  EXPECT_EQ(AcknowledgedSeqs({Event(6, "b"), Event(7, "a")}, {"", ""}, failed), (std::vector<std::int64_t>{7}));
+  EXPECT_EQ(EventIds(AcknowledgedEvents({Event(6, "b"), Event(7, "a")}, {"", ""}, failed)),
+            (std::vector<std::string>{"id-7"}));
 }
 
 TEST(OutboxBatch, ArrayLiteral) {
   EXPECT_EQ(BigintArrayLiteral({}), "{}");
   EXPECT_EQ(BigintArrayLiteral({1, 20, 300}), "{1,20,300}");
+}
+
+TEST(OutboxBatch, TextArrayLiteralQuotesEveryElement) {
+  EXPECT_EQ(TextArrayLiteral({}), "{}");
+  EXPECT_EQ(TextArrayLiteral({"prod-1", "a,b", "say \"hi\"", "back\\slash", "NULL", ""}),
+            "{\"prod-1\",\"a,b\",\"say \\\"hi\\\"\",\"back\\\\slash\",\"NULL\",\"\"}");
 }

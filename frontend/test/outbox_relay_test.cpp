@@ -67,11 +67,17 @@ class FakeSession : public OutboxSession {
       events.push_back(it->second);
     return events;
   }
-  void Acknowledge(const std::vector<std::int64_t>& seqs) override {
+  void Acknowledge(const std::vector<OutboxEvent>& events) override {
     std::lock_guard<std::mutex> lock(database_.mutex);
     Check();
-    for (const auto seq : seqs)
-      database_.outbox.erase(seq);
+    for (const auto& acknowledged : events) {
+      for (auto it = database_.outbox.begin(); it != database_.outbox.end(); ++it) {
+        if (it->second.event_id == acknowledged.event_id && it->second.key == acknowledged.key) {
+          database_.outbox.erase(it);
+          break;
+        }
+      }
+    }
   }
   bool Listens() const override { return false; }
   void WaitForNews(std::chrono::milliseconds) override {}

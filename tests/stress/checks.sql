@@ -1,6 +1,8 @@
 -- tests/stress/checks.sql: what must hold after the stress run. Owned by the stress test
 -- (tests/stress/run.sh), which passes :expected_calls (pgbench transactions) and prints one line
--- per row of the result: check name, pass (t/f), detail.
+-- per row of the result: check name, pass (t/f), detail. Ledger rows of the actor 'routed' come
+-- from the unlogged extra clients of a Citus run (STRESS_EXTRA_SCRIPT): they count in every
+-- invariant of the data, not in the accounting of logged calls.
 
 WITH
 stock AS (SELECT * FROM inventory.stock),
@@ -16,6 +18,11 @@ running AS (
            sum(on_hand_delta) OVER w AS on_hand_sum, sum(reserved_delta) OVER w AS reserved_sum
       FROM inventory.ledger
     WINDOW w AS (PARTITION BY product_id, warehouse ORDER BY version)),
+call_ledger AS MATERIALIZED (
+    -- Ledger rows per actor of a logged call (materialized first: Citus joins a local table such as
+    -- stress.calls with a distributed one only through an intermediate result).
+    SELECT actor, count(*) AS n FROM inventory.ledger
+     WHERE actor IS DISTINCT FROM 'setup' AND actor IS DISTINCT FROM 'routed' GROUP BY actor),
 updated AS (
     SELECT aggregateid AS product_id, warehouse, version, count(*) AS n,
            min(payload::text) AS payload_text, min(payload ->> 'onHand') AS on_hand,
@@ -143,17 +150,16 @@ SELECT 11, 'outbox payloads carry the ledger row''s version, onHand and reserved
   JOIN updated o ON o.product_id = l.product_id AND o.warehouse = l.warehouse AND o.version = l.version
 UNION ALL
 SELECT 12, 'successful calls account for every ledger row, failed calls for none',
-       (SELECT count(*) FROM inventory.ledger WHERE actor IS DISTINCT FROM 'setup')
-           = coalesce(sum(ledger_rows) FILTER (WHERE outcome = 'ok'), 0)
+       (SELECT coalesce(sum(n), 0) FROM call_ledger) = coalesce(sum(ledger_rows) FILTER (WHERE outcome = 'ok'), 0)
        AND sum(ledger_rows) FILTER (WHERE outcome <> 'ok') IS NOT DISTINCT FROM 0
-       AND NOT EXISTS (SELECT 1 FROM inventory.ledger l WHERE l.actor IS DISTINCT FROM 'setup'
-                         AND NOT EXISTS (SELECT 1 FROM stress.calls c
-                                          WHERE c.call_id = CASE WHEN l.actor ~ '^stress:[0-9]+$'
-                                                                 THEN substr(l.actor, 8)::bigint END
-                                            AND c.outcome = 'ok')),
+       AND NOT EXISTS (SELECT 1 FROM call_ledger l
+                        WHERE NOT EXISTS (SELECT 1 FROM stress.calls c
+                                           WHERE c.call_id = CASE WHEN l.actor ~ '^stress:[0-9]+$'
+                                                                  THEN substr(l.actor, 8)::bigint END
+                                             AND c.outcome = 'ok')),
        format('%s ok calls reported %s ledger rows; ledger has %s rows from calls',
               count(*) FILTER (WHERE outcome = 'ok'), sum(ledger_rows) FILTER (WHERE outcome = 'ok'),
-              (SELECT count(*) FROM inventory.ledger WHERE actor IS DISTINCT FROM 'setup'))
+              (SELECT coalesce(sum(n), 0) FROM call_ledger))
   FROM calls
 UNION ALL
 SELECT 13, 'each call''s ledger rows match what the API returned',

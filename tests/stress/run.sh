@@ -12,6 +12,11 @@
 # invariants. Prints one line per check and ends with "N passed, N failed"; exits non-zero when
 # anything failed. Connection: PGHOST, PGPORT, PGUSER (a superuser). Bounded: pgbench is stopped
 # after STRESS_TIMEOUT seconds (default 90); the whole run normally takes 10-30 s.
+# On a Citus coordinator (tests/citus/run.sh): STRESS_CREATE_DATABASE and STRESS_DROP_DATABASE are
+# commands, given the database name, that make and remove the database on every node; and
+# STRESS_EXTRA_SCRIPT, a pgbench script that STRESS_EXTRA_CLIENTS (default 8) clients run
+# STRESS_CALLS_PER_CLIENT times each beside the stress clients, on the same products, without
+# logging calls (its ledger rows carry the actor 'routed'; the invariants cover them).
 #
 #   PGHOST=127.0.0.1 PGPORT=55450 PGUSER=postgres tests/stress/run.sh
 set -euo pipefail
@@ -30,11 +35,28 @@ failed=0
 psql_admin() { PGOPTIONS='-c client_min_messages=warning' psql -X -q -v ON_ERROR_STOP=1 -d postgres "$@"; }
 psql_stress() { PGOPTIONS='-c client_min_messages=error -c statement_timeout=60s' psql -X -q -v ON_ERROR_STOP=1 -d "$database" "$@"; }
 
+drop_database() {
+    if [ -n "${STRESS_DROP_DATABASE:-}" ]; then
+        $STRESS_DROP_DATABASE "$database"
+    else
+        psql_admin -c "DROP DATABASE IF EXISTS \"$database\" WITH (FORCE)"
+    fi
+}
+
+create_database() {
+    if [ -n "${STRESS_CREATE_DATABASE:-}" ]; then
+        $STRESS_CREATE_DATABASE "$database"
+    else
+        psql_admin -c "DROP DATABASE IF EXISTS \"$database\" WITH (FORCE)" -c "CREATE DATABASE \"$database\""
+        psql_stress -c "CREATE EXTENSION pg_inventory"
+    fi
+}
+
 cleanup() {
     if [ "${STRESS_KEEP_DATABASE:-0}" = 1 ]; then
         echo "# kept database $database (STRESS_KEEP_DATABASE=1)"
     else
-        psql_admin -c "DROP DATABASE IF EXISTS \"$database\" WITH (FORCE)" >/dev/null 2>&1 || true
+        drop_database >/dev/null 2>&1 || true
     fi
     rm -rf "$work"
 }
@@ -52,16 +74,37 @@ report() {
 }
 
 echo "# stress: $clients clients x $calls_per_client calls on ${PGHOST:-default host}:${PGPORT:-5432}, database $database"
-psql_admin -c "DROP DATABASE IF EXISTS \"$database\" WITH (FORCE)" -c "CREATE DATABASE \"$database\""
-psql_stress -c "CREATE EXTENSION pg_inventory" -f "$here/setup.sql" >/dev/null
+create_database >/dev/null
+psql_stress -f "$here/setup.sql" >/dev/null
 
 start=$(date +%s.%N)
 pgbench_status=0
 # synchronous_commit=off: commits do not wait for the WAL flush while holding row locks, which
 # keeps the run short on slow disks; locking and visibility, which this test is about, are the same.
+extra_status=0
+if [ -n "${STRESS_EXTRA_SCRIPT:-}" ]; then
+    PGOPTIONS='-c statement_timeout=30s -c synchronous_commit=off' timeout --kill-after=10 "$pgbench_timeout" \
+        pgbench -n -c "${STRESS_EXTRA_CLIENTS:-8}" -j 2 -t "$calls_per_client" -f "$STRESS_EXTRA_SCRIPT" "$database" \
+        >"$work/extra.log" 2>&1 &
+    extra_pid=$!
+fi
 PGOPTIONS='-c statement_timeout=30s -c synchronous_commit=off' timeout --kill-after=10 "$pgbench_timeout" \
     pgbench -n -c "$clients" -j "$threads" -t "$calls_per_client" -f "$here/step.pgbench" "$database" \
     >"$work/pgbench.log" 2>&1 || pgbench_status=$?
+if [ -n "${STRESS_EXTRA_SCRIPT:-}" ]; then
+    wait "$extra_pid" || extra_status=$?
+    extra_expected=$((${STRESS_EXTRA_CLIENTS:-8} * calls_per_client))
+    extra_processed=$(sed -nE 's/^number of transactions actually processed: ([0-9]+).*/\1/p' "$work/extra.log")
+    extra_aborted=$(grep -cE 'aborted|error' "$work/extra.log" || true)
+    if [ "$extra_status" -eq 0 ] && [ "${extra_processed:-0}" -eq "$extra_expected" ] && [ "$extra_aborted" -eq 0 ]; then
+        report t "the extra pgbench ($(basename "$STRESS_EXTRA_SCRIPT")) ran every call beside the stress clients" \
+            "$extra_processed transactions"
+    else
+        report f "the extra pgbench ($(basename "$STRESS_EXTRA_SCRIPT")) ran every call beside the stress clients" \
+            "exit $extra_status, processed ${extra_processed:-?} of $extra_expected, $extra_aborted error lines"
+        grep -E 'aborted|error' "$work/extra.log" | sort | uniq -c | sort -rn | head -n 10 | sed 's/^/#   /'
+    fi
+fi
 elapsed=$(echo "$(date +%s.%N) - $start" | bc)
 processed=$(sed -nE 's/^number of transactions actually processed: ([0-9]+).*/\1/p' "$work/pgbench.log")
 tps=$(sed -nE 's/^tps = ([0-9.]+).*/\1/p' "$work/pgbench.log" | head -n 1)

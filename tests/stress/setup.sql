@@ -62,6 +62,9 @@ DECLARE
     op_rows   integer := 0;
     expire_rows integer := 0;
     ledger_rows integer := 0;
+    newest    record;
+    walked    bigint;
+    walked_reason text;
 BEGIN
     PERFORM set_config('inventory.actor', tag, true);
 
@@ -194,21 +197,26 @@ BEGIN
     END;
 
     IF outcome = 'ok' THEN
-        WITH RECURSIVE mine AS (
-            SELECT l.product_id, l.warehouse, l.version, l.reason
+        -- A loop rather than a recursive CTE, which Citus refuses over distributed tables.
+        FOR newest IN
+            SELECT l.product_id, l.warehouse, l.version
               FROM inventory.stock s
               JOIN inventory.ledger l ON l.product_id = s.product_id AND l.warehouse = s.warehouse
                                      AND l.version = s.version
              WHERE l.actor = tag
-            UNION ALL
-            SELECT l.product_id, l.warehouse, l.version, l.reason
-              FROM mine m
-              JOIN inventory.ledger l ON l.product_id = m.product_id AND l.warehouse = m.warehouse
-                                     AND l.version = m.version - 1
-             WHERE l.actor = tag)
-        SELECT count(*) FILTER (WHERE mine.reason = op_reason),
-               count(*) FILTER (WHERE mine.reason = 'expire'), count(*)
-          INTO op_rows, expire_rows, ledger_rows FROM mine;
+        LOOP
+            walked := newest.version;
+            LOOP
+                SELECT l.reason INTO walked_reason FROM inventory.ledger l
+                 WHERE l.product_id = newest.product_id AND l.warehouse = newest.warehouse
+                   AND l.version = walked AND l.actor = tag;
+                EXIT WHEN NOT FOUND;
+                ledger_rows := ledger_rows + 1;
+                op_rows := op_rows + CASE WHEN walked_reason = op_reason THEN 1 ELSE 0 END;
+                expire_rows := expire_rows + CASE WHEN walked_reason = 'expire' THEN 1 ELSE 0 END;
+                walked := walked - 1;
+            END LOOP;
+        END LOOP;
     END IF;
 
     INSERT INTO stress.calls VALUES (call_id, client, op, outcome, returned, created, op_rows,

@@ -23,12 +23,13 @@ const std::string kStockRowColumns =
 const std::string kReservationColumns =
     "reservation_id::text, order_id, product_id, warehouse, quantity, status, " + Iso("expires_at") + ", " +
     Iso("created_at") + ", " + Iso("updated_at") + ", created";
-// The statements that change stock carry the caller's actor as their last parameter. Putting
-// set_config(..., is_local => true) in the CASE that yields the first argument makes PostgreSQL
-// set inventory.actor before it calls the function, inside the statement's own transaction: the
-// ledger row records the actor, the setting cannot leak to the next user of the connection, and it
-// costs no extra round trip (a separate SET, or BEGIN/set_config/call/COMMIT, costs 1 or 3 more).
-// NULL (no actor) is stored as '' which the extension records as NULL.
+// The statements that change stock carry the caller's actor as their last parameter, passed as the
+// functions' actor argument (it travels with a call that Citus routes to a worker; a session
+// setting would not). inventory_expire_reservations has no actor argument: putting
+// set_config(..., is_local => true) in the CASE that yields its argument makes PostgreSQL set
+// inventory.actor before it calls the function, inside the statement's own transaction, so the
+// setting cannot leak to the next user of the connection and costs no extra round trip. NULL (no
+// actor) is stored as '' which the extension records as NULL.
 std::string WithActor(const std::string& first_argument, int actor_parameter) {
   return "CASE WHEN set_config('inventory.actor', coalesce($" + std::to_string(actor_parameter) +
          "::text, ''), true) IS NULL THEN NULL ELSE " + first_argument + " END";
@@ -52,13 +53,13 @@ void PrepareAll(pqxx::connection& connection) {
                          "   AND ($3::text IS NULL OR (product_id, warehouse) > ($3::text, $4::text))"
                          " ORDER BY product_id, warehouse LIMIT $5");
   connection.prepare(kAvailable, "SELECT inventory_available($1, $2)");
-  connection.prepare(kSetStock, "SELECT " + kStockRowColumns + " FROM inventory_set_stock(" +
-                                    WithActor("$1", 6) + ", $2, $3, $4, $5)");
-  connection.prepare(kRestock, "SELECT " + kStockRowColumns + " FROM inventory_restock(" +
-                                   WithActor("$1", 5) + ", $2, $3, $4)");
-  connection.prepare(kAdjust, "SELECT " + kStockRowColumns + " FROM inventory_adjust(" + WithActor("$1", 5) +
-                                  ", $2, $3, $4)");
-  connection.prepare(kRemove, "SELECT inventory_remove(" + WithActor("$1", 3) + ", $2)");
+  connection.prepare(
+      kSetStock, "SELECT " + kStockRowColumns + " FROM inventory_set_stock($1, $2, $3, $4, $5, actor => $6)");
+  connection.prepare(kRestock,
+                     "SELECT " + kStockRowColumns + " FROM inventory_restock($1, $2, $3, $4, actor => $5)");
+  connection.prepare(kAdjust,
+                     "SELECT " + kStockRowColumns + " FROM inventory_adjust($1, $2, $3, $4, actor => $5)");
+  connection.prepare(kRemove, "SELECT inventory_remove($1, $2, actor => $3)");
   connection.prepare(
       kLedger,
       "SELECT product_id, warehouse, version, on_hand_delta, reserved_delta, on_hand_after,"
@@ -82,18 +83,17 @@ void PrepareAll(pqxx::connection& connection) {
   connection.prepare(kOrderReservations, "SELECT " + kReservationTableColumns +
                                              " FROM inventory.reservations WHERE order_id = $1"
                                              " ORDER BY product_id, warehouse, created_at");
-  connection.prepare(kConfirm, "SELECT " + kReservationColumns + " FROM inventory_confirm(" +
-                                   WithActor("$1::uuid", 2) + ")");
-  connection.prepare(kRelease, "SELECT " + kReservationColumns + " FROM inventory_release(" +
-                                   WithActor("$1::uuid", 2) + ")");
-  connection.prepare(
-      kShip, "SELECT " + kReservationColumns + " FROM inventory_ship(" + WithActor("$1::uuid", 2) + ")");
-  connection.prepare(kConfirmOrder, "SELECT " + kReservationColumns + " FROM inventory_confirm_order(" +
-                                        WithActor("$1", 2) + ")");
-  connection.prepare(kReleaseOrder, "SELECT " + kReservationColumns + " FROM inventory_release_order(" +
-                                        WithActor("$1", 2) + ")");
-  connection.prepare(
-      kShipOrder, "SELECT " + kReservationColumns + " FROM inventory_ship_order(" + WithActor("$1", 2) + ")");
+  connection.prepare(kConfirm,
+                     "SELECT " + kReservationColumns + " FROM inventory_confirm($1::uuid, actor => $2)");
+  connection.prepare(kRelease,
+                     "SELECT " + kReservationColumns + " FROM inventory_release($1::uuid, actor => $2)");
+  connection.prepare(kShip, "SELECT " + kReservationColumns + " FROM inventory_ship($1::uuid, actor => $2)");
+  connection.prepare(kConfirmOrder,
+                     "SELECT " + kReservationColumns + " FROM inventory_confirm_order($1, actor => $2)");
+  connection.prepare(kReleaseOrder,
+                     "SELECT " + kReservationColumns + " FROM inventory_release_order($1, actor => $2)");
+  connection.prepare(kShipOrder,
+                     "SELECT " + kReservationColumns + " FROM inventory_ship_order($1, actor => $2)");
   connection.prepare(kExpire, "SELECT inventory_expire_reservations(" + WithActor("$1::integer", 2) + ")");
   connection.prepare(kReturn,
                      "SELECT reservation_id::text, order_id, product_id, warehouse, shipped_quantity,"

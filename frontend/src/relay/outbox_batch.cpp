@@ -15,19 +15,19 @@ OutboundMessage ToOutboundMessage(const OutboxEvent& event) {
   return message;
 }
 
-std::vector<std::int64_t> AcknowledgedSeqs(const std::vector<OutboxEvent>& events,
-                                           const std::vector<std::string>& results,
-                                           std::unordered_set<std::string>& failed_keys) {
-  std::vector<std::int64_t> seqs;
+std::vector<OutboxEvent> AcknowledgedEvents(const std::vector<OutboxEvent>& events,
+                                            const std::vector<std::string>& results,
+                                            std::unordered_set<std::string>& failed_keys) {
+  std::vector<OutboxEvent> acknowledged;
   for (std::size_t i = 0; i < events.size() && i < results.size(); ++i) {
     if (!results[i].empty()) {
       failed_keys.insert(events[i].key);
       continue;
     }
     if (failed_keys.count(events[i].key) == 0)
-      seqs.push_back(events[i].seq);
+      acknowledged.push_back(events[i]);
   }
-  return seqs;
+  return acknowledged;
 }
 
 std::string BigintArrayLiteral(const std::vector<std::int64_t>& values) {
@@ -36,6 +36,23 @@ std::string BigintArrayLiteral(const std::vector<std::int64_t>& values) {
     if (i > 0)
       literal += ',';
     literal += std::to_string(values[i]);
+  }
+  literal += '}';
+  return literal;
+}
+
+std::string TextArrayLiteral(const std::vector<std::string>& values) {
+  std::string literal = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0)
+      literal += ',';
+    literal += '"';
+    for (const char c : values[i]) {
+      if (c == '"' || c == '\\')
+        literal += '\\';
+      literal += c;
+    }
+    literal += '"';
   }
   literal += '}';
   return literal;

@@ -28,15 +28,19 @@ struct OutboxEvent {
 // version as headers next to the JSON payload.
 OutboundMessage ToOutboundMessage(const OutboxEvent& event);
 
-// The seqs that may be deleted after a publish: the delivered events, except that after a failed
+// The events that may be deleted after a publish: the delivered events, except that after a failed
 // event nothing later with the same key is acknowledged, so a retry sends that product's events
-// again in their original order. results has one entry per event (empty = delivered).
-// failed_keys carries the keys that failed from one batch to the later batches of a pipeline.
-std::vector<std::int64_t> AcknowledgedSeqs(const std::vector<OutboxEvent>& events,
-                                           const std::vector<std::string>& results,
-                                           std::unordered_set<std::string>& failed_keys);
+// again in their original order. results has one entry per event (empty = delivered). They are
+// deleted by event id and product (unique on every deployment; seq is not a key the relay relies
+// on). failed_keys carries the keys that failed from one batch to the later batches of a pipeline.
+std::vector<OutboxEvent> AcknowledgedEvents(const std::vector<OutboxEvent>& events,
+                                            const std::vector<std::string>& results,
+                                            std::unordered_set<std::string>& failed_keys);
 
 // {1,2,3} as a PostgreSQL array literal.
 std::string BigintArrayLiteral(const std::vector<std::int64_t>& values);
+
+// {"a","b\"c"} as a PostgreSQL array literal, every element quoted.
+std::string TextArrayLiteral(const std::vector<std::string>& values);
 
 }  // namespace inventory

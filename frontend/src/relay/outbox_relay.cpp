@@ -94,25 +94,25 @@ void OutboxRelay::Publish(OutboxSession& session, const std::atomic<bool>& stop)
     while (!in_flight.empty() && in_flight.front().ticket->Complete()) {
       const InFlight batch = std::move(in_flight.front());
       in_flight.pop_front();
-      const std::vector<std::int64_t> seqs =
-          AcknowledgedSeqs(batch.events, batch.ticket->Results(), failed_keys);
-      if (!seqs.empty()) {
-        session.Acknowledge(seqs);
+      const std::vector<OutboxEvent> acknowledged =
+          AcknowledgedEvents(batch.events, batch.ticket->Results(), failed_keys);
+      if (!acknowledged.empty()) {
+        session.Acknowledge(acknowledged);
         Renewed();
       }
-      published_ += seqs.size();
+      published_ += acknowledged.size();
       caught_up = false;
-      if (seqs.size() < batch.events.size()) {
+      if (acknowledged.size() < batch.events.size()) {
         refused = true;
-        publish_failures_ += batch.events.size() - seqs.size();
-        logger_.Warn(
-            "relay: Kafka refused events; they stay in the outbox",
-            {{"refused", batch.events.size() - seqs.size()}, {"error", FirstError(batch.ticket->Results())}});
+        publish_failures_ += batch.events.size() - acknowledged.size();
+        logger_.Warn("relay: Kafka refused events; they stay in the outbox",
+                     {{"refused", batch.events.size() - acknowledged.size()},
+                      {"error", FirstError(batch.ticket->Results())}});
       }
       if (logger_.Enabled(LogLevel::Debug)) {
         logger_.Log(LogLevel::Debug, "relay published batch",
                     {{"events", batch.events.size()},
-                     {"acknowledged", seqs.size()},
+                     {"acknowledged", acknowledged.size()},
                      {"first_seq", batch.events.front().seq},
                      {"last_seq", batch.events.back().seq},
                      {"publish_ms",

@@ -9,8 +9,10 @@
 // highest id published" across rounds: a slower transaction can commit a lower seq later), hands
 // them to the producer without waiting, and fetches the next batch while earlier ones are in
 // flight (the next fetch of a round starts after the last row fetched, so nothing in flight is sent
-// twice). Batches are acknowledged in order as Kafka acknowledges them; after a refused event no
-// later event with the same key is acknowledged, so a retry resends that product's events in order.
+// twice; on Citus, where seq counts per node, rows come each stock row's in version order and a
+// fetch after a position finds nothing, so one batch is in flight). Batches are acknowledged in
+// order as Kafka acknowledges them, by event id and product; after a refused event no later event
+// with the same key is acknowledged, so a retry resends that product's events in order.
 // A round ends when nothing is in flight; the next one reads from the start again. Idle, it polls
 // every poll interval (a cheap indexed probe) and wakes early when rung: by Nudge() from a part of
 // this process that just committed a change (the consumer), or by NOTIFY when a channel is set.

@@ -26,8 +26,8 @@ class OutboxSession {
   virtual bool TryLead() = 0;
   // Unpublished events visible now, in seq order: after after_seq, or from the start without it.
   virtual std::vector<OutboxEvent> Fetch(std::optional<std::int64_t> after_seq, int max_rows) = 0;
-  // Deletes the events Kafka acknowledged.
-  virtual void Acknowledge(const std::vector<std::int64_t>& seqs) = 0;
+  // Deletes the events Kafka acknowledged, named by event id and product (seq is per node on Citus).
+  virtual void Acknowledge(const std::vector<OutboxEvent>& events) = 0;
   // Whether the session LISTENs for notifications of new events (a channel is configured).
   virtual bool Listens() const = 0;
   // With Listens(): waits up to timeout, returning early on a notification of new events.

@@ -50,7 +50,7 @@ bool PostgresOutboxSession::TryLead() {
           "(extract(epoch FROM created_at) * 1000)::bigint ";
       connection.prepare(kFetchFromStart, columns + "FROM inventory_outbox_fetch_after(NULL, $1)");
       connection.prepare(kFetchAfter, columns + "FROM inventory_outbox_fetch_after($1, $2)");
-      connection.prepare(kAcknowledge, "SELECT inventory_outbox_ack($1::bigint[])");
+      connection.prepare(kAcknowledge, "SELECT inventory_outbox_ack_events($1::uuid[], $2::text[])");
       prepared_ = true;
     }
     pqxx::nontransaction work(connection);
@@ -71,10 +71,18 @@ std::vector<OutboxEvent> PostgresOutboxSession::Fetch(std::optional<std::int64_t
   });
 }
 
-void PostgresOutboxSession::Acknowledge(const std::vector<std::int64_t>& seqs) {
+void PostgresOutboxSession::Acknowledge(const std::vector<OutboxEvent>& events) {
+  std::vector<std::string> event_ids;
+  std::vector<std::string> products;
+  event_ids.reserve(events.size());
+  products.reserve(events.size());
+  for (const auto& event : events) {
+    event_ids.push_back(event.event_id);
+    products.push_back(event.key);
+  }
   session_.Run([&](pqxx::connection& connection) {
     pqxx::nontransaction work(connection);
-    work.exec_prepared(kAcknowledge, BigintArrayLiteral(seqs));
+    work.exec_prepared(kAcknowledge, TextArrayLiteral(event_ids), TextArrayLiteral(products));
   });
 }
 

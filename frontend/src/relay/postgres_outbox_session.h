@@ -28,7 +28,7 @@ class PostgresOutboxSession : public OutboxSession {
 
   bool TryLead() override;
   std::vector<OutboxEvent> Fetch(std::optional<std::int64_t> after_seq, int max_rows) override;
-  void Acknowledge(const std::vector<std::int64_t>& seqs) override;
+  void Acknowledge(const std::vector<OutboxEvent>& events) override;
   bool Listens() const override { return !settings_.notify_channel.empty(); }
   void WaitForNews(std::chrono::milliseconds timeout) override;
   std::optional<OutboxBacklog> Backlog() override;
