@@ -13,7 +13,7 @@
 -- Runs in one transaction that is rolled back; uses only products named 'tap-08-*'.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(71);
+SELECT plan(72);
 
 -- The extension's functions as name(argument types).
 CREATE FUNCTION pg_temp.tap_functions() RETURNS TABLE (signature text, oid oid) LANGUAGE sql AS $$
@@ -280,10 +280,10 @@ SELECT set_eq(
 SELECT is_empty(
     $$SELECT p.oid::regprocedure FROM pg_proc p
        WHERE p.prosupport = 'inventory_routing_support'::regproc
-      EXCEPT SELECT unnest(ARRAY['inventory_reserve(text, text, bigint, text, interval)',
-                                 'inventory_reserve_batch(text, jsonb)', 'inventory_restock(text, bigint, text, text)',
-                                 'inventory_adjust(text, bigint, text, text)',
-                                 'inventory_set_stock(text, bigint, text, text, bigint)', 'inventory_remove(text, text)',
+      EXCEPT SELECT unnest(ARRAY['inventory_reserve(text, text, bigint, text, interval, text)',
+                                 'inventory_reserve_batch(text, jsonb)', 'inventory_restock(text, bigint, text, text, text, text)',
+                                 'inventory_adjust(text, bigint, text, text, text, text)',
+                                 'inventory_set_stock(text, bigint, text, text, bigint, text, text)', 'inventory_remove(text, text, text)',
                                  'inventory_available(text, text)', 'inventory_check(text, bigint, text)']::regprocedure[])$$,
     'the planner support serves only the functions routed by product');
 SELECT is((SELECT count(*)::integer FROM pg_proc WHERE prosupport = 'inventory_routing_support'::regproc), 8,
