@@ -160,7 +160,7 @@ TEST_F(CoalescerTest, ARequestWhoseClientHungUpIsDropped) {
   runner.RunNext();
   runner.RunNext();
   EXPECT_EQ(repository.batches, (std::vector<Orders>{{"busy"}, {"stays"}}));
-  EXPECT_EQ(KindOf("hangs-up"), ErrorKind::Unavailable);
+  EXPECT_EQ(KindOf("hangs-up"), ErrorKind::ClientGone);
   EXPECT_EQ(coalescer.Stats().shed_client_gone, 1u);
 }
 

@@ -319,7 +319,9 @@ check_equal "waiting requests past DB_QUEUE_TIMEOUT_MS never reached the databas
     "$(sql "SELECT count(*) FROM inventory.reservations WHERE order_id LIKE 'shed-%'")" 1
 check_equal "metrics: 6 shed for a full queue" "$(metric 'inventory_reservation_requests_shed_total{reason="queue_full"}')" 6
 check_equal "metrics: 5 shed past their deadline" "$(metric 'inventory_reservation_requests_shed_total{reason="deadline"}')" 5
-hold_lock shed 1
+# The lock is held until the requests below are queued, then cancelled (not timed): on a busy
+# machine a timed lock could end before the hung-up request arrives, which would then find an idle lane.
+hold_lock shed 30
 reserve shed-blocker shed 1 >"$work/shed-blocker.status" &
 background+=($!)
 # The blocker's batch waits on the lock in the database: the lane is busy, later requests queue.
@@ -335,7 +337,14 @@ s.sendall(b"POST /v1/reservations HTTP/1.1\r\nHost: x\r\nContent-Type: applicati
           + str(len(body)).encode() + b"\r\n\r\n" + body)
 s.close()
 PYTHON
-read -r stays_status _ < <(reserve shed-stays shed 1)
+reserve shed-stays shed 1 >"$work/shed-stays.status" &
+background+=($!)
+both_waiting() { [ "$(metric 'inventory_reservation_queue_depth{state="waiting"}')" = 2 ]; }
+wait_until 5 both_waiting
+sql "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()" >/dev/null
+wait "$locker" 2>/dev/null
+wait_until 10 test -s "$work/shed-stays.status"
+read -r stays_status _ <"$work/shed-stays.status"
 check_equal "a request queued behind the lock is granted" "$stays_status" 201
 check_equal "a request whose client hung up never reached the database" \
     "$(sql "SELECT count(*) FROM inventory.reservations WHERE order_id = 'shed-gone'")" 0

@@ -26,6 +26,7 @@ enum class ErrorKind {
   UnsupportedMediaType,  // the body's content type is not one the route reads
   Unavailable,           // the database cannot be reached right now; retry later
   Overloaded,            // shed: too much waiting already (queue full, waited too long); retry later
+  ClientGone,            // the client hung up before its request ran: nobody receives the answer
   Internal,              // a defect of the service itself
 };
 

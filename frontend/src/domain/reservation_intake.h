@@ -26,9 +26,9 @@ class ReservationIntake {
 
   // Never blocks. Refusals (done called before Submit returns): InvalidValue for bad values,
   // Overloaded when the queue is full. Later: the database's outcome; Overloaded when the request
-  // waited past its deadline; Unavailable when its client went away, the database failed or the
-  // service is shutting down. Overloaded and Unavailable are worth retrying later with the same
-  // order_id (a repeat is idempotent).
+  // waited past its deadline; ClientGone when its client went away (nobody receives it);
+  // Unavailable when the database failed or the service is shutting down. Overloaded and
+  // Unavailable are worth retrying later with the same order_id (a repeat is idempotent).
   virtual void Submit(ReservationSubmission submission) = 0;
 };
 

@@ -118,7 +118,7 @@ void ReservationCoalescer::RunBatch(std::size_t lane, Batch& batch) {
       ++expired;
     } else if (waiting.submission.still_wanted && !waiting.submission.still_wanted()) {
       dropped.emplace_back(
-          &waiting, Refused(ErrorKind::Unavailable, "the client went away before the request was sent"));
+          &waiting, Refused(ErrorKind::ClientGone, "the client went away before the request was sent"));
     } else {
       requests.push_back(std::move(waiting.submission.request));
       sent.push_back(&waiting);

@@ -7,7 +7,8 @@
 //
 // Every wait has a bound: past queue_capacity waiting requests, a new one is refused at once
 // (Overloaded, which REST answers 503 with Retry-After); a request that waited longer than
-// queue_timeout (Overloaded), or whose client has gone, is answered without reaching the database;
+// queue_timeout (Overloaded), or whose client has gone (ClientGone), is answered without reaching
+// the database;
 // a batch that fails as a whole (the database went away: Unavailable) answers each of its requests
 // with that failure.
 //

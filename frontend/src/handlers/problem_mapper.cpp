@@ -32,6 +32,8 @@ int StatusOf(ErrorKind kind) {
     case ErrorKind::Unavailable:
     case ErrorKind::Overloaded:
       return 503;
+    case ErrorKind::ClientGone:
+      return 499;  // nginx's "client closed request": only the request log sees it
     case ErrorKind::Internal:
       return 500;
   }
@@ -70,6 +72,8 @@ std::string ProblemTypeOf(ErrorKind kind) {
       return "/problems/database-unavailable";
     case ErrorKind::Overloaded:
       return "/problems/overloaded";
+    case ErrorKind::ClientGone:
+      return "/problems/client-gone";
     case ErrorKind::Internal:
       return "/problems/internal-error";
   }
@@ -108,6 +112,8 @@ std::string TitleOf(ErrorKind kind) {
       return "Database unavailable";
     case ErrorKind::Overloaded:
       return "Service overloaded";
+    case ErrorKind::ClientGone:
+      return "Client closed request";
     case ErrorKind::Internal:
       return "Internal error";
   }

@@ -142,7 +142,7 @@ DomainError RefusalError(Refusal refusal, const PipelineSettings& settings) {
                                                     std::to_string(settings.queue_timeout.count()) +
                                                     " ms for the database; retry shortly");
     case Refusal::NobodyWaiting:
-      return DomainError(ErrorKind::Unavailable, "the client went away before the request was run");
+      return DomainError(ErrorKind::ClientGone, "the client went away before the request was run");
     case Refusal::ShuttingDown:
       break;
   }

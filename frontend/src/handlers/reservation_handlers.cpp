@@ -29,6 +29,7 @@ const char* OutcomeOf(ErrorKind kind) {
     case ErrorKind::Unavailable:
       return "unavailable";
     case ErrorKind::Overloaded:
+    case ErrorKind::ClientGone:
       return "shed";
     default:
       return "error";
