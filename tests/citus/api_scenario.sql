@@ -109,7 +109,10 @@ SELECT order_id, product_id, shipped_quantity, returned_quantity, on_hand, reser
 SELECT order_id, shipped_quantity, returned_quantity, on_hand, version
   FROM inventory_return(:'o1_main', 1, false, 'lost in transit');
 SELECT inventory_return(:'o1_main', 100, true, 'too many');
-SELECT inventory_return(:'o3', 1, true, 'never shipped');
+SELECT inventory_return(:'o3', 1, true, 'one of two');
+SELECT reservation_id AS o20 FROM inventory_reserve('api-o20', 'api-b', 1) \gset
+SELECT inventory_return(:'o20', 1, true, 'not shipped');
+SELECT order_id, status FROM inventory_release(:'o20');
 SELECT inventory_return(:'o1_main', 0, true, 'nothing');
 SELECT inventory_return('00000000-0000-0000-0000-000000000000', 1, true, 'unknown');
 

@@ -201,13 +201,15 @@ routed inventory_set_stock "$p2" "SELECT inventory_set_stock('$p2', 40, 'main', 
 routed inventory_restock "$p2" "SELECT * FROM inventory_restock('$p2', 5, 'main', 'delivery', 'route-req-2', 'route-receiver')"
 routed inventory_adjust "$p2" "SELECT inventory_adjust('$p2', -2, 'count', 'main', 'route-req-3', 'route-counter')"
 routed inventory_reserve "$p2" "SELECT * FROM inventory_reserve('route-o5', '$p2', 1, 'main', '10 minutes', 'route-buyer')"
+# as the service calls it: the actor by name, the other arguments positional
+routed inventory_restock "$p2" "SELECT * FROM inventory_restock('$p2', 1, 'main', NULL, actor => 'route-named')"
 on "$coordinator" "SELECT count(*) FROM inventory_set_stock('$p2', 0, 'spare2')" >/dev/null
 routed inventory_remove "$p2" "SELECT inventory_remove('$p2', 'spare2', 'route-remover')"
 shard=$(on "$coordinator" "SELECT get_shard_id_for_distribution_column('inventory.ledger', '$p2')")
 check_equal "the actor argument of each routed call is in its ledger row on the worker's shard" \
     "$(on "$(node_of "$p2")" "SELECT string_agg(reason || ':' || coalesce(actor, '-'), ' ' ORDER BY warehouse, version) FROM inventory.ledger_$shard
                               WHERE product_id = '$p2' AND actor LIKE 'route-%'")" \
-    "set:route-setter restock:route-receiver adjust:route-counter reserve:route-buyer remove:route-remover"
+    "set:route-setter restock:route-receiver adjust:route-counter reserve:route-buyer restock:route-named remove:route-remover"
 check_equal "a routed call repeated with its request id returns the first call's row and writes nothing (the worker finds the id)" \
     "$(on "$coordinator" "SELECT version FROM inventory_restock('$p2', 5, 'main', 'delivery', 'route-req-2', 'route-receiver')")/$(on "$coordinator" "SELECT count(*) FROM inventory.ledger WHERE product_id = '$p2' AND actor = 'route-receiver'")" \
     "$(on "$coordinator" "SELECT version FROM inventory.ledger WHERE product_id = '$p2' AND actor = 'route-receiver'")/1"
