@@ -30,6 +30,14 @@ SELECT inventory_set_stock(NULL, 1);
 SELECT inventory_remove('api-c');
 SELECT inventory_remove('api-c');
 SELECT inventory_set_stock('api-c', 3);
+-- 1.2 arguments: request ids (a repeat changes nothing; the same id for another change is IN005) and
+-- the actor, given with the call (routed calls carry it to the worker)
+SELECT on_hand, version FROM inventory_restock('api-b', 2, 'main', 'delivery 8', 'api-req-1', 'receiver');
+SELECT on_hand, version FROM inventory_restock('api-b', 2, 'main', 'delivery 8', 'api-req-1', 'receiver');
+SELECT inventory_restock('api-b', 3, 'main', 'delivery 8', 'api-req-1', 'receiver');
+SELECT on_hand, version FROM inventory_adjust('api-b', -1, 'count', 'main', 'api-req-2', 'counter');
+SELECT on_hand, version FROM inventory_set_stock('api-b', 9, 'main', 'Beta', NULL, 'api-req-3', 'admin');
+SELECT on_hand, version FROM inventory_set_stock('api-b', 9, 'main', 'Beta', NULL, 'api-req-3', 'admin');
 
 -- Reads --------------------------------------------------------------------------------------------
 SELECT inventory_available('api-a');
@@ -94,6 +102,19 @@ SELECT order_id, status FROM inventory_ship(:'o1_main');
 SELECT order_id, status FROM inventory_release(:'o1_main');
 SELECT inventory_confirm('00000000-0000-0000-0000-000000000000');
 SELECT inventory_confirm(NULL);
+
+-- Returns of a shipped reservation (by id, like the moves above), with the actor as an argument ------
+SELECT order_id, product_id, shipped_quantity, returned_quantity, on_hand, reserved, available, version
+  FROM inventory_return(:'o1_main', 1, true, 'damaged box', 'returns-desk');
+SELECT order_id, shipped_quantity, returned_quantity, on_hand, version
+  FROM inventory_return(:'o1_main', 1, false, 'lost in transit');
+SELECT inventory_return(:'o1_main', 100, true, 'too many');
+SELECT inventory_return(:'o3', 1, true, 'one of two');
+SELECT reservation_id AS o20 FROM inventory_reserve('api-o20', 'api-b', 1) \gset
+SELECT inventory_return(:'o20', 1, true, 'not shipped');
+SELECT order_id, status FROM inventory_release(:'o20');
+SELECT inventory_return(:'o1_main', 0, true, 'nothing');
+SELECT inventory_return('00000000-0000-0000-0000-000000000000', 1, true, 'unknown');
 
 -- Transitions, by order ----------------------------------------------------------------------------
 SELECT order_id, product_id, warehouse, quantity, status FROM inventory_ship_order('api-o4');
@@ -176,6 +197,6 @@ SELECT product_id, warehouse, name, on_hand, reserved, available, low_stock_thre
 SELECT order_id, product_id, warehouse, quantity, status, expires_at IS NOT NULL AS expires
   FROM inventory.reservations WHERE product_id LIKE 'api-%' ORDER BY 1, 2, 3, 4, 5;
 SELECT product_id, warehouse, version, on_hand_delta, reserved_delta, on_hand_after, reserved_after,
-       reason, note, order_id, reservation_id IS NOT NULL AS has_reservation, db_user, actor
+       reason, note, order_id, reservation_id IS NOT NULL AS has_reservation, db_user, actor, returned_quantity
   FROM inventory.ledger WHERE product_id LIKE 'api-%' ORDER BY 1, 2, 3;
 SELECT jobname, schedule, command FROM cron.job ORDER BY jobname;

@@ -91,13 +91,13 @@ check_equal "the four product tables are distributed by product, in one colocati
     "$(on "$coordinator" "SELECT string_agg(logicalrelid::text || ':' || column_to_column_name(logicalrelid, partkey), ' ' ORDER BY logicalrelid::text)
                             || ' groups=' || count(DISTINCT colocationid) FROM pg_dist_partition")" \
     "inventory.ledger:product_id inventory.outbox:aggregateid inventory.reservations:product_id inventory.stock:product_id groups=1"
-check_equal "the single-product functions are routed by their product argument, colocated with the tables" \
-    "$(on "$coordinator" "SELECT string_agg(proname || '\$' || (distribution_argument_index + 1), ' ' ORDER BY proname, pronargs)
+check_equal "the single-product functions, with their 1.2 signatures, are routed by their product argument, colocated with the tables" \
+    "$(on "$coordinator" "SELECT string_agg(p.oid::regprocedure || '\$' || (distribution_argument_index + 1), ' ' ORDER BY proname, pronargs)
                             || ' colocated=' || bool_and(o.colocationid = (SELECT colocationid FROM pg_dist_partition
                                                                            WHERE logicalrelid = 'inventory.stock'::regclass))
                             FROM pg_dist_object o JOIN pg_proc p ON p.oid = o.objid
                            WHERE o.classid = 'pg_proc'::regclass AND o.distribution_argument_index IS NOT NULL")" \
-    "inventory_adjust\$1 inventory_available\$1 inventory_check\$1 inventory_remove\$1 inventory_reserve\$2 inventory_reserve_batch\$1 inventory_restock\$1 inventory_set_stock\$1 colocated=true"
+    "inventory_adjust(text,bigint,text,text,text,text)\$1 inventory_available(text,text)\$1 inventory_check(text,bigint,text)\$1 inventory_remove(text,text,text)\$1 inventory_reserve(text,text,bigint,text,interval,text)\$2 inventory_reserve_batch(text,jsonb)\$1 inventory_restock(text,bigint,text,text,text,text)\$1 inventory_set_stock(text,bigint,text,text,bigint,text,text)\$1 colocated=true"
 check_equal "the Kafka consumer's tables stay on the coordinator, not distributed" \
     "$(on "$coordinator" "SELECT count(*) FROM pg_dist_partition WHERE logicalrelid::text IN ('inventory.consumer_offsets', 'inventory.dead_letters',
                                                                                          'inventory.consumed_messages', 'inventory.parked_events')")" 0
@@ -196,6 +196,23 @@ routed inventory_available "$p1" "SELECT inventory_available('$p1')"
 routed inventory_check "$p2" "SELECT inventory_check('$p2', 3)"
 on "$coordinator" "SELECT count(*) FROM inventory_set_stock('$p2', 0, 'spare')" >/dev/null
 routed inventory_remove "$p2" "SELECT inventory_remove('$p2', 'spare')"
+# the same calls with every 1.2 argument: a request id and the actor
+routed inventory_set_stock "$p2" "SELECT inventory_set_stock('$p2', 40, 'main', 'Routed', 5, 'route-req-1', 'route-setter')"
+routed inventory_restock "$p2" "SELECT * FROM inventory_restock('$p2', 5, 'main', 'delivery', 'route-req-2', 'route-receiver')"
+routed inventory_adjust "$p2" "SELECT inventory_adjust('$p2', -2, 'count', 'main', 'route-req-3', 'route-counter')"
+routed inventory_reserve "$p2" "SELECT * FROM inventory_reserve('route-o5', '$p2', 1, 'main', '10 minutes', 'route-buyer')"
+# as the service calls it: the actor by name, the other arguments positional
+routed inventory_restock "$p2" "SELECT * FROM inventory_restock('$p2', 1, 'main', NULL, actor => 'route-named')"
+on "$coordinator" "SELECT count(*) FROM inventory_set_stock('$p2', 0, 'spare2')" >/dev/null
+routed inventory_remove "$p2" "SELECT inventory_remove('$p2', 'spare2', 'route-remover')"
+shard=$(on "$coordinator" "SELECT get_shard_id_for_distribution_column('inventory.ledger', '$p2')")
+check_equal "the actor argument of each routed call is in its ledger row on the worker's shard" \
+    "$(on "$(node_of "$p2")" "SELECT string_agg(reason || ':' || coalesce(actor, '-'), ' ' ORDER BY warehouse, version) FROM inventory.ledger_$shard
+                              WHERE product_id = '$p2' AND actor LIKE 'route-%'")" \
+    "set:route-setter restock:route-receiver adjust:route-counter reserve:route-buyer restock:route-named remove:route-remover"
+check_equal "a routed call repeated with its request id returns the first call's row and writes nothing (the worker finds the id)" \
+    "$(on "$coordinator" "SELECT version FROM inventory_restock('$p2', 5, 'main', 'delivery', 'route-req-2', 'route-receiver')")/$(on "$coordinator" "SELECT count(*) FROM inventory.ledger WHERE product_id = '$p2' AND actor = 'route-receiver'")" \
+    "$(on "$coordinator" "SELECT version FROM inventory.ledger WHERE product_id = '$p2' AND actor = 'route-receiver'")/1"
 shard=$(on "$coordinator" "SELECT get_shard_id_for_distribution_column('inventory.reservations', '$p1')")
 check_equal "the routed reservation is in the product's shard on its worker" \
     "$(on "$(node_of "$p1")" "SELECT order_id || ' ' || quantity FROM inventory.reservations_$shard WHERE product_id = '$p1'")" "route-o1 3"
