@@ -9,7 +9,7 @@
 -- Runs in one transaction that is rolled back; uses only products and orders named 'tap-10-*'.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(115);
+SELECT plan(121);
 \ir include/helpers.sql
 
 SELECT is((SELECT count(*) FROM inventory.stock WHERE product_id LIKE 'tap-10-%')
@@ -185,6 +185,16 @@ SELECT is(pg_temp.tap_play('tap-10-px', 'PX'), 'none parked=confirm>created,rele
 SELECT is(pg_temp.tap_play('tap-10-pxc', 'PXC'), 'none', '... and the create then takes no stock');
 SELECT is(pg_temp.tap_play('tap-10-xs', 'XS'), 'none parked=release>created dead=IN003',
           'cancelled, then shipped, neither created: the ship of a cancelled order is a dead letter');
+SELECT is(pg_temp.tap_play('tap-10-sx', 'SX'), 'none parked=ship>created,release>created',
+          'shipped, then cancelled, neither created: both wait');
+SELECT is(pg_temp.tap_play('tap-10-sx', 'C'), 'none dead=IN003',
+          '... and the create takes no stock, and the waiting ship becomes a dead letter as in the other order');
+SELECT is(pg_temp.tap_play('tap-10-ps', 'PS'), 'none parked=confirm>created,ship>created',
+          'paid, then shipped, neither created: both wait');
+SELECT is(pg_temp.tap_play('tap-10-ps', 'C'), 'shipped', '... and the create ships the order');
+SELECT is(pg_temp.tap_play('tap-10-sp', 'SP'), 'none parked=ship>created,confirm>created',
+          'shipped, then paid, neither created: both wait');
+SELECT is(pg_temp.tap_play('tap-10-sp', 'C'), 'shipped', '... and the create ships the order');
 
 -- Both in one batch.
 SELECT is(pg_temp.tap_play('tap-10-b-pc', 'PC', true), 'confirmed', 'one batch: paid before created: confirmed');

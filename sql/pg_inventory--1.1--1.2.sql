@@ -549,6 +549,7 @@ AS $$
 DECLARE
     parked_orders text[];     -- orders of these messages that have parked events
     cancelled_orders text[];  -- ... among them those whose cancel came first
+    refused_shipments integer;
     reservable integer[] := '{}';
     message jsonb;
     i integer;
@@ -562,17 +563,32 @@ BEGIN
     FOREACH i IN ARRAY indexes LOOP
         message := messages -> i;
         IF cardinality(cancelled_orders) > 0 AND message->>'order_id' = ANY (cancelled_orders) THEN
-            -- The cancel came first: the order never takes stock. The cancel stays as a marker;
-            -- the order's other parked events have nothing left to act on.
+            -- The cancel came first: the order never takes stock. The cancel stays as a marker; a
+            -- parked payment has nothing left to do, and a parked shipment of an order that never
+            -- held stock is a contradiction for an operator: a dead letter, as when it arrives
+            -- after the cancel.
             UPDATE inventory.parked_events p SET applied_at = coalesce(p.applied_at, now())
              WHERE p.order_id = message->>'order_id' AND p.action = 'release';
             WITH gone AS (DELETE FROM inventory.parked_events p
-                           WHERE p.order_id = message->>'order_id' AND p.action <> 'release' RETURNING 1)
-            SELECT count(*) INTO parked_applied FROM gone;
+                           WHERE p.order_id = message->>'order_id' AND p.action <> 'release' RETURNING p.*)
+            SELECT count(*) FILTER (WHERE g.action <> 'ship'),
+                   count(CASE WHEN g.action = 'ship' THEN inventory.kafka_record_dead_letter(g.consumer_group,
+                             jsonb_build_object('topic', g.topic, 'partition', g.kafka_partition,
+                                                'offset', g.kafka_offset, 'key', g.message_key, 'payload', g.payload,
+                                                'identity', g.message_identity, 'action', g.action,
+                                                'order_id', g.order_id),
+                             format('order "%s" was cancelled before it was created and holds no stock: '
+                                    'there is nothing to ship', g.order_id),
+                             'IN003') END)
+              INTO parked_applied, refused_shipments FROM gone g;
             message_index := i;
             outcome := 'applied';
             error_code := NULL;
-            reason := 'the order was cancelled before it was created: no stock taken';
+            IF refused_shipments > 0 THEN
+                reason := 'the order was cancelled before it was created: no stock taken, and its parked shipment is a dead letter';
+            ELSE
+                reason := 'the order was cancelled before it was created: no stock taken';
+            END IF;
             RETURN NEXT;
         ELSE
             reservable := reservable || i;
