@@ -2,13 +2,17 @@
 # tests/service/run.sh: integration tests of inventory-svc. Starts a throwaway PostgreSQL 15 with
 # pg_cron and pg_inventory (port 55470), starts the real service binary on a free loopback port,
 # exercises every route and every error status with curl, races 64 clients for the last units of a
-# product, stops PostgreSQL under the running service (503, then recovery), and checks the graceful
-# shutdown. Ends with one line "N passed, M failed"; exits non-zero on any failure.
-#   env: INVENTORY_SVC_BIN (default build/frontend/inventory-svc), SERVICE_TEST_PG_PORT (55470)
+# product, runs the connection pool's database tests (inventory_database_tests: a session left
+# inside a transaction block is never lent again), stops PostgreSQL under the running service (503,
+# then recovery), and checks the graceful shutdown. Ends with one line "N passed, M failed"; exits
+# non-zero on any failure.
+#   env: INVENTORY_SVC_BIN (default build/frontend/inventory-svc), INVENTORY_DATABASE_TESTS_BIN
+#        (default: inventory_database_tests beside it), SERVICE_TEST_PG_PORT (55470)
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 binary=$(realpath -m "${INVENTORY_SVC_BIN:-$repo/build/frontend/inventory-svc}")
+database_tests=$(realpath -m "${INVENTORY_DATABASE_TESTS_BIN:-$(dirname "$binary")/inventory_database_tests}")
 pg_port=${SERVICE_TEST_PG_PORT:-55470}
 work=${TEST_SCRATCH_DIR:-$repo/.test}/service
 pg_dir=$work/pg
@@ -305,6 +309,22 @@ refused=$(cat "$race_dir"/* | grep -c '^409$')
     fail "64 racing clients" "granted $granted, refused $refused, other: $(cat "$race_dir"/* | grep -v '^201$\|^409$' | sort | uniq -c | tr '\n' ' ')"
 request GET /v1/stock/race
 expect "race leaves reserved = on_hand" 200 '.reserved == 10 and .available == 0'
+
+request GET /metrics
+if grep -qx 'inventory_db_pool_left_in_transaction_total 0' <<<"$body"; then
+    pass "no request left its pooled connection inside a transaction block"
+else
+    fail "no request left its pooled connection inside a transaction block" "$(grep left_in_transaction <<<"$body")"
+fi
+
+# --- the pool against this database: a session left inside a transaction is never lent again -------
+INVENTORY_TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:$pg_port/$database" "$database_tests" \
+    >"$work/database-tests.log" 2>&1
+while read -r verdict test_name; do
+    if [ "$verdict" = OK ]; then pass "pool: $test_name"; else fail "pool: $test_name" "$(cat "$work/database-tests.log")"; fi
+done < <(sed -nE 's/^\[ +(OK|FAILED) +\] ([A-Za-z]+\.[A-Za-z]+) \(.*/\1 \2/p' "$work/database-tests.log")
+grep -q '^\[  PASSED  \] 3 tests' "$work/database-tests.log" ||
+    fail "pool: the three database tests ran and passed" "$(tail -5 "$work/database-tests.log")"
 
 # --- the database goes away and comes back ----------------------------------------------------------
 "$repo/scripts/pg-cluster.sh" stop "$pg_dir"

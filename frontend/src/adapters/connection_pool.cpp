@@ -1,4 +1,4 @@
-// connection_pool.cpp: leasing, health checks and reconnection.
+// connection_pool.cpp: leasing, the checks before a lease, and reconnection.
 #include "adapters/connection_pool.h"
 
 #include "adapters/session_settings.h"
@@ -13,7 +13,7 @@ namespace {
 
 // An idle connection must have nothing to read: readable data or a hang-up means the server has
 // closed it (restart, terminate) and it would fail on first use.
-bool LooksHealthy(pqxx::connection& connection) {
+bool LooksHealthy(PooledConnection& connection) {
   if (!connection.is_open())
     return false;
   const int socket = connection.sock();
@@ -26,7 +26,7 @@ bool LooksHealthy(pqxx::connection& connection) {
 
 }  // namespace
 
-ConnectionPool::Lease::Lease(ConnectionPool* pool, std::unique_ptr<pqxx::connection> connection)
+ConnectionPool::Lease::Lease(ConnectionPool* pool, std::unique_ptr<PooledConnection> connection)
     : pool_(pool), connection_(std::move(connection)) {}
 
 ConnectionPool::Lease::Lease(Lease&& other) noexcept
@@ -49,7 +49,7 @@ ConnectionPool::~ConnectionPool() {
 }
 
 ConnectionPool::Lease ConnectionPool::Acquire() {
-  std::unique_ptr<pqxx::connection> connection;
+  std::unique_ptr<PooledConnection> connection;
   {
     std::unique_lock<std::mutex> lock(mutex_);
     ++waiting_;
@@ -74,6 +74,12 @@ ConnectionPool::Lease ConnectionPool::Acquire() {
   }
   if (connection && !LooksHealthy(*connection))
     connection.reset();
+  if (connection && !connection->OutsideTransaction()) {
+    // A transaction block its last user left open (or failed): its locks and snapshot must not
+    // pass to another request. Closing the session ends it on the server.
+    CountLeftInTransaction();
+    connection.reset();
+  }
   if (!connection) {
     try {
       connection = Connect();
@@ -85,8 +91,8 @@ ConnectionPool::Lease ConnectionPool::Acquire() {
   return Lease(this, std::move(connection));
 }
 
-std::unique_ptr<pqxx::connection> ConnectionPool::Connect() {
-  auto connection = std::make_unique<pqxx::connection>(conninfo_);
+std::unique_ptr<PooledConnection> ConnectionPool::Connect() {
+  auto connection = std::make_unique<PooledConnection>(conninfo_);
   {
     pqxx::nontransaction session(*connection);
     session.exec("SET statement_timeout = " + std::to_string(settings_.statement_timeout.count()));
@@ -104,7 +110,12 @@ void ConnectionPool::ForgetSlot() {
   released_.notify_one();
 }
 
-void ConnectionPool::Return(std::unique_ptr<pqxx::connection> connection, bool discard) {
+void ConnectionPool::CountLeftInTransaction() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++left_in_transaction_;
+}
+
+void ConnectionPool::Return(std::unique_ptr<PooledConnection> connection, bool discard) {
   std::unique_lock<std::mutex> lock(mutex_);
   --in_use_;
   if (discard || closed_) {
@@ -120,11 +131,11 @@ void ConnectionPool::Return(std::unique_ptr<pqxx::connection> connection, bool d
 
 PoolUsage ConnectionPool::Usage() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return PoolUsage{settings_.size, open_, in_use_, waiting_, acquire_timeouts_, connect_failures_};
+  return PoolUsage{settings_.size, open_, in_use_, waiting_, acquire_timeouts_, connect_failures_, left_in_transaction_};
 }
 
 void ConnectionPool::Close() {
-  std::vector<std::unique_ptr<pqxx::connection>> closing;
+  std::vector<std::unique_ptr<PooledConnection>> closing;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     closed_ = true;

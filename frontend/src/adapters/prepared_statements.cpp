@@ -41,7 +41,7 @@ const std::string kReservationTableColumns = "id::text, order_id, product_id, wa
 
 }  // namespace
 
-void PrepareAll(pqxx::connection& connection) {
+void PrepareAll(pqxx::connection_base& connection) {
   connection.prepare(
       kStockOfProduct,
       "SELECT " + kLevelColumns + " FROM inventory_stock_levels WHERE product_id = $1 ORDER BY warehouse");

@@ -30,6 +30,6 @@ inline constexpr const char* kIdempotencyBegin = "idempotency_begin";
 inline constexpr const char* kIdempotencyBeginMany = "idempotency_begin_many";
 inline constexpr const char* kIdempotencyCompleteMany = "idempotency_complete_many";
 
-void PrepareAll(pqxx::connection& connection);
+void PrepareAll(pqxx::connection_base& connection);
 
 }  // namespace inventory::statement

@@ -102,7 +102,11 @@ std::string Metrics::RenderPrometheus() const {
         << "inventory_db_pool_acquire_timeouts_total " << usage.acquire_timeouts << "\n"
         << "# HELP inventory_db_connect_failures_total Failed attempts to open a database connection.\n"
         << "# TYPE inventory_db_connect_failures_total counter\n"
-        << "inventory_db_connect_failures_total " << usage.connect_failures << "\n";
+        << "inventory_db_connect_failures_total " << usage.connect_failures << "\n"
+        << "# HELP inventory_db_pool_left_in_transaction_total Connections whose lease ended inside a transaction "
+           "block, closed instead of lent again.\n"
+        << "# TYPE inventory_db_pool_left_in_transaction_total counter\n"
+        << "inventory_db_pool_left_in_transaction_total " << usage.left_in_transaction << "\n";
   }
   for (const auto& source : exposition_sources)
     out << source();

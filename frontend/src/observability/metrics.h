@@ -21,6 +21,7 @@ struct PoolUsage {
   int waiting = 0;  // requests waiting for a connection
   std::uint64_t acquire_timeouts = 0;
   std::uint64_t connect_failures = 0;
+  std::uint64_t left_in_transaction = 0;  // leases that ended inside a transaction block
 };
 
 // Connection figures of an HTTP listener.
