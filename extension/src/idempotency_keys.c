@@ -63,6 +63,19 @@ static SavedPlan FindKeyPlan = {
 	.argtypes = {TEXTOID, TEXTOID, TEXTOID},
 };
 
+/* StoreKeyPlan's parameters: $1 is STORE_SUBJECT + 1, and so on. */
+typedef enum StoreKeySlot
+{
+	STORE_SUBJECT,
+	STORE_KEY,
+	STORE_FINGERPRINT,
+	STORE_STATUS,
+	STORE_BODY,
+	STORE_CONTENT_TYPE,
+	STORE_TTL_SECONDS,
+	STORE_SLOTS
+} StoreKeySlot;
+
 /* Stores a first response; an expired key not deleted yet is replaced. */
 static SavedPlan StoreKeyPlan = {
 	.sql = "INSERT INTO inventory.idempotency_keys AS k"
@@ -74,7 +87,7 @@ static SavedPlan StoreKeyPlan = {
 	"        created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at"
 	"  WHERE k.expires_at <= now()"
 	" RETURNING 1",
-	.nargs = 7,
+	.nargs = STORE_SLOTS,
 	.argtypes = {TEXTOID, TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID, FLOAT8OID},
 };
 
@@ -130,8 +143,8 @@ Datum
 inventory_idempotency_complete(PG_FUNCTION_ARGS)
 {
 	IdempotencyKey key;
-	Datum		values[7];
-	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Datum		values[STORE_SLOTS];
+	char		nulls[STORE_SLOTS];
 	int32		status;
 
 	ReadKeyArguments(fcinfo, &key);
@@ -144,15 +157,16 @@ inventory_idempotency_complete(PG_FUNCTION_ARGS)
 	RequireRequestTransaction("inventory_idempotency_complete");
 
 	ConnectSpi();
-	values[0] = CStringGetTextDatum(key.subject);
-	values[1] = CStringGetTextDatum(key.key);
-	values[2] = CStringGetTextDatum(key.fingerprint);
-	values[3] = Int32GetDatum(status);
-	values[4] = PG_ARGISNULL(4) ? (Datum) 0 : PG_GETARG_DATUM(4);
-	nulls[4] = PG_ARGISNULL(4) ? 'n' : ' ';
-	values[5] = PG_ARGISNULL(5) ? (Datum) 0 : PG_GETARG_DATUM(5);
-	nulls[5] = PG_ARGISNULL(5) ? 'n' : ' ';
-	values[6] = Float8GetDatum((double) InventoryIdempotencyTtlSeconds);
+	memset(nulls, ' ', sizeof(nulls));
+	values[STORE_SUBJECT] = CStringGetTextDatum(key.subject);
+	values[STORE_KEY] = CStringGetTextDatum(key.key);
+	values[STORE_FINGERPRINT] = CStringGetTextDatum(key.fingerprint);
+	values[STORE_STATUS] = Int32GetDatum(status);
+	values[STORE_BODY] = PG_ARGISNULL(4) ? (Datum) 0 : PG_GETARG_DATUM(4);
+	nulls[STORE_BODY] = PG_ARGISNULL(4) ? 'n' : ' ';
+	values[STORE_CONTENT_TYPE] = PG_ARGISNULL(5) ? (Datum) 0 : PG_GETARG_DATUM(5);
+	nulls[STORE_CONTENT_TYPE] = PG_ARGISNULL(5) ? 'n' : ' ';
+	values[STORE_TTL_SECONDS] = Float8GetDatum((double) InventoryIdempotencyTtlSeconds);
 	ExecuteSavedPlan(&StoreKeyPlan, values, nulls, 0);
 	if (SPI_processed == 0)
 		ereport(ERROR, (errcode(ERRCODE_INVENTORY_IDEMPOTENCY_CONFLICT),
