@@ -4,11 +4,8 @@
 // it runs in that transaction, so the re-drive and the stored response commit together.
 #include "adapters/postgres_dead_letter_repository.h"
 
-#include <pqxx/except>
-#include <pqxx/nontransaction>
-
 #include "adapters/database_error_translation.h"
-#include "adapters/unit_of_work.h"
+#include "adapters/database_session.h"
 #include "auth/actor_context.h"
 
 namespace inventory {
@@ -33,16 +30,7 @@ RedriveResult PostgresDeadLetterRepository::Redrive(std::int64_t dead_letter_id)
     return result;
   };
   try {
-    if (auto* unit = UnitOfWork::Current())
-      return redrive(unit->transaction());
-    auto lease = pool_.Acquire();
-    try {
-      pqxx::nontransaction session(*lease);
-      return redrive(session);
-    } catch (const pqxx::broken_connection&) {
-      lease.Discard();
-      throw;
-    }
+    return RunInSession(pool_, redrive);
   } catch (...) {
     TranslateDatabaseFailure(std::current_exception());
   }

@@ -3,17 +3,15 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
-#include <pqxx/except>
-#include <pqxx/nontransaction>
 #include <pqxx/result>
 #include <pqxx/transaction>
 
 #include "adapters/database_error_translation.h"
+#include "adapters/database_session.h"
 #include "adapters/keyed_reservation_batch.h"
 #include "adapters/prepared_statements.h"
 #include "adapters/reservation_batch_mapping.h"
 #include "adapters/row_mapping.h"
-#include "adapters/unit_of_work.h"
 #include "auth/actor_context.h"
 
 namespace inventory {
@@ -65,22 +63,8 @@ PostgresInventoryRepository::PostgresInventoryRepository(ConnectionPool& pool) :
 
 template <typename Operation>
 auto PostgresInventoryRepository::Run(Operation&& operation) {
-  if (auto* unit = UnitOfWork::Current()) {
-    try {
-      return operation(unit->transaction());
-    } catch (...) {
-      TranslateDatabaseFailure(std::current_exception());
-    }
-  }
   try {
-    auto lease = pool_.Acquire();
-    try {
-      pqxx::nontransaction session(*lease);
-      return operation(session);
-    } catch (const pqxx::broken_connection&) {
-      lease.Discard();
-      throw;
-    }
+    return RunInSession(pool_, std::forward<Operation>(operation));
   } catch (...) {
     TranslateDatabaseFailure(std::current_exception());
   }
@@ -88,27 +72,8 @@ auto PostgresInventoryRepository::Run(Operation&& operation) {
 
 template <typename Operation>
 auto PostgresInventoryRepository::RunAtomically(Operation&& operation) {
-  if (auto* unit = UnitOfWork::Current()) {
-    try {
-      return operation(unit->transaction());
-    } catch (...) {
-      TranslateDatabaseFailure(std::current_exception());
-    }
-  }
   try {
-    auto lease = pool_.Acquire();
-    try {
-      pqxx::work transaction(*lease);
-      auto result = operation(transaction);
-      transaction.commit();
-      return result;
-    } catch (const pqxx::broken_connection&) {
-      lease.Discard();
-      throw;
-    } catch (const pqxx::in_doubt_error&) {
-      lease.Discard();
-      throw;
-    }
+    return RunInTransaction(pool_, std::forward<Operation>(operation));
   } catch (...) {
     TranslateDatabaseFailure(std::current_exception());
   }
