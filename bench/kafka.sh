@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/kafka.sh (part of make bench): the Kafka path of inventory-svc on loopback, against the
 # kafka-mock peer, each figure next to a kcat baseline measured in the same run. Starts its own
-# PostgreSQL (port BENCH_KAFKA_PG_PORT) and measures
+# PostgreSQL (port BENCH_KAFKA_PG_PORT) with default durability and measures
 #   1. relay throughput: a backlog of BENCH_KAFKA_BACKLOG (100,000) outbox events, written while no
 #      relay runs, published by one relay-only process until the outbox is empty (events/s, from
 #      the moment it took the lock); baseline: kcat producing as many messages of the same size to
@@ -55,8 +55,12 @@ echo "kafka bench: load average before: $(load) ($(nproc) cores)"
 mkdir -p "$work" "$pg_dir"
 "$repo/scripts/pg-cluster.sh" stop "$pg_dir" >/dev/null 2>&1 || true
 rm -rf "$pg_dir" && mkdir -p "$pg_dir"
-PG_FSYNC=off PG_EXTRA_CONF="synchronous_commit = off" \
+# Default durability (fsync and synchronous_commit on): every consumer batch and relay ack commits
+# as it would in production.
+PG_FSYNC=on PG_EXTRA_CONF="max_wal_size = '8GB'" \
     "$repo/scripts/pg-cluster.sh" start "$pg_dir" "$pg_port" "$database" >"$work/pg.log" 2>&1
+[ "$(sql "SHOW fsync")/$(sql "SHOW synchronous_commit")" = on/on ] ||
+    { echo "bench/kafka.sh: durability is not the default" >&2; exit 1; }
 sql "SELECT inventory_unschedule_reaper()" >/dev/null
 rm -f "$work/bootstrap"
 "$repo/tools/kafka-mock/kafka-mock" --max-seconds 900 --bootstrap-file "$work/bootstrap" --topic order.created:4 \
