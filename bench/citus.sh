@@ -15,6 +15,12 @@
 # also counted in instructions: the server serving the calls restarted under valgrind's callgrind,
 # two sessions of 200 and 600 calls after 100 warm-up calls, and the difference of the serving
 # backend's instructions divided by 400 (Citus: the worker's backend for the coordinator's calls).
+# The worker does not receive the client's statement: the coordinator sends its own text of the
+# call (each argument cast, the defaults written out, the result's columns named) over TLS, as
+# Citus connects to the nodes with sslmode=require. A second line of one PostgreSQL therefore runs
+# that text, taken from Citus's log of its remote commands, over TLS: the same statement and
+# transport as the worker's, so the two differ only by where the call runs. The first line stays
+# the comparison the issue asks for: the client's call on one PostgreSQL.
 # One machine cannot show Citus's scaling; the calls per second compare the coordinator's extra hop.
 # Ratios are the result, not absolute numbers: each row takes BENCH_ROUNDS (default 2) interleaved
 # rounds of 1 s warm-up + BENCH_SECONDS (default 5) measured, keeping the best round.
@@ -174,16 +180,18 @@ row "reserve, random products (routed)" reserve_c 8 "$products"
 row "order of two random products (coordinator)" order_two 1 "$products"
 row "order of two random products (coordinator)" order_two 8 "$products"
 
-# callgrind_server DATADIR PORT: restarts the server on DATADIR under callgrind, every process writing
-# its own file in $scratch/callgrind.
+# callgrind_server DATADIR PORT [SERVER_OPTIONS]: restarts the server on DATADIR under callgrind, every
+# process writing its own file in $scratch/callgrind.
 callgrind_server() {
-    local dir=$1 port=$2 i
-    (cd / && runuser -u postgres -- "$(pg_config --bindir)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null)
+    local dir=$1 port=$2 options=${3:-} i
+    if (cd / && runuser -u postgres -- "$(pg_config --bindir)/pg_ctl" -D "$dir/data" status >/dev/null); then
+        (cd / && runuser -u postgres -- "$(pg_config --bindir)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null)
+    fi
     rm -rf "$scratch/callgrind"
     mkdir -p "$scratch/callgrind"
     chown postgres "$scratch/callgrind"
     (cd / && runuser -u postgres -- bash -c "valgrind --tool=callgrind --callgrind-out-file=$scratch/callgrind/cg.%p \
-        $(pg_config --bindir)/postgres -D $dir/data >$scratch/callgrind/server.log 2>&1 &")
+        $(pg_config --bindir)/postgres -D $dir/data $options >$scratch/callgrind/server.log 2>&1 &")
     for i in $(seq 1 300); do
         psql -X -q -h 127.0.0.1 -p "$port" -U postgres -d "$database" -c 'SELECT 1' >/dev/null 2>&1 && return
         sleep 1
@@ -191,13 +199,17 @@ callgrind_server() {
     fail "the server on $port did not start under valgrind: $(tail -n 5 "$scratch/callgrind/server.log")"
 }
 
-# serving_instructions CLIENT_PORT CALLS: one session of 100 + CALLS hot reserves; prints the
-# instructions of the backend that served them (the largest callgrind file the session left).
+# The client's hot reserve; ORDER stands for each call's new order id.
+client_call="SELECT count(*) FROM inventory_reserve('ORDER', '1', 1, 'main');"
+
+# serving_instructions CLIENT_PORT CALLS [STATEMENT]: one session of 100 + CALLS hot reserves (the
+# client's call, or STATEMENT); prints the instructions of the backend that served them (the
+# largest callgrind file the session left).
 serving_instructions() {
-    local port=$1 calls=$2 before after file largest=0 total
+    local port=$1 calls=$2 statement=${3:-$client_call} before after file largest=0 total
     before=$(ls "$scratch/callgrind" | sort)
     for i in $(seq 1 $((100 + calls))); do
-        echo "SELECT count(*) FROM inventory_reserve('cg-$calls-$i-$RANDOM', '1', 1, 'main');"
+        echo "${statement//ORDER/cg-$calls-$i-$RANDOM}"
     done >"$scratch/calls.sql"
     sql "$port" -f "$scratch/calls.sql" >/dev/null
     sleep 3
@@ -209,23 +221,42 @@ serving_instructions() {
     echo "$largest"
 }
 
-# instructions_per_call DATADIR SERVER_PORT CLIENT_PORT: the serving backend's instructions per call.
+# instructions_per_call DATADIR SERVER_PORT CLIENT_PORT [STATEMENT [SERVER_OPTIONS]]: the serving
+# backend's instructions per call.
 instructions_per_call() {
-    local dir=$1 server_port=$2 client_port=$3 short long
-    callgrind_server "$dir" "$server_port"
-    short=$(serving_instructions "$client_port" 200)
-    long=$(serving_instructions "$client_port" 600)
+    local dir=$1 server_port=$2 client_port=$3 statement=${4:-$client_call} options=${5:-} short long
+    callgrind_server "$dir" "$server_port" "$options"
+    short=$(serving_instructions "$client_port" 200 "$statement")
+    long=$(serving_instructions "$client_port" 600 "$statement")
     (cd / && runuser -u postgres -- "$(pg_config --bindir)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null)
     echo $(((long - short) / 400))
 }
 
+# worker_statement: the text of the hot reserve that the coordinator sends to the worker.
+worker_statement() {
+    local text
+    text=$(sql "$CITUS_COORDINATOR_PORT" -c "SET citus.log_remote_commands = on" -c "SET client_min_messages = log" \
+        -c "${client_call//ORDER/cg-worker-statement}" 2>&1 >/dev/null | sed -n 's/^[A-Z]*:  issuing //p' | head -n 1)
+    [[ $text == *"'cg-worker-statement'"* ]] || fail "could not read the statement Citus sends to the worker: $text"
+    echo "${text//cg-worker-statement/ORDER};"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+
+sent_statement=$(worker_statement)
 single_instructions=$(instructions_per_call "$scratch/single" "$single_port" "$single_port")
 worker_port=$hot_node
 worker_instructions=$(instructions_per_call "$scratch/citus/$hot_worker" "$worker_port" "$CITUS_COORDINATOR_PORT")
+# The worker's certificate (made by CREATE EXTENSION citus) serves one PostgreSQL's TLS.
+tls="-c ssl=on -c ssl_cert_file=$scratch/citus/$hot_worker/data/server.crt -c ssl_key_file=$scratch/citus/$hot_worker/data/server.key"
+single_sent_instructions=$(PGSSLMODE=require instructions_per_call "$scratch/single" "$single_port" "$single_port" \
+    "$sent_statement" "$tls")
 echo
 echo "instructions per hot reserve on the server that runs it (callgrind, 400 calls after 100 warm-up):"
-printf '  one PostgreSQL %9s\n  Citus worker A %9s  (%s of one PostgreSQL; the call routed by the coordinator)\n' \
-    "$single_instructions" "$worker_instructions" \
-    "$(awk -v a="$worker_instructions" -v b="$single_instructions" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+printf '  one PostgreSQL %9s  (the client'"'"'s call)\n' "$single_instructions"
+printf '  Citus worker A %9s  (%s of one PostgreSQL; the call routed by the coordinator)\n' \
+    "$worker_instructions" "$(ratio "$worker_instructions" "$single_instructions")"
+printf '  one PostgreSQL %9s  (sent what the worker receives: Citus'"'"'s text of the call, over TLS;\n' \
+    "$single_sent_instructions"
+printf '                            worker A is %s of it)\n' "$(ratio "$worker_instructions" "$single_sent_instructions")"
 echo
 echo "  load after the run: $(cut -d' ' -f1-3 /proc/loadavg)"

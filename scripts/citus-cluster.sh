@@ -51,6 +51,7 @@ max_prepared_transactions = 300
 max_worker_processes = 32
 wal_level = logical
 citus.enable_statistics_collection = off
+citus.enable_binary_protocol = off
 inventory.reservation_ttl = '15min'
 inventory.updated_topic = 'inventory.updated'
 inventory.alerts_topic = 'inventory.alerts'
