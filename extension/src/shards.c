@@ -34,8 +34,8 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_func.h"
-#include "storage/lockdefs.h"
 #include "storage/proc.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
@@ -47,6 +47,8 @@
 
 /* Products whose placement a backend remembers; the cache starts over beyond this. */
 #define PLACEMENT_CACHE_PRODUCTS 8192
+/* Citus's lock mode number for ShareLock, as lock_shard_metadata takes it. */
+#define CITUS_SHARE_LOCK 5
 /* get_current_transaction_id's column of the distributed transaction number (0: none). */
 #define TRANSACTION_NUMBER_COLUMN 4
 /*
@@ -91,10 +93,7 @@ static HTAB *Placements = NULL;
 static Oid	TableOids[lengthof(DistributedTables)];
 static uint64 PlacementGeneration = 0;
 static bool CallbackRegistered = false;
-/* Citus 13's void LockShardDistributionMetadata(int64 shardId, LOCKMODE lockMode). */
-typedef void (*LockShardFunction) (int64 shard, LOCKMODE mode);
-
-static LockShardFunction LockShardDistributionMetadata = NULL;
+static Oid	LockShardMetadataFunction = InvalidOid;
 static Oid	CurrentTransactionIdFunction = InvalidOid;
 static Oid	AssignTransactionIdFunction = InvalidOid;
 static ProductShards CurrentShardsStorage;
@@ -128,6 +127,7 @@ ForgetPlacements(Datum argument, Oid relation)
 				hash_destroy(Placements);
 				Placements = NULL;
 			}
+			LockShardMetadataFunction = InvalidOid;
 			CurrentTransactionIdFunction = InvalidOid;
 			AssignTransactionIdFunction = InvalidOid;
 			return;
@@ -206,17 +206,24 @@ CitusFunction(const char *name, int nargs, const Oid *argtypes)
 }
 
 /*
- * LockShardMetadata takes Citus's metadata lock of a shard in share mode, as Citus writes do, with
- * the C function of Citus that its lock_shard_metadata() and its own writes call (the SQL function
- * first looks the shard's owner up in pg_dist_shard: 12,000 of its 15,000 instructions a call).
+ * LockShardMetadata takes Citus's metadata lock of a shard in share mode, as Citus writes do,
+ * through Citus's SQL function lock_shard_metadata(). Its C function would save about 12,000
+ * instructions a call (the SQL function first checks the shard's owner in pg_dist_shard), but a C
+ * symbol's signature is not checked across Citus upgrades; a SQL function's is.
  */
 static void
 LockShardMetadata(int64 shard)
 {
-	if (LockShardDistributionMetadata == NULL)
-		LockShardDistributionMetadata = (LockShardFunction)
-			load_external_function("$libdir/citus", "LockShardDistributionMetadata", true, NULL);
-	LockShardDistributionMetadata(shard, ShareLock);
+	Datum		shard_datum = Int64GetDatum(shard);
+	ArrayType  *shards = construct_array(&shard_datum, 1, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+
+	if (!OidIsValid(LockShardMetadataFunction))
+	{
+		Oid			argtypes[2] = {INT4OID, INT8ARRAYOID};
+
+		LockShardMetadataFunction = CitusFunction("lock_shard_metadata", 2, argtypes);
+	}
+	OidFunctionCall2(LockShardMetadataFunction, Int32GetDatum(CITUS_SHARE_LOCK), PointerGetDatum(shards));
 }
 
 /*
