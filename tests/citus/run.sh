@@ -87,10 +87,10 @@ fi
 echo "# $(on "$coordinator" "SELECT 'citus ' || extversion FROM pg_extension WHERE extname = 'citus'"), $(on "$coordinator" "SELECT citus_version()" | cut -d, -f1)"
 
 # --- the cluster as docs/operations.md sets it up ----------------------------------------------
-check_equal "the four product tables are distributed by product, in one colocation group" \
+check_equal "the five product tables are distributed by product, in one colocation group" \
     "$(on "$coordinator" "SELECT string_agg(logicalrelid::text || ':' || column_to_column_name(logicalrelid, partkey), ' ' ORDER BY logicalrelid::text)
                             || ' groups=' || count(DISTINCT colocationid) FROM pg_dist_partition")" \
-    "inventory.ledger:product_id inventory.outbox:aggregateid inventory.reservations:product_id inventory.stock:product_id groups=1"
+    "inventory.ledger:product_id inventory.outbox:aggregateid inventory.reservations:product_id inventory.stock:product_id inventory.stock_requests:product_id groups=1"
 check_equal "the single-product functions, with their 1.2 signatures, are routed by their product argument, colocated with the tables" \
     "$(on "$coordinator" "SELECT string_agg(p.oid::regprocedure || '\$' || (distribution_argument_index + 1), ' ' ORDER BY proname, pronargs)
                             || ' colocated=' || bool_and(o.colocationid = (SELECT colocationid FROM pg_dist_partition
@@ -227,8 +227,8 @@ fi
 logged "BEGIN" "SELECT count(*) FROM inventory_restock('$p1', 1)" "COMMIT" >"$work/routed-block.log"
 shards_of_p1=$(on "$coordinator" "SELECT string_agg(DISTINCT get_shard_id_for_distribution_column(t, '$p1')::text, ' ')
                                   FROM unnest(ARRAY['inventory.stock', 'inventory.reservations', 'inventory.ledger',
-                                                    'inventory.outbox']::regclass[]) t")
-other_shards=$(grep -oE '(stock|reservations|ledger|outbox)_[0-9]+' "$work/routed-block.log" | sed -E 's/.*_//' | sort -u |
+                                                    'inventory.outbox', 'inventory.stock_requests']::regclass[]) t")
+other_shards=$(grep -oE '(stock_requests|stock|reservations|ledger|outbox)_[0-9]+' "$work/routed-block.log" | sed -E 's/.*_//' | sort -u |
     grep -vxF -f <(tr ' ' '\n' <<<"$shards_of_p1") | tr '\n' ' ')
 if [ "$(grep -c '^DETAIL:  on server' "$work/routed-block.log")" -gt 0 ] &&
     [ "$(grep '^DETAIL:  on server' "$work/routed-block.log" | grep -vc "127.0.0.1:$(node_of "$p1") ")" = 0 ] && [ -z "$other_shards" ]; then
@@ -236,6 +236,40 @@ if [ "$(grep -c '^DETAIL:  on server' "$work/routed-block.log")" -gt 0 ] &&
 else
     fail "inside a transaction block the call's statements stay on the product's worker and shards" "other shards: $other_shards"
 fi
+# A request id recorded by a routed call, repeated inside a transaction block (which runs from the
+# coordinator through Citus) and routed again: the three calls find one record, in the product's
+# stock_requests shard, and the stock changes once.
+shard_of() {  # shard_of TABLE PRODUCT
+    on "$coordinator" "SELECT get_shard_id_for_distribution_column('inventory.$1', '$2')"
+}
+repeat_call="SELECT version FROM inventory_restock('$p2', 7, 'main', 'repeat', 'repeat-req-1', 'repeat-actor')"
+on_hand_before=$(on "$coordinator" "SELECT on_hand FROM inventory.stock WHERE product_id = '$p2' AND warehouse = 'main'")
+routed inventory_restock "$p2" "$repeat_call"
+first_version=$(on "$coordinator" "SELECT version FROM inventory.ledger WHERE product_id = '$p2' AND actor = 'repeat-actor'")
+in_block=$(psql -X -q -At -h 127.0.0.1 -p "$coordinator" -U postgres -d "$database" -c "BEGIN" -c "$repeat_call" -c "COMMIT" 2>&1)
+routed inventory_restock "$p2" "$repeat_call"
+again=$(on "$coordinator" "$repeat_call")
+worker_of_p2=$(node_of "$p2")
+check_equal "a request id applied routed, repeated in a transaction block from the coordinator, then routed again, changes the stock once" \
+    "$in_block/$again $(on "$coordinator" "SELECT on_hand - $on_hand_before FROM inventory.stock WHERE product_id = '$p2' AND warehouse = 'main'")" \
+    "$first_version/$first_version 7"
+check_equal "and the worker's shards hold one ledger row, one event and one request record of it" \
+    "$(on "$worker_of_p2" "SELECT (SELECT count(*) FROM inventory.ledger_$(shard_of ledger "$p2") WHERE product_id = '$p2' AND actor = 'repeat-actor')
+                             || ' ' || (SELECT count(*) FROM inventory.outbox_$(shard_of outbox "$p2")
+                                         WHERE aggregateid = '$p2' AND warehouse = 'main' AND version = $first_version)
+                             || ' ' || (SELECT count(*) FROM inventory.stock_requests_$(shard_of stock_requests "$p2")
+                                         WHERE product_id = '$p2' AND request_id = 'repeat-req-1')")" "1 1 1"
+check_equal "the same request id with other arguments is refused the same way routed and in a transaction block (IN005)" \
+    "$(on "$coordinator" "SELECT version FROM inventory_restock('$p2', 8, 'main', 'repeat', 'repeat-req-1')" | grep -o 'already used by a different request')/$(
+        psql -X -q -At -h 127.0.0.1 -p "$coordinator" -U postgres -d "$database" -c "BEGIN" \
+            -c "SELECT version FROM inventory_restock('$p2', 8, 'main', 'repeat', 'repeat-req-1')" -c "ROLLBACK" 2>&1 |
+            grep -o 'already used by a different request')" \
+    "already used by a different request/already used by a different request"
+on "$coordinator" "UPDATE inventory.stock_requests SET expires_at = now() - interval '1 second'
+                   WHERE product_id = '$p2' AND request_id = 'repeat-req-1'" >/dev/null
+on "$coordinator" "SELECT inventory_expire_reservations(1)" >/dev/null
+check_equal "the reaper, called on the coordinator, purges an expired request id from the worker's shard" \
+    "$(on "$worker_of_p2" "SELECT count(*) FROM inventory.stock_requests_$(shard_of stock_requests "$p2") WHERE request_id = 'repeat-req-1'")" 0
 for port in "${workers[@]}"; do
     on "$port" "ALTER SYSTEM RESET citus.log_remote_commands" >/dev/null
     on "$port" "ALTER SYSTEM RESET citus.log_local_commands" >/dev/null
@@ -266,6 +300,9 @@ shard=$(on "$coordinator" "SELECT get_shard_id_for_distribution_column('inventor
 on "$coordinator" "SELECT count(*) FROM inventory_set_stock('$p1', 1000000000)" >/dev/null
 printf '\\set n random(1, 9000000000000000000)\nSELECT count(*) FROM inventory_reserve(:client_id || %s || :n, %s, 1);\n' \
     "'-move-'" "'$p1'" >"$work/move.pgbench"
+# a request id recorded before the moves: its record moves with the product's shards
+move_call="SELECT version FROM inventory_restock('$p1', 3, 'main', 'moved', 'move-req-1', 'move-actor')"
+move_version=$(on "$coordinator" "$move_call")
 for mode in force_logical block_writes; do
     from=$(node_of "$p1")
     to=$([ "$from" = "${workers[0]}" ] && echo "${workers[1]}" || echo "${workers[0]}")
@@ -287,6 +324,9 @@ for mode in force_logical block_writes; do
         fail "a $mode shard move under routed reservations keeps every call" \
             "move '$moved', now on $(node_of "$p1"), processed ${processed:-?}, failed ${failures:-?}, reservations added $((after - before))"
     fi
+    check_equal "after the $mode move, a request id recorded before it is found on the new worker: the repeat writes nothing" \
+        "$(on "$coordinator" "$move_call")/$(on "$coordinator" "SELECT count(*) FROM inventory.ledger WHERE product_id = '$p1' AND actor = 'move-actor'")" \
+        "$move_version/1"
 done
 check_equal "after the moves the product's stock, reservations, ledger and events agree" \
     "$(on "$coordinator" "SELECT s.reserved = (SELECT sum(quantity) FROM inventory.reservations
