@@ -111,6 +111,7 @@ typedef struct ProductShards
 	int64		reservations;
 	int64		ledger;
 	int64		outbox;
+	int64		stock_requests;
 } ProductShards;
 
 extern ProductShards *CurrentShards;	/* the call runs on these shards, or NULL */

@@ -57,7 +57,7 @@
  */
 #define OWN_TRANSACTION_NUMBERS (UINT64CONST(1) << 62)
 
-/* The product's shards of the four tables, and whether this node holds them. */
+/* The product's shards of the five tables, and whether this node holds them. */
 static SavedPlan LocalGroupPlan = {
 	.sql = "SELECT groupid FROM pg_catalog.pg_dist_local_group",
 };
@@ -68,7 +68,8 @@ static SavedPlan PlacementPlan = {
 	"  FROM (SELECT pg_catalog.get_shard_id_for_distribution_column('inventory.stock'::regclass, $1) AS stock,"
 	"               pg_catalog.get_shard_id_for_distribution_column('inventory.reservations'::regclass, $1),"
 	"               pg_catalog.get_shard_id_for_distribution_column('inventory.ledger'::regclass, $1),"
-	"               pg_catalog.get_shard_id_for_distribution_column('inventory.outbox'::regclass, $1)"
+	"               pg_catalog.get_shard_id_for_distribution_column('inventory.outbox'::regclass, $1),"
+	"               pg_catalog.get_shard_id_for_distribution_column('inventory.stock_requests'::regclass, $1)"
 	"          FROM pg_catalog.pg_dist_partition d"
 	"         WHERE d.logicalrelid = 'inventory.reservations'::regclass) s",
 	.nargs = 1,
@@ -85,7 +86,7 @@ typedef struct ProductPlacement
 } ProductPlacement;
 
 /* The tables whose metadata invalidations clear the cache. */
-static const char *const DistributedTables[] = {"stock", "reservations", "ledger", "outbox"};
+static const char *const DistributedTables[] = {"stock", "reservations", "ledger", "outbox", "stock_requests"};
 
 ProductShards *CurrentShards = NULL;
 
@@ -170,6 +171,7 @@ FindPlacement(const char *product_id)
 		known.shards.reservations = ColumnInt64(0, 3);
 		known.shards.ledger = ColumnInt64(0, 4);
 		known.shards.outbox = ColumnInt64(0, 5);
+		known.shards.stock_requests = ColumnInt64(0, 6);
 	}
 	SPI_finish();
 
@@ -341,7 +343,7 @@ char *
 NameShards(const char *sql)
 {
 	const int64 shards[] = {CurrentShards->stock, CurrentShards->reservations, CurrentShards->ledger,
-	CurrentShards->outbox};
+	CurrentShards->outbox, CurrentShards->stock_requests};
 	StringInfoData result;
 	const char *cursor = sql;
 

@@ -14,9 +14,11 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/timestamp.h"
 
 #include "inventory.h"
 #include "inventory_errors.h"
@@ -31,20 +33,24 @@ static SavedPlan FindRequestPlan = {
 	.argtypes = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID},
 };
 
-/* Records a request with the stock row as this call wrote it; an expired record is replaced. */
+/*
+ * Records a request with the stock row as this call wrote it; an expired record is replaced. The
+ * time comes as parameters ($6 now, $7 the expiry), not from now(): Citus refuses a function that
+ * is not immutable in ON CONFLICT's WHERE of a distributed table.
+ */
 static SavedPlan RecordRequestPlan = {
 	.sql = "INSERT INTO inventory.stock_requests AS r"
-	"       (product_id, request_id, operation, warehouse, arguments, result, expires_at)"
-	" SELECT $1, $2, $3, $4, jsonb_object($5), to_jsonb(s), now() + make_interval(secs => $6)"
+	"       (product_id, request_id, operation, warehouse, arguments, result, created_at, expires_at)"
+	" SELECT s.product_id, $2, $3, s.warehouse, jsonb_object($5), to_jsonb(s), $6, $7"
 	"   FROM inventory.stock s WHERE s.product_id = $1 AND s.warehouse = $4"
 	" ON CONFLICT (product_id, request_id) DO UPDATE"
 	"    SET operation = EXCLUDED.operation, warehouse = EXCLUDED.warehouse,"
 	"        arguments = EXCLUDED.arguments, result = EXCLUDED.result,"
 	"        created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at"
-	"  WHERE r.expires_at <= now()"
+	"  WHERE r.expires_at <= $6"
 	" RETURNING 1",
-	.nargs = 6,
-	.argtypes = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID, FLOAT8OID},
+	.nargs = 7,
+	.argtypes = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID, TIMESTAMPTZOID, TIMESTAMPTZOID},
 };
 
 static void RequestKey(const StockRequest *request, Datum *values);
@@ -121,12 +127,14 @@ FindRepeatedStockRequest(const StockRequest *request, Datum *first_result)
 void
 RecordStockRequest(const StockRequest *request)
 {
-	Datum		values[6];
+	Datum		values[7];
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
 
 	if (request->request_id == NULL)
 		return;
 	RequestKey(request, values);
-	values[5] = Float8GetDatum((double) InventoryIdempotencyTtlSeconds);
+	values[5] = TimestampTzGetDatum(now);
+	values[6] = TimestampTzGetDatum(now + (TimestampTz) InventoryIdempotencyTtlSeconds * USECS_PER_SEC);
 	ExecuteSavedPlan(&RecordRequestPlan, values, NULL, 0);
 	if (SPI_processed == 0)
 		RaiseReusedId(request);

@@ -87,10 +87,10 @@ fi
 echo "# $(on "$coordinator" "SELECT 'citus ' || extversion FROM pg_extension WHERE extname = 'citus'"), $(on "$coordinator" "SELECT citus_version()" | cut -d, -f1)"
 
 # --- the cluster as docs/operations.md sets it up ----------------------------------------------
-check_equal "the four product tables are distributed by product, in one colocation group" \
+check_equal "the five product tables are distributed by product, in one colocation group" \
     "$(on "$coordinator" "SELECT string_agg(logicalrelid::text || ':' || column_to_column_name(logicalrelid, partkey), ' ' ORDER BY logicalrelid::text)
                             || ' groups=' || count(DISTINCT colocationid) FROM pg_dist_partition")" \
-    "inventory.ledger:product_id inventory.outbox:aggregateid inventory.reservations:product_id inventory.stock:product_id groups=1"
+    "inventory.ledger:product_id inventory.outbox:aggregateid inventory.reservations:product_id inventory.stock:product_id inventory.stock_requests:product_id groups=1"
 check_equal "the single-product functions, with their 1.2 signatures, are routed by their product argument, colocated with the tables" \
     "$(on "$coordinator" "SELECT string_agg(p.oid::regprocedure || '\$' || (distribution_argument_index + 1), ' ' ORDER BY proname, pronargs)
                             || ' colocated=' || bool_and(o.colocationid = (SELECT colocationid FROM pg_dist_partition
@@ -227,8 +227,8 @@ fi
 logged "BEGIN" "SELECT count(*) FROM inventory_restock('$p1', 1)" "COMMIT" >"$work/routed-block.log"
 shards_of_p1=$(on "$coordinator" "SELECT string_agg(DISTINCT get_shard_id_for_distribution_column(t, '$p1')::text, ' ')
                                   FROM unnest(ARRAY['inventory.stock', 'inventory.reservations', 'inventory.ledger',
-                                                    'inventory.outbox']::regclass[]) t")
-other_shards=$(grep -oE '(stock|reservations|ledger|outbox)_[0-9]+' "$work/routed-block.log" | sed -E 's/.*_//' | sort -u |
+                                                    'inventory.outbox', 'inventory.stock_requests']::regclass[]) t")
+other_shards=$(grep -oE '(stock_requests|stock|reservations|ledger|outbox)_[0-9]+' "$work/routed-block.log" | sed -E 's/.*_//' | sort -u |
     grep -vxF -f <(tr ' ' '\n' <<<"$shards_of_p1") | tr '\n' ' ')
 if [ "$(grep -c '^DETAIL:  on server' "$work/routed-block.log")" -gt 0 ] &&
     [ "$(grep '^DETAIL:  on server' "$work/routed-block.log" | grep -vc "127.0.0.1:$(node_of "$p1") ")" = 0 ] && [ -z "$other_shards" ]; then
@@ -236,6 +236,67 @@ if [ "$(grep -c '^DETAIL:  on server' "$work/routed-block.log")" -gt 0 ] &&
 else
     fail "inside a transaction block the call's statements stay on the product's worker and shards" "other shards: $other_shards"
 fi
+# As the service sends a batch whose lines all name one product (statement::kReserveBatchOfProduct
+# in frontend/src/adapters/prepared_statements.cpp): a prepared statement with the product and the
+# requests as parameters, executed more times than PostgreSQL's plan cache needs to consider a
+# generic plan. Every execution must be sent whole to the product's worker and run there.
+service_batch="PREPARE service_batch(text, text) AS SELECT b.request_index, b.outcome, b.error_code, b.error_message,
+    b.shortages::text, to_jsonb(b.reservations)::text FROM inventory_reserve_batch(\$1, \$2::jsonb) b"
+executions=()
+for i in 1 2 3 4 5 6 7; do
+    executions+=("EXECUTE service_batch('$p2', '[{\"order_id\": \"svc-o$i\", \"actor\": \"svc\", \"ttl_seconds\": 600,
+                  \"lines\": [{\"product_id\": \"$p2\", \"quantity\": 1}]}, {\"order_id\": \"svc-o$i-b\", \"lines\": [{\"product_id\": \"$p2\", \"quantity\": 1}]}]')")
+done
+logged "$service_batch" "${executions[@]}" >"$work/routed-service-batch.log"
+issued=$(grep -c '^NOTICE:  issuing SELECT .*public\.inventory_reserve_batch(' "$work/routed-service-batch.log")
+if [ "$issued" = 7 ] && [ "$(grep -c '^NOTICE:  issuing ' "$work/routed-service-batch.log")" = 7 ] &&
+    [ "$(grep -c "^DETAIL:  on server postgres@127.0.0.1:$(node_of "$p2") " "$work/routed-service-batch.log")" = 7 ] &&
+    [ "$(grep -c '^NOTICE:  executing the command locally' "$work/routed-service-batch.log")" = 0 ] &&
+    ! grep -q '^ERROR' "$work/routed-service-batch.log"; then
+    pass "the service's statement for a batch of one product is routed, all 7 executions, to the product's worker and runs there on its shards, no distributed statement"
+else
+    fail "the service's statement for a batch of one product is routed to $(node_of "$p2") every time" \
+        "issued $issued: $(head -c 600 "$work/routed-service-batch.log" | tr '\n' ' ')"
+fi
+check_equal "and its 14 requests are reserved in the product's shard on that worker, with the actor and ttl they carried" \
+    "$(on "$(node_of "$p2")" "SELECT count(*) || ' ' || count(*) FILTER (WHERE expires_at - created_at = '600 seconds')
+                               FROM inventory.reservations_$(on "$coordinator" "SELECT get_shard_id_for_distribution_column('inventory.reservations', '$p2')")
+                              WHERE order_id LIKE 'svc-o%'") $(on "$coordinator" "SELECT count(*) FROM inventory.ledger WHERE product_id = '$p2' AND actor = 'svc'")" \
+    "14 7 7"
+# A request id recorded by a routed call, repeated inside a transaction block (which runs from the
+# coordinator through Citus) and routed again: the three calls find one record, in the product's
+# stock_requests shard, and the stock changes once.
+shard_of() {  # shard_of TABLE PRODUCT
+    on "$coordinator" "SELECT get_shard_id_for_distribution_column('inventory.$1', '$2')"
+}
+repeat_call="SELECT version FROM inventory_restock('$p2', 7, 'main', 'repeat', 'repeat-req-1', 'repeat-actor')"
+on_hand_before=$(on "$coordinator" "SELECT on_hand FROM inventory.stock WHERE product_id = '$p2' AND warehouse = 'main'")
+routed inventory_restock "$p2" "$repeat_call"
+first_version=$(on "$coordinator" "SELECT version FROM inventory.ledger WHERE product_id = '$p2' AND actor = 'repeat-actor'")
+in_block=$(psql -X -q -At -h 127.0.0.1 -p "$coordinator" -U postgres -d "$database" -c "BEGIN" -c "$repeat_call" -c "COMMIT" 2>&1)
+routed inventory_restock "$p2" "$repeat_call"
+again=$(on "$coordinator" "$repeat_call")
+worker_of_p2=$(node_of "$p2")
+check_equal "a request id applied routed, repeated in a transaction block from the coordinator, then routed again, changes the stock once" \
+    "$in_block/$again $(on "$coordinator" "SELECT on_hand - $on_hand_before FROM inventory.stock WHERE product_id = '$p2' AND warehouse = 'main'")" \
+    "$first_version/$first_version 7"
+check_equal "and the worker's shards hold one ledger row, one event and one request record of it" \
+    "$(on "$worker_of_p2" "SELECT (SELECT count(*) FROM inventory.ledger_$(shard_of ledger "$p2") WHERE product_id = '$p2' AND actor = 'repeat-actor')
+                             || ' ' || (SELECT count(*) FROM inventory.outbox_$(shard_of outbox "$p2")
+                                         WHERE aggregateid = '$p2' AND warehouse = 'main' AND version = $first_version)
+                             || ' ' || (SELECT count(*) FROM inventory.stock_requests_$(shard_of stock_requests "$p2")
+                                         WHERE product_id = '$p2' AND request_id = 'repeat-req-1')")" "1 1 1"
+check_equal "the same request id with other arguments is refused the same way routed and in a transaction block (IN005)" \
+    "$(on "$coordinator" "SELECT version FROM inventory_restock('$p2', 8, 'main', 'repeat', 'repeat-req-1')" | grep -o 'already used by a different request')/$(
+        psql -X -q -At -h 127.0.0.1 -p "$coordinator" -U postgres -d "$database" -c "BEGIN" \
+            -c "SELECT version FROM inventory_restock('$p2', 8, 'main', 'repeat', 'repeat-req-1')" -c "ROLLBACK" 2>&1 |
+            grep -o 'already used by a different request')" \
+    "already used by a different request/already used by a different request"
+on "$coordinator" "UPDATE inventory.stock_requests SET expires_at = now() - interval '1 second'
+                   WHERE product_id = '$p2' AND request_id = 'repeat-req-1'" >/dev/null
+on "$coordinator" "SELECT inventory_expire_reservations(1)" >/dev/null
+check_equal "the reaper, called on the coordinator, purges an expired request id from the worker's shard" \
+    "$(on "$worker_of_p2" "SELECT count(*) FROM inventory.stock_requests_$(shard_of stock_requests "$p2") WHERE request_id = 'repeat-req-1'")" 0
 for port in "${workers[@]}"; do
     on "$port" "ALTER SYSTEM RESET citus.log_remote_commands" >/dev/null
     on "$port" "ALTER SYSTEM RESET citus.log_local_commands" >/dev/null
@@ -266,6 +327,9 @@ shard=$(on "$coordinator" "SELECT get_shard_id_for_distribution_column('inventor
 on "$coordinator" "SELECT count(*) FROM inventory_set_stock('$p1', 1000000000)" >/dev/null
 printf '\\set n random(1, 9000000000000000000)\nSELECT count(*) FROM inventory_reserve(:client_id || %s || :n, %s, 1);\n' \
     "'-move-'" "'$p1'" >"$work/move.pgbench"
+# a request id recorded before the moves: its record moves with the product's shards
+move_call="SELECT version FROM inventory_restock('$p1', 3, 'main', 'moved', 'move-req-1', 'move-actor')"
+move_version=$(on "$coordinator" "$move_call")
 for mode in force_logical block_writes; do
     from=$(node_of "$p1")
     to=$([ "$from" = "${workers[0]}" ] && echo "${workers[1]}" || echo "${workers[0]}")
@@ -287,6 +351,9 @@ for mode in force_logical block_writes; do
         fail "a $mode shard move under routed reservations keeps every call" \
             "move '$moved', now on $(node_of "$p1"), processed ${processed:-?}, failed ${failures:-?}, reservations added $((after - before))"
     fi
+    check_equal "after the $mode move, a request id recorded before it is found on the new worker: the repeat writes nothing" \
+        "$(on "$coordinator" "$move_call")/$(on "$coordinator" "SELECT count(*) FROM inventory.ledger WHERE product_id = '$p1' AND actor = 'move-actor'")" \
+        "$move_version/1"
 done
 check_equal "after the moves the product's stock, reservations, ledger and events agree" \
     "$(on "$coordinator" "SELECT s.reserved = (SELECT sum(quantity) FROM inventory.reservations

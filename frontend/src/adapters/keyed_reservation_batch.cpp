@@ -7,8 +7,7 @@
 #include <utility>
 
 #include "adapters/idempotency_statements.h"
-#include "adapters/prepared_statements.h"
-#include "adapters/reservation_batch_mapping.h"
+#include "adapters/reservation_batch_call.h"
 #include "domain/reservation_key.h"
 
 namespace inventory {
@@ -67,8 +66,7 @@ std::vector<ReservationOutcome> ReserveKeyedBatch(pqxx::transaction_base& transa
   }
   std::vector<ReservationOutcome> ran;
   if (!running.empty()) {
-    ran = OutcomesFromBatchRows(
-        transaction.exec_prepared(statement::kReserveBatch, BatchRequestsJson(running)), running.size());
+    ran = CallReserveBatch(transaction, running);
   }
   std::vector<IdempotencyClaim> stored_claims;
   std::vector<StoredResponse> stored_responses;
