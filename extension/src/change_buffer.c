@@ -285,19 +285,34 @@ static const FlushPart PreviousLedgerPart = {
  * CTEs with parameters, nor a CASE with now() in an UPDATE. (A call on a product's own shards,
  * shards.c, writes with the single statement.)
  */
+/* RoutedStockPlans' parameters: $1 is ROUTED_STOCK_PRODUCT + 1, and so on. */
+typedef enum RoutedStockSlot
+{
+	ROUTED_STOCK_PRODUCT,
+	ROUTED_STOCK_WAREHOUSE,
+	ROUTED_STOCK_ON_HAND,
+	ROUTED_STOCK_RESERVED,
+	ROUTED_STOCK_VERSION,
+	ROUTED_STOCK_NEXT_EXPIRY,
+	ROUTED_STOCK_NAME,
+	ROUTED_STOCK_THRESHOLD,
+	ROUTED_STOCK_UPDATED_AT,
+	ROUTED_STOCK_SLOTS
+} RoutedStockSlot;
+
 static SavedPlan RoutedStockPlans[INVENTORY_NSCHEMAS] = {
 	[SCHEMA_CURRENT] = {
 		.sql = "UPDATE inventory.stock SET on_hand = $3, reserved = $4, version = $5, next_expiry = $6,"
 		" name = coalesce($7, name), low_stock_threshold = $8, updated_at = coalesce($9, updated_at)"
 		" WHERE product_id = $1 AND warehouse = $2",
-		.nargs = 9,
+		.nargs = ROUTED_STOCK_SLOTS,
 		.argtypes = {TEXTOID, TEXTOID, INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID, TEXTOID, INT8OID, TIMESTAMPTZOID},
 	},
 	[SCHEMA_PREVIOUS] = {
 		.sql = "UPDATE inventory.stock SET on_hand = $3, reserved = $4, version = $5,"
 		" name = coalesce($7, name), low_stock_threshold = $8, updated_at = coalesce($9, updated_at)"
 		" WHERE product_id = $1 AND warehouse = $2",
-		.nargs = 9,
+		.nargs = ROUTED_STOCK_SLOTS,
 		.argtypes = {TEXTOID, TEXTOID, INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID, TEXTOID, INT8OID, TIMESTAMPTZOID},
 	},
 };
@@ -995,23 +1010,23 @@ FlushRowByRow(ChangeBuffer *buffer)
 static void
 WriteRoutedStockRow(const StockRow *row)
 {
-	Datum		values[9];
-	char		nulls[9];
+	Datum		values[ROUTED_STOCK_SLOTS];
+	char		nulls[ROUTED_STOCK_SLOTS];
 
 	memset(nulls, ' ', sizeof(nulls));
-	values[0] = CStringGetTextDatum(row->product_id);
-	values[1] = CStringGetTextDatum(row->warehouse);
-	values[2] = Int64GetDatum(row->on_hand);
-	values[3] = Int64GetDatum(row->reserved);
-	values[4] = Int64GetDatum(row->version);
-	values[5] = TimestampTzGetDatum(row->next_expiry);
-	nulls[5] = row->has_next_expiry ? ' ' : 'n';
-	values[6] = row->new_name == NULL ? (Datum) 0 : CStringGetTextDatum(row->new_name);
-	nulls[6] = row->new_name == NULL ? 'n' : ' ';
-	values[7] = Int64GetDatum(row->threshold);
-	nulls[7] = row->has_threshold ? ' ' : 'n';
-	values[8] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
-	nulls[8] = row->changed ? ' ' : 'n';
+	values[ROUTED_STOCK_PRODUCT] = CStringGetTextDatum(row->product_id);
+	values[ROUTED_STOCK_WAREHOUSE] = CStringGetTextDatum(row->warehouse);
+	values[ROUTED_STOCK_ON_HAND] = Int64GetDatum(row->on_hand);
+	values[ROUTED_STOCK_RESERVED] = Int64GetDatum(row->reserved);
+	values[ROUTED_STOCK_VERSION] = Int64GetDatum(row->version);
+	values[ROUTED_STOCK_NEXT_EXPIRY] = TimestampTzGetDatum(row->next_expiry);
+	nulls[ROUTED_STOCK_NEXT_EXPIRY] = row->has_next_expiry ? ' ' : 'n';
+	values[ROUTED_STOCK_NAME] = row->new_name == NULL ? (Datum) 0 : CStringGetTextDatum(row->new_name);
+	nulls[ROUTED_STOCK_NAME] = row->new_name == NULL ? 'n' : ' ';
+	values[ROUTED_STOCK_THRESHOLD] = Int64GetDatum(row->threshold);
+	nulls[ROUTED_STOCK_THRESHOLD] = row->has_threshold ? ' ' : 'n';
+	values[ROUTED_STOCK_UPDATED_AT] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	nulls[ROUTED_STOCK_UPDATED_AT] = row->changed ? ' ' : 'n';
 	ExecuteSavedPlan(&RoutedStockPlans[InstalledSchema], values, nulls, 0);
 	if (SPI_processed != 1)
 		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
