@@ -13,12 +13,12 @@
 #      ratios (target: within 2x).
 # Bounded: every load is a pgbench run with a time or transaction limit; the whole run takes about
 # 2 minutes. Exits non-zero only when the benchmark itself fails or stock is oversold.
-#   env: BENCH_FLASH_PORT (55465)
+#   env: BENCH_FLASH_PORT (25465)
 set -euo pipefail
 
 bench_dir=$(cd "$(dirname "$0")" && pwd)
 repo_dir=$(dirname "$bench_dir")
-port=${BENCH_FLASH_PORT:-55465}
+port=${BENCH_FLASH_PORT:-25465}
 database=flashdb
 units=10000
 cluster_dir=$(mktemp -d /tmp/pg_inventory_flash.XXXXXX)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/http.sh (part of make bench): wrk against inventory-svc on loopback, with the database's
 # default durability (fsync and synchronous_commit on). Starts its own PostgreSQL (port
-# BENCH_HTTP_PG_PORT, default 55475) and service, loads 10,000 products plus one hot product, then,
+# BENCH_HTTP_PG_PORT, default 25475) and service, loads 10,000 products plus one hot product, then,
 # for each connection count (32 and 256), measures
 #   GET /health (the HTTP floor of the run), GET /v1/stock/{id} on random products,
 #   POST /v1/reservations on random products and on the hot product,
@@ -13,7 +13,7 @@
 # how the reservations were batched. Bounded: about 2 minutes.
 #   env: INVENTORY_SVC_BIN, BENCH_SECONDS (5), BENCH_CONNECTIONS ("32 256"), BENCH_THREADS (2),
 #        BENCH_READ_CONNECTIONS (8), BENCH_READ_PAUSE_MS (2), BENCH_SERVICE_THREADS (4), BENCH_POOL_SIZE (8),
-#        BENCH_HTTP_PG_PORT (55475); other service settings (RESERVATION_LANES, ...) pass through.
+#        BENCH_HTTP_PG_PORT (25475); other service settings (RESERVATION_LANES, ...) pass through.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,7 +25,7 @@ read_connections=${BENCH_READ_CONNECTIONS:-8}
 read_pause_ms=${BENCH_READ_PAUSE_MS:-2}
 work=${BENCH_SCRATCH_DIR:-$repo/.bench}/http
 pg_dir=${BENCH_SCRATCH_DIR:-$repo/.bench}/http-pg
-pg_port=${BENCH_HTTP_PG_PORT:-55475}
+pg_port=${BENCH_HTTP_PG_PORT:-25475}
 products=10000
 service_pid=""
 

@@ -17,7 +17,7 @@
 #   4. how soon the relay learns of a committed change without NOTIFY (idle polling every
 #      RELAY_POLL_INTERVAL_MS, 20 ms) and with LISTEN/NOTIFY: commit -> inventory.updated read by kcat.
 # Prints the machine's load before and after. Bounded: about 3 minutes.
-#   env: INVENTORY_SVC_BIN, BENCH_KAFKA_PG_PORT (55485), BENCH_KAFKA_BACKLOG, BENCH_KAFKA_CONSUMED,
+#   env: INVENTORY_SVC_BIN, BENCH_KAFKA_PG_PORT (25485), BENCH_KAFKA_BACKLOG, BENCH_KAFKA_CONSUMED,
 #        BENCH_KAFKA_RATE, BENCH_KAFKA_SECONDS
 set -euo pipefail
 
@@ -29,7 +29,7 @@ rate=${BENCH_KAFKA_RATE:-1000}
 seconds=${BENCH_KAFKA_SECONDS:-10}
 work=${BENCH_SCRATCH_DIR:-$repo/.bench}/kafka
 pg_dir=${BENCH_SCRATCH_DIR:-$repo/.bench}/kafka-pg
-pg_port=${BENCH_KAFKA_PG_PORT:-55485}
+pg_port=${BENCH_KAFKA_PG_PORT:-25485}
 database=benchdb
 pids=()
 

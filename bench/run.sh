@@ -24,12 +24,12 @@
 # only when the benchmark itself fails (cluster, setup, a failed pgbench transaction, or row counts
 # that show a run did not do the work it claims), never because the code is slow.
 # Settings: BENCH_SECONDS (default 4) measured per pgbench run after its warm-up, BENCH_ROUNDS
-# (default 2) per row, BENCH_PORT (default 55460). With the defaults the run takes about 12 minutes.
+# (default 2) per row, BENCH_PORT (default 25460). With the defaults the run takes about 12 minutes.
 set -euo pipefail
 
 bench_dir=$(cd "$(dirname "$0")" && pwd)
 repo_dir=$(dirname "$bench_dir")
-port=${BENCH_PORT:-55460}
+port=${BENCH_PORT:-25460}
 seconds=${BENCH_SECONDS:-4}
 rounds=${BENCH_ROUNDS:-2}
 warmup_seconds=1

@@ -12,7 +12,7 @@ cd "$root"
 work=$(mktemp -d /tmp/pg-inventory-test.XXXXXX)
 chmod 755 "$work"
 export TEST_SCRATCH_DIR=$work
-port=${TEST_PG_PORT:-55500}
+port=${TEST_PG_PORT:-25500}
 database=inventory_test
 export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
 passed=0

@@ -12,7 +12,7 @@
 # during that run. Its rows are removed on exit. Prints one line per check and ends with
 # "N passed, N failed"; exits non-zero when anything failed.
 #
-#   TEST_DATABASE=concdb PGHOST=127.0.0.1 PGPORT=55450 PGUSER=postgres tests/cron/run.sh
+#   TEST_DATABASE=concdb PGHOST=127.0.0.1 PGPORT=25450 PGUSER=postgres tests/cron/run.sh
 set -euo pipefail
 
 database=${TEST_DATABASE:?TEST_DATABASE must name the database cron.database_name points at}

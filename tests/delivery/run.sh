@@ -12,14 +12,14 @@
 # Prints one line per check and ends with "N passed, N failed"; exits non-zero on any failure.
 # Needs `make install` first (extension installed, service built). The only network use is
 # `npm ci` against the npm registry, and only when node_modules is missing or older than the lock.
-# Environment: INVENTORY_SVC_BINARY (default build/frontend/inventory-svc), DELIVERY_PG_PORT (55611).
+# Environment: INVENTORY_SVC_BINARY (default build/frontend/inventory-svc), DELIVERY_PG_PORT (25611).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 work=$(mktemp -d /tmp/pg-inventory-delivery.XXXXXX)
 chmod 755 "$work"
-port=${DELIVERY_PG_PORT:-55611}
+port=${DELIVERY_PG_PORT:-25611}
 binary=${INVENTORY_SVC_BINARY:-$root/build/frontend/inventory-svc}
 pgbin=$(pg_config --bindir)
 passed=0

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/docs/run.sh: the interactive API page GET /docs, as a newcomer's browser sees it. Starts a
-# throwaway PostgreSQL 15 (port 55620, in .test/docs) and the real service with JWT authentication
+# throwaway PostgreSQL 15 (port 25620, in .test/docs) and the real service with JWT authentication
 # on (a JWKS file made by jwt_test_tool), checks the page and its assets over HTTP (media types,
 # cache rules, Content-Security-Policy, public without a token), then opens /docs in headless Debian
 # Chromium (browse.mjs, playwright-core pinned by package-lock.json): the page must render every
@@ -9,7 +9,7 @@
 # Screenshots: docs.png and docs-try-it-out.png in the scratch directory.
 # Ends with one line "N passed, M failed"; exits non-zero on any failure; bounded by a watchdog.
 #   env: INVENTORY_SVC_BIN (default build/frontend/inventory-svc), JWT_TEST_TOOL (default
-#        build/frontend/jwt_test_tool), DOCS_TEST_PG_PORT (55620), CHROMIUM (/usr/bin/chromium),
+#        build/frontend/jwt_test_tool), DOCS_TEST_PG_PORT (25620), CHROMIUM (/usr/bin/chromium),
 #        DOCS_TEST_TIMEOUT_S (300)
 set -uo pipefail
 
@@ -18,7 +18,7 @@ repo=$(cd "$here/../.." && pwd)
 binary=$(realpath -m "${INVENTORY_SVC_BIN:-$repo/build/frontend/inventory-svc}")
 tool=$(realpath -m "${JWT_TEST_TOOL:-$(dirname "$binary")/jwt_test_tool}")
 chromium=${CHROMIUM:-/usr/bin/chromium}
-pg_port=${DOCS_TEST_PG_PORT:-55620}
+pg_port=${DOCS_TEST_PG_PORT:-25620}
 work=${TEST_SCRATCH_DIR:-$repo/.test}/docs
 pg_dir=$work/pg
 database=docsdb

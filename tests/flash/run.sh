@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/flash/run.sh: inventory-svc under a flash sale, against a throwaway PostgreSQL 15 with the
-# real inventory_reserve_batch (port FLASH_TEST_PG_PORT, default 55493). Checks, with real
+# real inventory_reserve_batch (port FLASH_TEST_PG_PORT, default 25493). Checks, with real
 # concurrent HTTP clients (flash_load.py):
 #   - 256 clients racing for the last 100 units of one product: exactly 100 granted, 156 refused
 #     with the shortages the batch saw; the database agrees; reservations were coalesced;
@@ -16,14 +16,14 @@
 #   - HTTP/1.1 pipelining answered in order; header, body and keep-alive timeouts; the connection
 #     limit; graceful shutdown answers every queued reservation before the process exits.
 # Ends with one line "N passed, M failed"; exits non-zero on any failure; bounded by a watchdog.
-#   env: INVENTORY_SVC_BIN (default build/frontend/inventory-svc), FLASH_TEST_PG_PORT (55493),
+#   env: INVENTORY_SVC_BIN (default build/frontend/inventory-svc), FLASH_TEST_PG_PORT (25493),
 #        FLASH_TEST_TIMEOUT_S (600)
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 binary=$(realpath -m "${INVENTORY_SVC_BIN:-$repo/build/frontend/inventory-svc}")
 load="$repo/tests/flash/flash_load.py"
-pg_port=${FLASH_TEST_PG_PORT:-55493}
+pg_port=${FLASH_TEST_PG_PORT:-25493}
 work=${TEST_SCRATCH_DIR:-$repo/.test}/flash
 pg_dir=$work/pg
 database=flashdb

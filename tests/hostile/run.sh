@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/hostile/run.sh: the bad-input matrix. Starts a throwaway PostgreSQL 15 (port 55492, in
+# tests/hostile/run.sh: the bad-input matrix. Starts a throwaway PostgreSQL 15 (port 25492, in
 # .test/hostile), the kafka-mock peer, and the real service with JWT authentication, the REST and
 # consumer roles (no relay, so the outbox stays as it is). Then sends hundreds of crafted HTTP
 # requests (hostile_matrix.py: malformed and truncated JSON, deep nesting, huge numbers, negative and
@@ -10,13 +10,13 @@
 # reservations, ledger and outbox are exactly as before.
 # Ends with one line "N passed, M failed"; exits non-zero on any failure; bounded by a watchdog.
 #   env: INVENTORY_SVC_BIN (default build/frontend/inventory-svc), JWT_TEST_TOOL (default: next to
-#        the binary), HOSTILE_TEST_PG_PORT (55492), HOSTILE_TEST_TIMEOUT_S (300)
+#        the binary), HOSTILE_TEST_PG_PORT (25492), HOSTILE_TEST_TIMEOUT_S (300)
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 binary=$(realpath -m "${INVENTORY_SVC_BIN:-$repo/build/frontend/inventory-svc}")
 tool=$(realpath -m "${JWT_TEST_TOOL:-$(dirname "$binary")/jwt_test_tool}")
-pg_port=${HOSTILE_TEST_PG_PORT:-55492}
+pg_port=${HOSTILE_TEST_PG_PORT:-25492}
 work=${TEST_SCRATCH_DIR:-$repo/.test}/hostile
 pg_dir=$work/pg
 database=hostiledb

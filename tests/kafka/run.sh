@@ -12,15 +12,15 @@
 #   leadership.sh       relay takeover from a killed, a frozen and a cut-off leader; application_name
 #   database_restart.sh PostgreSQL stopped under the running consumer; graceful shutdown
 # Ends with one line "N passed, M failed"; exits non-zero on any failure; bounded by a watchdog.
-#   env: INVENTORY_SVC_BIN (default build/frontend/inventory-svc), KAFKA_TEST_PG_PORT (55480),
-#        KAFKA_TEST_PROXY_PORT (55481), KAFKA_TEST_EVENTS (3000), KAFKA_TEST_TIMEOUT_S (900)
+#   env: INVENTORY_SVC_BIN (default build/frontend/inventory-svc), KAFKA_TEST_PG_PORT (25480),
+#        KAFKA_TEST_PROXY_PORT (25481), KAFKA_TEST_EVENTS (3000), KAFKA_TEST_TIMEOUT_S (900)
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 here=$repo/tests/kafka
 binary=$(realpath -m "${INVENTORY_SVC_BIN:-$repo/build/frontend/inventory-svc}")
-pg_port=${KAFKA_TEST_PG_PORT:-55480}
-proxy_port=${KAFKA_TEST_PROXY_PORT:-55481}
+pg_port=${KAFKA_TEST_PG_PORT:-25480}
+proxy_port=${KAFKA_TEST_PROXY_PORT:-25481}
 stream_events=${KAFKA_TEST_EVENTS:-3000}
 work=${TEST_SCRATCH_DIR:-$repo/.test}/kafka
 pg_dir=$work/pg

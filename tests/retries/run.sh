@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/retries/run.sh: safe retries over REST with the Idempotency-Key header. Starts a throwaway
-# PostgreSQL 15 with pg_cron and pg_inventory (RETRIES_TEST_PG_PORT, default 55495) and the real
+# PostgreSQL 15 with pg_cron and pg_inventory (RETRIES_TEST_PG_PORT, default 25495) and the real
 # service on a free loopback port. For every mutating route it sends a request with a key and cuts
 # the connection right after the last byte (cut_and_send.py), then retries with the same key until
 # the answer is final, and checks that the database holds exactly one change and that a further
@@ -9,13 +9,13 @@
 # holds the stock row), failures not stored (a retry runs again), expired keys, malformed keys,
 # and many clients racing with keys through the reservation batch. Bounded: every request has a
 # timeout and the suite a watchdog. Ends with one line "N passed, N failed".
-#   env: INVENTORY_SVC_BIN (default build/frontend/inventory-svc), RETRIES_TEST_PG_PORT (55495)
+#   env: INVENTORY_SVC_BIN (default build/frontend/inventory-svc), RETRIES_TEST_PG_PORT (25495)
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 here=$repo/tests/retries
 binary=$(realpath -m "${INVENTORY_SVC_BIN:-$repo/build/frontend/inventory-svc}")
-pg_port=${RETRIES_TEST_PG_PORT:-55495}
+pg_port=${RETRIES_TEST_PG_PORT:-25495}
 work=${TEST_SCRATCH_DIR:-$repo/.test}/retries
 pg_dir=$work/pg
 log=$work/service.log

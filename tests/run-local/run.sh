@@ -15,15 +15,15 @@
 #   - kill -9 of the whole session (PostgreSQL survives, being a daemon): the next run reuses it;
 #   - SIGHUP (terminal closed) with the output pipe gone: everything stops.
 # Ends with one line "N passed, M failed"; exits non-zero on any failure; bounded by a watchdog.
-#   env: RUN_PG_PORT (55630; the recovery case also names the port after the one in use), RUN_HTTP_PORT (55635),
+#   env: RUN_PG_PORT (25630; the recovery case also names the port after the one in use), RUN_HTTP_PORT (25635),
 #        RUN_LOCAL_TEST_TIMEOUT_S (900)
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd -P)
 work=${TEST_SCRATCH_DIR:-$repo/.test}/run-local
 run_dir=$work/run
-pg_port=${RUN_PG_PORT:-55630}
-http_port=${RUN_HTTP_PORT:-55635}
+pg_port=${RUN_PG_PORT:-25630}
+http_port=${RUN_HTTP_PORT:-25635}
 service_binary=$repo/build/frontend/inventory-svc
 mock_binary=$repo/tools/kafka-mock/kafka-mock
 passed=0

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/security/run.sh: security tests of inventory-svc and pg_inventory against a throwaway
-# PostgreSQL 15 (port 55490, in .test/security) and the real service binary:
+# PostgreSQL 15 (port 25490, in .test/security) and the real service binary:
 #   - JWT authentication (RS256 and ES256 keys from a JWKS file and from a JWKS URL): 401 with
 #     WWW-Authenticate for missing and bad tokens, 403 for missing scopes, key rotation picked up
 #     after an unknown kid without restarting;
@@ -14,14 +14,14 @@
 #     certificates made by openssl and checked with curl.
 # Ends with one line "N passed, M failed"; exits non-zero on any failure.
 #   env: INVENTORY_SVC_BIN (default build/frontend/inventory-svc), JWT_TEST_TOOL (default
-#        build/frontend/jwt_test_tool), SECURITY_TEST_PG_PORT (55490), SECURITY_TEST_JWKS_PORT (55491)
+#        build/frontend/jwt_test_tool), SECURITY_TEST_PG_PORT (25490), SECURITY_TEST_JWKS_PORT (25491)
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 binary=$(realpath -m "${INVENTORY_SVC_BIN:-$repo/build/frontend/inventory-svc}")
 tool=$(realpath -m "${JWT_TEST_TOOL:-$(dirname "$binary")/jwt_test_tool}")
-pg_port=${SECURITY_TEST_PG_PORT:-55490}
-jwks_port=${SECURITY_TEST_JWKS_PORT:-55491}
+pg_port=${SECURITY_TEST_PG_PORT:-25490}
+jwks_port=${SECURITY_TEST_JWKS_PORT:-25491}
 work=${TEST_SCRATCH_DIR:-$repo/.test}/security
 pg_dir=$work/pg
 database=secdb

@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
 # tests/service/run.sh: integration tests of inventory-svc. Starts a throwaway PostgreSQL 15 with
-# pg_cron and pg_inventory (port 55470), starts the real service binary on a free loopback port,
+# pg_cron and pg_inventory (port 25470), starts the real service binary on a free loopback port,
 # exercises every route and every error status with curl, races 64 clients for the last units of a
 # product, runs the connection pool's database tests (inventory_database_tests: a session left
 # inside a transaction block is never lent again), stops PostgreSQL under the running service (503,
 # then recovery), and checks the graceful shutdown. Ends with one line "N passed, M failed"; exits
 # non-zero on any failure.
 #   env: INVENTORY_SVC_BIN (default build/frontend/inventory-svc), INVENTORY_DATABASE_TESTS_BIN
-#        (default: inventory_database_tests beside it), SERVICE_TEST_PG_PORT (55470)
+#        (default: inventory_database_tests beside it), SERVICE_TEST_PG_PORT (25470)
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 binary=$(realpath -m "${INVENTORY_SVC_BIN:-$repo/build/frontend/inventory-svc}")
 database_tests=$(realpath -m "${INVENTORY_DATABASE_TESTS_BIN:-$(dirname "$binary")/inventory_database_tests}")
-pg_port=${SERVICE_TEST_PG_PORT:-55470}
+pg_port=${SERVICE_TEST_PG_PORT:-25470}
 work=${TEST_SCRATCH_DIR:-$repo/.test}/service
 pg_dir=$work/pg
 log=$work/service.log

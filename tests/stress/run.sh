@@ -18,7 +18,7 @@
 # STRESS_CALLS_PER_CLIENT times each beside the stress clients, on the same products, without
 # logging calls (its ledger rows carry the actor 'routed'; the invariants cover them).
 #
-#   PGHOST=127.0.0.1 PGPORT=55450 PGUSER=postgres tests/stress/run.sh
+#   PGHOST=127.0.0.1 PGPORT=25450 PGUSER=postgres tests/stress/run.sh
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
