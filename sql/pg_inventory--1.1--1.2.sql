@@ -363,6 +363,21 @@ $$;
 COMMENT ON FUNCTION inventory.kafka_record_dead_letter(text, jsonb, text, text) IS
 'Internal: records a Kafka message as a dead letter that waits for publication, with its decoded effect; returns its id.';
 
+-- inventory.kafka_dead_letter_parked records a parked event as a dead letter, as the message it was.
+CREATE FUNCTION inventory.kafka_dead_letter_parked(parked inventory.parked_events, reason text, error_code text)
+RETURNS bigint
+LANGUAGE sql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT inventory.kafka_record_dead_letter(parked.consumer_group,
+    jsonb_build_object('topic', parked.topic, 'partition', parked.kafka_partition, 'offset', parked.kafka_offset,
+                       'key', parked.message_key, 'payload', parked.payload, 'identity', parked.message_identity,
+                       'action', parked.action, 'order_id', parked.order_id),
+    reason, error_code)
+$$;
+COMMENT ON FUNCTION inventory.kafka_dead_letter_parked(inventory.parked_events, text, text) IS
+'Internal: records a parked order event as a dead letter that waits for publication (the message it arrived as); returns its id.';
+
 -- inventory.kafka_apply_order_move runs confirm, release or ship of a whole order.
 CREATE FUNCTION inventory.kafka_apply_order_move(action text, order_id text)
 RETURNS void
@@ -435,12 +450,7 @@ BEGIN
             IF NOT inventory.kafka_is_permanent(SQLSTATE) THEN
                 RAISE;
             END IF;
-            PERFORM inventory.kafka_record_dead_letter(parked.consumer_group,
-                jsonb_build_object('topic', parked.topic, 'partition', parked.kafka_partition,
-                                   'offset', parked.kafka_offset, 'key', parked.message_key,
-                                   'payload', parked.payload, 'identity', parked.message_identity,
-                                   'action', parked.action, 'order_id', parked.order_id),
-                'applied after parking: ' || SQLERRM, SQLSTATE);
+            PERFORM inventory.kafka_dead_letter_parked(parked, 'applied after parking: ' || SQLERRM, SQLSTATE);
         END;
     END LOOP;
     PERFORM set_config('inventory.actor', caller_actor, true);
@@ -570,15 +580,11 @@ BEGIN
             UPDATE inventory.parked_events p SET applied_at = coalesce(p.applied_at, now())
              WHERE p.order_id = message->>'order_id' AND p.action = 'release';
             WITH gone AS (DELETE FROM inventory.parked_events p
-                           WHERE p.order_id = message->>'order_id' AND p.action <> 'release' RETURNING p.*)
-            SELECT count(*) FILTER (WHERE g.action <> 'ship'),
-                   count(CASE WHEN g.action = 'ship' THEN inventory.kafka_record_dead_letter(g.consumer_group,
-                             jsonb_build_object('topic', g.topic, 'partition', g.kafka_partition,
-                                                'offset', g.kafka_offset, 'key', g.message_key, 'payload', g.payload,
-                                                'identity', g.message_identity, 'action', g.action,
-                                                'order_id', g.order_id),
+                           WHERE p.order_id = message->>'order_id' AND p.action <> 'release' RETURNING p)
+            SELECT count(*) FILTER (WHERE (g.p).action <> 'ship'),
+                   count(CASE WHEN (g.p).action = 'ship' THEN inventory.kafka_dead_letter_parked(g.p,
                              format('order "%s" was cancelled before it was created and holds no stock: '
-                                    'there is nothing to ship', g.order_id),
+                                    'there is nothing to ship', (g.p).order_id),
                              'IN003') END)
               INTO parked_applied, refused_shipments FROM gone g;
             message_index := i;
@@ -824,13 +830,10 @@ BEGIN
         WITH gone AS (
             DELETE FROM inventory.parked_events p
              WHERE p.order_id = candidate.order_id AND p.applied_at IS NULL AND p.expires_at <= now()
-            RETURNING p.*)
-        SELECT count(inventory.kafka_record_dead_letter(g.consumer_group,
-                   jsonb_build_object('topic', g.topic, 'partition', g.kafka_partition, 'offset', g.kafka_offset,
-                                      'key', g.message_key, 'payload', g.payload, 'identity', g.message_identity,
-                                      'action', g.action, 'order_id', g.order_id),
+            RETURNING p)
+        SELECT count(inventory.kafka_dead_letter_parked(g.p,
                    format('parked for %s waiting for order "%s" to be %s, which did not happen',
-                          date_trunc('second', now() - g.parked_at), g.order_id, g.waits_for),
+                          date_trunc('second', now() - (g.p).parked_at), (g.p).order_id, (g.p).waits_for),
                    'parked_timeout'))::integer
           INTO expired_count FROM gone g;
         dead_lettered := dead_lettered + expired_count;
@@ -1022,7 +1025,8 @@ REVOKE ALL ON inventory.consumed_messages, inventory.parked_events FROM PUBLIC;
 REVOKE ALL ON FUNCTION
     inventory.kafka_lock_orders(text[]), inventory.kafka_order_state(text),
     inventory.kafka_next_step(text, bigint, bigint, bigint, bigint, bigint, boolean),
-    inventory.kafka_record_dead_letter(text, jsonb, text, text), inventory.kafka_apply_order_move(text, text),
+    inventory.kafka_record_dead_letter(text, jsonb, text, text),
+    inventory.kafka_dead_letter_parked(inventory.parked_events, text, text), inventory.kafka_apply_order_move(text, text),
     inventory.kafka_is_permanent(text), inventory.kafka_apply_parked(text, boolean),
     inventory.kafka_follow_up(text, jsonb, interval), inventory.kafka_reserve_requests(jsonb),
     inventory.kafka_reserve_created(text, jsonb, integer[]),
