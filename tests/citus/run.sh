@@ -236,33 +236,6 @@ if [ "$(grep -c '^DETAIL:  on server' "$work/routed-block.log")" -gt 0 ] &&
 else
     fail "inside a transaction block the call's statements stay on the product's worker and shards" "other shards: $other_shards"
 fi
-# As the service sends a batch whose lines all name one product (statement::kReserveBatchOfProduct
-# in frontend/src/adapters/prepared_statements.cpp): a prepared statement with the product and the
-# requests as parameters, executed more times than PostgreSQL's plan cache needs to consider a
-# generic plan. Every execution must be sent whole to the product's worker and run there.
-service_batch="PREPARE service_batch(text, text) AS SELECT b.request_index, b.outcome, b.error_code, b.error_message,
-    b.shortages::text, to_jsonb(b.reservations)::text FROM inventory_reserve_batch(\$1, \$2::jsonb) b"
-executions=()
-for i in 1 2 3 4 5 6 7; do
-    executions+=("EXECUTE service_batch('$p2', '[{\"order_id\": \"svc-o$i\", \"actor\": \"svc\", \"ttl_seconds\": 600,
-                  \"lines\": [{\"product_id\": \"$p2\", \"quantity\": 1}]}, {\"order_id\": \"svc-o$i-b\", \"lines\": [{\"product_id\": \"$p2\", \"quantity\": 1}]}]')")
-done
-logged "$service_batch" "${executions[@]}" >"$work/routed-service-batch.log"
-issued=$(grep -c '^NOTICE:  issuing SELECT .*public\.inventory_reserve_batch(' "$work/routed-service-batch.log")
-if [ "$issued" = 7 ] && [ "$(grep -c '^NOTICE:  issuing ' "$work/routed-service-batch.log")" = 7 ] &&
-    [ "$(grep -c "^DETAIL:  on server postgres@127.0.0.1:$(node_of "$p2") " "$work/routed-service-batch.log")" = 7 ] &&
-    [ "$(grep -c '^NOTICE:  executing the command locally' "$work/routed-service-batch.log")" = 0 ] &&
-    ! grep -q '^ERROR' "$work/routed-service-batch.log"; then
-    pass "the service's statement for a batch of one product is routed, all 7 executions, to the product's worker and runs there on its shards, no distributed statement"
-else
-    fail "the service's statement for a batch of one product is routed to $(node_of "$p2") every time" \
-        "issued $issued: $(head -c 600 "$work/routed-service-batch.log" | tr '\n' ' ')"
-fi
-check_equal "and its 14 requests are reserved in the product's shard on that worker, with the actor and ttl they carried" \
-    "$(on "$(node_of "$p2")" "SELECT count(*) || ' ' || count(*) FILTER (WHERE expires_at - created_at = '600 seconds')
-                               FROM inventory.reservations_$(on "$coordinator" "SELECT get_shard_id_for_distribution_column('inventory.reservations', '$p2')")
-                              WHERE order_id LIKE 'svc-o%'") $(on "$coordinator" "SELECT count(*) FROM inventory.ledger WHERE product_id = '$p2' AND actor = 'svc'")" \
-    "14 7 7"
 # A request id recorded by a routed call, repeated inside a transaction block (which runs from the
 # coordinator through Citus) and routed again: the three calls find one record, in the product's
 # stock_requests shard, and the stock changes once.

@@ -100,22 +100,6 @@ hold_lock() {
 metric() { curl -s "$base/metrics" | awk -v name="$1" '$1 == name {print $2}'; }
 status_counts() { jq -sc 'map(.status | tostring) | group_by(.) | map({(.[0]): length}) | add // {}' "$1"; }
 
-# batch_calls: "product-scoped mixed" calls of the two inventory_reserve_batch functions so far, once
-# the service's backends have reported them (they do within seconds of going idle) and they add up to
-# the batches the service counted.
-batch_calls() {
-    local query="SELECT coalesce(sum(calls) FILTER (WHERE funcid = 'inventory_reserve_batch(text,jsonb)'::regprocedure), 0)
-                        || ' ' || coalesce(sum(calls) FILTER (WHERE funcid = 'inventory_reserve_batch(jsonb)'::regprocedure), 0)
-                   FROM pg_stat_user_functions"
-    reported() {
-        local calls
-        calls=$(sql "$query")
-        [ $((${calls% *} + ${calls#* })) = "$(metric inventory_reservation_batch_size_count)" ]
-    }
-    wait_until 20 reported
-    sql "$query"
-}
-
 # invariants LABEL: ledger and outbox agree with stock and reservations, for every row.
 invariants() {
     local label=$1 bad
@@ -152,9 +136,7 @@ chmod 755 "$work" 2>/dev/null
 "$repo/scripts/pg-cluster.sh" stop "$pg_dir" >/dev/null 2>&1
 rm -rf "$pg_dir"
 mkdir -p "$pg_dir"
-# track_functions: pg_stat_user_functions counts the calls of each inventory_reserve_batch.
-if ! PG_FSYNC=off PG_EXTRA_CONF="track_functions = 'all'" "$repo/scripts/pg-cluster.sh" start "$pg_dir" "$pg_port" "$database" \
-    >"$work/pg-start.log" 2>&1; then
+if ! PG_FSYNC=off "$repo/scripts/pg-cluster.sh" start "$pg_dir" "$pg_port" "$database" >"$work/pg-start.log" 2>&1; then
     cat "$work/pg-start.log"
     echo "0 passed, 1 failed"
     exit 1
@@ -192,13 +174,6 @@ batches=$(metric inventory_reservation_batch_size_count)
 batched=$(metric inventory_reservation_batch_size_sum)
 if [ -n "$batches" ] && [ "$batches" -lt "$batched" ]; then pass "requests were coalesced: $batched requests in $batches batches"; else fail "requests were coalesced" "$batched requests in $batches batches"; fi
 invariants "race"
-read -r product_calls mixed_calls < <(batch_calls)
-if [ "$mixed_calls" = 0 ] && [ "$product_calls" = "$batches" ]; then
-    pass "every batch of the one product went to inventory_reserve_batch(product_id, requests): $product_calls calls, none to the mixed one"
-else
-    fail "batches of one product go to inventory_reserve_batch(product_id, requests)" \
-        "$product_calls product-scoped and $mixed_calls mixed calls for $batches batches"
-fi
 
 # --- hot and random products, spanning orders and repeats under load ---------------------------------
 {
@@ -221,12 +196,6 @@ hot_granted=$(jq -s '[.[] | select(.status == 201 and .lines[0].product_id == "m
 check_equal "hot product: reserved equals the hot grants, never above its stock" \
     "$(sql "SELECT reserved FROM inventory.stock WHERE product_id = 'mixhot'")" "$hot_granted"
 invariants "mixed"
-read -r product_after mixed_after < <(batch_calls)
-if [ "$mixed_after" -gt 0 ] && [ "$product_after" -gt "$product_calls" ]; then
-    pass "under mixed load, batches of several products went to inventory_reserve_batch(requests) ($mixed_after), batches of one to the product-scoped one ($((product_after - product_calls)))"
-else
-    fail "under mixed load, each batch goes to the function for its products" "$product_after product-scoped, $mixed_after mixed calls"
-fi
 
 # --- clients that hang up while their answers are being written ------------------------------------
 put_stock vanish 100000000

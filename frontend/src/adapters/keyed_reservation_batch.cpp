@@ -7,7 +7,8 @@
 #include <utility>
 
 #include "adapters/idempotency_statements.h"
-#include "adapters/reservation_batch_call.h"
+#include "adapters/prepared_statements.h"
+#include "adapters/reservation_batch_mapping.h"
 #include "domain/reservation_key.h"
 
 namespace inventory {
@@ -66,7 +67,8 @@ std::vector<ReservationOutcome> ReserveKeyedBatch(pqxx::transaction_base& transa
   }
   std::vector<ReservationOutcome> ran;
   if (!running.empty()) {
-    ran = CallReserveBatch(transaction, running);
+    ran = OutcomesFromBatchRows(
+        transaction.exec_prepared(statement::kReserveBatch, BatchRequestsJson(running)), running.size());
   }
   std::vector<IdempotencyClaim> stored_claims;
   std::vector<StoredResponse> stored_responses;

@@ -10,7 +10,7 @@
 #include "adapters/database_session.h"
 #include "adapters/keyed_reservation_batch.h"
 #include "adapters/prepared_statements.h"
-#include "adapters/reservation_batch_call.h"
+#include "adapters/reservation_batch_mapping.h"
 #include "adapters/row_mapping.h"
 #include "auth/actor_context.h"
 
@@ -175,7 +175,11 @@ std::vector<ReservationOutcome> PostgresInventoryRepository::ReserveBatch(
       return RunAtomically(
           [&](pqxx::transaction_base& transaction) { return ReserveKeyedBatch(transaction, requests); });
     }
-    return Run([&](pqxx::transaction_base& session) { return CallReserveBatch(session, requests); });
+    const std::string requests_json = BatchRequestsJson(requests);
+    return Run([&](pqxx::transaction_base& session) {
+      return OutcomesFromBatchRows(session.exec_prepared(statement::kReserveBatch, requests_json),
+                                   requests.size());
+    });
   } catch (const DomainError& error) {
     // Only a malformed whole call raises 22023: a batch larger than the database allows.
     if (error.kind() != ErrorKind::InvalidValue)

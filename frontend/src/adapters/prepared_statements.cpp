@@ -78,11 +78,6 @@ void PrepareAll(pqxx::connection_base& connection) {
                          " FROM inventory_reserve_batch($1::jsonb) b"
                          " LEFT JOIN LATERAL unnest(b.reservations) WITH ORDINALITY r ON true"
                          " ORDER BY b.request_index, r.ordinality");
-  // A batch of one product: one row per request, its reservations as a jsonb array. Citus routes only
-  // a function call alone in FROM (no join, no WHERE), so the statement cannot flatten them.
-  connection.prepare(kReserveBatchOfProduct,
-                     "SELECT b.request_index, b.outcome, b.error_code, b.error_message, b.shortages::text,"
-                     " to_jsonb(b.reservations)::text FROM inventory_reserve_batch($1, $2::jsonb) b");
   connection.prepare(kFindReservation, "SELECT " + kReservationTableColumns +
                                            " FROM inventory.reservations WHERE id = $1::uuid");
   connection.prepare(kOrderReservations, "SELECT " + kReservationTableColumns +

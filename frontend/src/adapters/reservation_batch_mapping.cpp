@@ -1,14 +1,12 @@
 // reservation_batch_mapping.cpp: request JSON out, outcome rows in. Column positions follow
-// statement::kReserveBatch and statement::kReserveBatchOfProduct: request_index, outcome, error_code,
-// error_message, shortages, then the reservations: the reservation columns of each row (NULL when
-// the request has no reservation), or one jsonb array of them per request.
+// statement::kReserveBatch: request_index, outcome, error_code, error_message, shortages, then the
+// reservation columns (NULL when the request has no reservation).
 #include "adapters/reservation_batch_mapping.h"
 
 #include <nlohmann/json.hpp>
 #include <pqxx/field>
 
 #include "adapters/database_error_translation.h"
-#include "adapters/json_timestamp.h"
 #include "adapters/row_mapping.h"
 #include "domain/domain_error.h"
 
@@ -31,14 +29,18 @@ std::vector<Shortage> ShortagesFromJson(const std::string& text) {
   return shortages;
 }
 
-// The outcome of a request from its first row and its reservations.
-ReservationOutcome OutcomeOf(const pqxx::row& head, std::vector<Reservation> reservations) {
+// The outcome of the request whose rows are rows[first, last).
+ReservationOutcome OutcomeFromRows(const pqxx::result& rows, pqxx::result::size_type first,
+                                   pqxx::result::size_type last) {
+  const auto& head = rows[first];
   const auto outcome = head[1].as<std::string>();
   if (outcome == "reserved" || outcome == "repeated") {
     ReserveResult result;
-    for (auto& reservation : reservations) {
-      result.created_any = result.created_any || reservation.created;
-      result.reservations.push_back(std::move(reservation));
+    for (auto i = first; i < last; ++i) {
+      if (rows[i][kReservationFirstColumn].is_null())
+        continue;
+      result.reservations.push_back(ReservationFromRow(rows[i], kReservationFirstColumn));
+      result.created_any = result.created_any || result.reservations.back().created;
     }
     return ReservationOutcome::Granted(std::move(result));
   }
@@ -52,34 +54,6 @@ ReservationOutcome OutcomeOf(const pqxx::row& head, std::vector<Reservation> res
     return ReservationOutcome::Refused(DomainError(KindOfSqlState(code), message));
   throw DomainError(ErrorKind::Internal,
                     "inventory_reserve_batch returned the unknown outcome \"" + outcome + "\"");
-}
-
-// The outcome of the request whose rows are rows[first, last), one per reservation.
-ReservationOutcome OutcomeFromRows(const pqxx::result& rows, pqxx::result::size_type first,
-                                   pqxx::result::size_type last) {
-  std::vector<Reservation> reservations;
-  for (auto i = first; i < last; ++i) {
-    if (!rows[i][kReservationFirstColumn].is_null())
-      reservations.push_back(ReservationFromRow(rows[i], kReservationFirstColumn));
-  }
-  return OutcomeOf(rows[first], std::move(reservations));
-}
-
-// Throws DomainError(Internal) unless the rows answered exactly request_count requests.
-void RequireAllAnswered(std::size_t answered, std::size_t request_count) {
-  if (answered != request_count) {
-    throw DomainError(ErrorKind::Internal, "inventory_reserve_batch answered " + std::to_string(answered) +
-                                               " of " + std::to_string(request_count) + " requests");
-  }
-}
-
-// Throws DomainError(Internal) when a row answers another request than the next one.
-void RequireNext(std::size_t index, std::size_t expected) {
-  if (index != expected) {
-    throw DomainError(ErrorKind::Internal, "inventory_reserve_batch answered request " +
-                                               std::to_string(index) + " where request " +
-                                               std::to_string(expected) + " was expected");
-  }
 }
 
 }  // namespace
@@ -104,55 +78,28 @@ std::string BatchRequestsJson(const std::vector<ReservationRequest>& requests) {
   return array.dump();
 }
 
-std::vector<Reservation> ReservationsFromJson(const std::string& text) {
-  std::vector<Reservation> reservations;
-  for (const auto& entry : nlohmann::json::parse(text)) {
-    Reservation reservation;
-    reservation.id = entry.at("reservation_id").get<std::string>();
-    reservation.order_id = entry.at("order_id").get<std::string>();
-    reservation.product_id = entry.at("product_id").get<std::string>();
-    reservation.warehouse = entry.at("warehouse").get<std::string>();
-    reservation.quantity = entry.at("quantity").get<std::int64_t>();
-    reservation.status = entry.at("status").get<std::string>();
-    if (!entry.at("expires_at").is_null())
-      reservation.expires_at = UtcTimestampFromJson(entry.at("expires_at").get<std::string>());
-    reservation.created_at = UtcTimestampFromJson(entry.at("created_at").get<std::string>());
-    reservation.updated_at = UtcTimestampFromJson(entry.at("updated_at").get<std::string>());
-    reservation.created = entry.at("created").get<bool>();
-    reservations.push_back(std::move(reservation));
-  }
-  return reservations;
-}
-
 std::vector<ReservationOutcome> OutcomesFromBatchRows(const pqxx::result& rows, std::size_t request_count) {
   std::vector<ReservationOutcome> outcomes;
   outcomes.reserve(request_count);
   pqxx::result::size_type first = 0;
   while (first < rows.size()) {
     const auto index = rows[first][0].as<std::size_t>();
-    RequireNext(index, outcomes.size());
+    if (index != outcomes.size()) {
+      throw DomainError(ErrorKind::Internal, "inventory_reserve_batch answered request " +
+                                                 std::to_string(index) + " where request " +
+                                                 std::to_string(outcomes.size()) + " was expected");
+    }
     auto last = first + 1;
     while (last < rows.size() && rows[last][0].as<std::size_t>() == index)
       ++last;
     outcomes.push_back(OutcomeFromRows(rows, first, last));
     first = last;
   }
-  RequireAllAnswered(outcomes.size(), request_count);
-  return outcomes;
-}
-
-std::vector<ReservationOutcome> OutcomesFromProductBatchRows(const pqxx::result& rows,
-                                                             std::size_t request_count) {
-  std::vector<ReservationOutcome> outcomes;
-  outcomes.reserve(request_count);
-  for (const auto& row : rows) {
-    RequireNext(row[0].as<std::size_t>(), outcomes.size());
-    const auto& reservations = row[kReservationFirstColumn];
-    outcomes.push_back(OutcomeOf(row, reservations.is_null()
-                                          ? std::vector<Reservation>()
-                                          : ReservationsFromJson(reservations.as<std::string>())));
+  if (outcomes.size() != request_count) {
+    throw DomainError(ErrorKind::Internal, "inventory_reserve_batch answered " +
+                                               std::to_string(outcomes.size()) + " of " +
+                                               std::to_string(request_count) + " requests");
   }
-  RequireAllAnswered(outcomes.size(), request_count);
   return outcomes;
 }
 
