@@ -23,13 +23,30 @@
 #include "inventory.h"
 #include "inventory_errors.h"
 
+/*
+ * The statements' parameters: $1 is REQUEST_PRODUCT + 1, and so on. Both start with the request's
+ * key; the record statement adds the time.
+ */
+typedef enum RequestSlot
+{
+	REQUEST_PRODUCT,
+	REQUEST_ID,
+	REQUEST_OPERATION,
+	REQUEST_WAREHOUSE,
+	REQUEST_ARGUMENTS,
+	REQUEST_KEY_SLOTS,
+	REQUEST_NOW = REQUEST_KEY_SLOTS,
+	REQUEST_EXPIRES_AT,
+	REQUEST_RECORD_SLOTS
+} RequestSlot;
+
 /* The arguments of a first call, as the repeat must match them: operation, warehouse, arguments. */
 static SavedPlan FindRequestPlan = {
 	.sql = "SELECT r.operation = $3 AND r.warehouse = $4 AND r.arguments = jsonb_object($5),"
 	"       jsonb_populate_record(NULL::inventory.stock, r.result)"
 	"  FROM inventory.stock_requests r"
 	" WHERE r.product_id = $1 AND r.request_id = $2 AND r.expires_at > now()",
-	.nargs = 5,
+	.nargs = REQUEST_KEY_SLOTS,
 	.argtypes = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID},
 };
 
@@ -49,7 +66,7 @@ static SavedPlan RecordRequestPlan = {
 	"        created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at"
 	"  WHERE r.expires_at <= $6"
 	" RETURNING 1",
-	.nargs = 7,
+	.nargs = REQUEST_RECORD_SLOTS,
 	.argtypes = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID, TIMESTAMPTZOID, TIMESTAMPTZOID},
 };
 
@@ -75,11 +92,11 @@ RequestKey(const StockRequest *request, Datum *values)
 	int			dims[1] = {request->nvalues};
 	int			lower_bounds[1] = {1};
 
-	values[0] = CStringGetTextDatum(request->product_id);
-	values[1] = CStringGetTextDatum(request->request_id);
-	values[2] = CStringGetTextDatum(request->operation);
-	values[3] = CStringGetTextDatum(request->warehouse);
-	values[4] = PointerGetDatum(construct_md_array((Datum *) request->values, (bool *) request->nulls, 1,
+	values[REQUEST_PRODUCT] = CStringGetTextDatum(request->product_id);
+	values[REQUEST_ID] = CStringGetTextDatum(request->request_id);
+	values[REQUEST_OPERATION] = CStringGetTextDatum(request->operation);
+	values[REQUEST_WAREHOUSE] = CStringGetTextDatum(request->warehouse);
+	values[REQUEST_ARGUMENTS] = PointerGetDatum(construct_md_array((Datum *) request->values, (bool *) request->nulls, 1,
 												   dims, lower_bounds, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
@@ -102,7 +119,7 @@ RaiseReusedId(const StockRequest *request)
 bool
 FindRepeatedStockRequest(const StockRequest *request, Datum *first_result)
 {
-	Datum		values[5];
+	Datum		values[REQUEST_KEY_SLOTS];
 	bool		isnull;
 	bool		same;
 
@@ -127,14 +144,14 @@ FindRepeatedStockRequest(const StockRequest *request, Datum *first_result)
 void
 RecordStockRequest(const StockRequest *request)
 {
-	Datum		values[7];
+	Datum		values[REQUEST_RECORD_SLOTS];
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 
 	if (request->request_id == NULL)
 		return;
 	RequestKey(request, values);
-	values[5] = TimestampTzGetDatum(now);
-	values[6] = TimestampTzGetDatum(now + (TimestampTz) InventoryIdempotencyTtlSeconds * USECS_PER_SEC);
+	values[REQUEST_NOW] = TimestampTzGetDatum(now);
+	values[REQUEST_EXPIRES_AT] = TimestampTzGetDatum(now + (TimestampTz) InventoryIdempotencyTtlSeconds * USECS_PER_SEC);
 	ExecuteSavedPlan(&RecordRequestPlan, values, NULL, 0);
 	if (SPI_processed == 0)
 		RaiseReusedId(request);
