@@ -24,16 +24,16 @@
 # One machine cannot show Citus's scaling; the calls per second compare the coordinator's extra hop.
 # Ratios are the result, not absolute numbers: each row takes BENCH_ROUNDS (default 2) interleaved
 # rounds of 1 s warm-up + BENCH_SECONDS (default 5) measured, keeping the best round.
-# Ports: BENCH_PORT (one PostgreSQL, default 25460), BENCH_CITUS_COORDINATOR_PORT (25620),
-# BENCH_CITUS_WORKER1_PORT (25621), BENCH_CITUS_WORKER2_PORT (25622).
+# Ports: BENCH_PORT (one PostgreSQL, default 25460), BENCH_CITUS_COORDINATOR_PORT (25720),
+# BENCH_CITUS_WORKER1_PORT (25721), BENCH_CITUS_WORKER2_PORT (25722).
 set -euo pipefail
 
 bench_dir=$(cd "$(dirname "$0")" && pwd)
 repo_dir=$(dirname "$bench_dir")
 single_port=${BENCH_PORT:-25460}
-export CITUS_COORDINATOR_PORT=${BENCH_CITUS_COORDINATOR_PORT:-25620}
-export CITUS_WORKER1_PORT=${BENCH_CITUS_WORKER1_PORT:-25621}
-export CITUS_WORKER2_PORT=${BENCH_CITUS_WORKER2_PORT:-25622}
+export CITUS_COORDINATOR_PORT=${BENCH_CITUS_COORDINATOR_PORT:-25720}
+export CITUS_WORKER1_PORT=${BENCH_CITUS_WORKER1_PORT:-25721}
+export CITUS_WORKER2_PORT=${BENCH_CITUS_WORKER2_PORT:-25722}
 seconds=${BENCH_SECONDS:-5}
 rounds=${BENCH_ROUNDS:-2}
 warmup_seconds=1

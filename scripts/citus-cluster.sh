@@ -14,14 +14,14 @@
 #   citus-cluster.sh drop-database DIR DATABASE  drop a database on every node
 #   citus-cluster.sh stop DIR               fast shutdown of the three nodes
 #   citus-cluster.sh ports                  prints the coordinator's and the workers' ports
-# Ports: CITUS_COORDINATOR_PORT (default 25610), CITUS_WORKER1_PORT (25611), CITUS_WORKER2_PORT
-# (25612). Extra postgresql.conf lines for every node: CITUS_EXTRA_CONF.
+# Ports: CITUS_COORDINATOR_PORT (default 25700), CITUS_WORKER1_PORT (25701), CITUS_WORKER2_PORT
+# (25702). Extra postgresql.conf lines for every node: CITUS_EXTRA_CONF.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 PGBIN=$(pg_config --bindir)
-coordinator_port=${CITUS_COORDINATOR_PORT:-25610}
-worker_ports=("${CITUS_WORKER1_PORT:-25611}" "${CITUS_WORKER2_PORT:-25612}")
+coordinator_port=${CITUS_COORDINATOR_PORT:-25700}
+worker_ports=("${CITUS_WORKER1_PORT:-25701}" "${CITUS_WORKER2_PORT:-25702}")
 usage="usage: citus-cluster.sh available | start DIR DATABASE | database DIR DATABASE | drop-database DIR DATABASE | stop DIR | ports"
 action=${1:?$usage}
 

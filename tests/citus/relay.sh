@@ -14,7 +14,7 @@ set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 binary=$(realpath -m "${INVENTORY_SVC_BIN:-$repo/build/frontend/inventory-svc}")
-port=${CITUS_COORDINATOR_PORT:-25610}
+port=${CITUS_COORDINATOR_PORT:-25700}
 database=${CITUS_RELAY_DATABASE:-inventory_citus}
 events=${CITUS_RELAY_EVENTS:-2000}
 work=${TEST_SCRATCH_DIR:-$repo/.test}/citus-relay

@@ -20,16 +20,16 @@
 #   - pg_cron's reaper job expires overdue reservations from the coordinator.
 # Needs Citus installed in the PostgreSQL of the pg_config first on PATH; without it, prints that it
 # skipped and exits 77 (scripts/run-tests.sh reports the skip; a skip is never a pass).
-# Ends with one line "N passed, N failed". Ports: CITUS_COORDINATOR_PORT (25610),
-# CITUS_WORKER1_PORT (25611), CITUS_WORKER2_PORT (25612), CITUS_SINGLE_PG_PORT (25613).
+# Ends with one line "N passed, N failed". Ports: CITUS_COORDINATOR_PORT (25700),
+# CITUS_WORKER1_PORT (25701), CITUS_WORKER2_PORT (25702), CITUS_SINGLE_PG_PORT (25703).
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 here=$repo/tests/citus
-export CITUS_COORDINATOR_PORT=${CITUS_COORDINATOR_PORT:-25610}
-export CITUS_WORKER1_PORT=${CITUS_WORKER1_PORT:-25611}
-export CITUS_WORKER2_PORT=${CITUS_WORKER2_PORT:-25612}
-single_port=${CITUS_SINGLE_PG_PORT:-25613}
+export CITUS_COORDINATOR_PORT=${CITUS_COORDINATOR_PORT:-25700}
+export CITUS_WORKER1_PORT=${CITUS_WORKER1_PORT:-25701}
+export CITUS_WORKER2_PORT=${CITUS_WORKER2_PORT:-25702}
+single_port=${CITUS_SINGLE_PG_PORT:-25703}
 coordinator=$CITUS_COORDINATOR_PORT
 workers=("$CITUS_WORKER1_PORT" "$CITUS_WORKER2_PORT")
 database=inventory_citus
