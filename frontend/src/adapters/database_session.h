@@ -33,9 +33,8 @@ auto RunOnConnection(ConnectionPool& pool, Operation&& operation) {
 // Runs operation(pqxx::transaction_base&) in the open unit, or autocommitted on a leased connection.
 template <typename Operation>
 auto RunInSession(ConnectionPool& pool, Operation&& operation) {
-  return RunOnConnection(pool, [&](pqxx::transaction_base& session, const PooledConnection&) {
-    return operation(session);
-  });
+  return RunOnConnection(
+      pool, [&](pqxx::transaction_base& session, const PooledConnection&) { return operation(session); });
 }
 
 // Runs operation(pqxx::transaction_base&) in the open unit, or in one transaction of its own.

@@ -9,7 +9,8 @@
 namespace inventory {
 
 // RoutingProduct asks for the batch's one product only when the database is sharded by Citus.
-std::optional<std::string> RoutingProduct(bool citus_installed, const std::vector<ReservationRequest>& requests) {
+std::optional<std::string> RoutingProduct(bool citus_installed,
+                                          const std::vector<ReservationRequest>& requests) {
   if (!citus_installed)
     return std::nullopt;
   return OnlyProductOf(requests);
@@ -23,7 +24,8 @@ std::vector<ReservationOutcome> CallReserveBatch(pqxx::transaction_base& session
     return OutcomesFromProductBatchRows(
         session.exec_prepared(statement::kReserveBatchOfProduct, *product, requests_json), requests.size());
   }
-  return OutcomesFromBatchRows(session.exec_prepared(statement::kReserveBatch, requests_json), requests.size());
+  return OutcomesFromBatchRows(session.exec_prepared(statement::kReserveBatch, requests_json),
+                               requests.size());
 }
 
 }  // namespace inventory

@@ -19,7 +19,8 @@
 namespace inventory {
 
 // The product a batch is routed by: only on Citus, and only when every line names that product.
-std::optional<std::string> RoutingProduct(bool citus_installed, const std::vector<ReservationRequest>& requests);
+std::optional<std::string> RoutingProduct(bool citus_installed,
+                                          const std::vector<ReservationRequest>& requests);
 
 // One outcome per request, in order; citus_installed is PooledConnection::CitusInstalled() of the
 // session's connection, requests_json is BatchRequestsJson(requests), requests not empty.

@@ -67,8 +67,9 @@ ReservationOutcome OutcomeFromRows(const pqxx::result& rows, pqxx::result::size_
 // RequireNext throws DomainError(Internal) when a row answers another request than the next one.
 void RequireNext(std::size_t index, std::size_t expected) {
   if (index != expected) {
-    throw DomainError(ErrorKind::Internal, "inventory_reserve_batch answered request " + std::to_string(index) +
-                                               " where request " + std::to_string(expected) + " was expected");
+    throw DomainError(ErrorKind::Internal, "inventory_reserve_batch answered request " +
+                                               std::to_string(index) + " where request " +
+                                               std::to_string(expected) + " was expected");
   }
 }
 

@@ -4,17 +4,17 @@
 // product is decided by the product-scoped statement, repeated through the flattened one (what the
 // service sends on one PostgreSQL) and repeated through the product-scoped one again: both repeats
 // must map to identical outcomes (reservations with ids and microsecond UTC timestamps, created
-// flags, shortages, errors), and the first run's grants must be the reservations they return. The session's time
-// zone is +05:45, so timestamps in the jsonb arrays carry an offset the mapping has to undo.
+// flags, shortages, errors), and the first run's grants must be the reservations they return. The session's
+// time zone is +05:45, so timestamps in the jsonb arrays carry an offset the mapping has to undo.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
-#include <string>
-#include <unistd.h>
-#include <vector>
-
-#include <gtest/gtest.h>
 #include <pqxx/connection>
 #include <pqxx/nontransaction>
+#include <string>
+#include <vector>
 
 #include "adapters/prepared_statements.h"
 #include "adapters/reservation_batch_mapping.h"
@@ -41,8 +41,8 @@ std::string Describe(const ReservationOutcome& outcome) {
   std::string text = outcome.result().created_any ? "granted created_any" : "granted repeat";
   for (const auto& r : outcome.result().reservations) {
     text += " [" + r.id + " " + r.order_id + " " + r.product_id + " " + r.warehouse + " " +
-            std::to_string(r.quantity) + " " + r.status + " " + r.expires_at.value_or("-") + " " + r.created_at +
-            " " + r.updated_at + (r.created ? " created" : " existing") + "]";
+            std::to_string(r.quantity) + " " + r.status + " " + r.expires_at.value_or("-") + " " +
+            r.created_at + " " + r.updated_at + (r.created ? " created" : " existing") + "]";
   }
   return text;
 }
@@ -63,8 +63,9 @@ std::vector<std::string> GrantedReservations(const std::vector<ReservationOutcom
     if (!outcome.granted())
       continue;
     for (const auto& r : outcome.result().reservations) {
-      reservations.push_back(r.id + " " + r.order_id + " " + r.warehouse + " " + std::to_string(r.quantity) + " " +
-                             r.status + " " + r.expires_at.value_or("-") + " " + r.created_at + " " + r.updated_at);
+      reservations.push_back(r.id + " " + r.order_id + " " + r.warehouse + " " + std::to_string(r.quantity) +
+                             " " + r.status + " " + r.expires_at.value_or("-") + " " + r.created_at + " " +
+                             r.updated_at);
     }
   }
   std::sort(reservations.begin(), reservations.end());
@@ -93,10 +94,10 @@ TEST_F(ReservationBatchDatabaseTest, BothStatementsMapABatchOfOneProductToTheSam
   };
   // granted in one warehouse, short, invalid, granted across both warehouses, repeated in the batch
   const std::string requests =
-      "[{\"order_id\": \"" + order + "1\", \"actor\": \"db-test\", \"ttl_seconds\": 600, \"lines\": [" + line(2) +
-      "]}, {\"order_id\": \"" + order + "2\", \"lines\": [" + line(100) + "]}, {\"order_id\": \"" + order +
-      "3\", \"lines\": [" + line(0) + "]}, {\"order_id\": \"" + order + "4\", \"lines\": [" + line(4) +
-      "]}, {\"order_id\": \"" + order + "1\", \"lines\": [" + line(2) + "]}]";
+      "[{\"order_id\": \"" + order + "1\", \"actor\": \"db-test\", \"ttl_seconds\": 600, \"lines\": [" +
+      line(2) + "]}, {\"order_id\": \"" + order + "2\", \"lines\": [" + line(100) + "]}, {\"order_id\": \"" +
+      order + "3\", \"lines\": [" + line(0) + "]}, {\"order_id\": \"" + order + "4\", \"lines\": [" +
+      line(4) + "]}, {\"order_id\": \"" + order + "1\", \"lines\": [" + line(2) + "]}]";
 
   const auto first = OutcomesFromProductBatchRows(
       session.exec_prepared(statement::kReserveBatchOfProduct, product, requests), 5);
@@ -115,12 +116,16 @@ TEST_F(ReservationBatchDatabaseTest, BothStatementsMapABatchOfOneProductToTheSam
       << "the first run's reservations are not the ones its repeats return";
   ASSERT_TRUE(flattened[0].granted());
   const auto& reservation = flattened[0].result().reservations.at(0);
-  EXPECT_EQ(reservation.created_at.size(), std::string("2026-11-30T08:54:33.262177Z").size()) << reservation.created_at;
-  EXPECT_EQ(session.exec1("SELECT count(*) FROM inventory.reservations WHERE id = " +
-                          session.quote(reservation.id) + "::uuid AND to_char(expires_at AT TIME ZONE 'UTC',"
-                          " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') = " + session.quote(*reservation.expires_at))[0]
-                .as<int>(),
-            1);
+  EXPECT_EQ(reservation.created_at.size(), std::string("2026-11-30T08:54:33.262177Z").size())
+      << reservation.created_at;
+  EXPECT_EQ(
+      session
+          .exec1("SELECT count(*) FROM inventory.reservations WHERE id = " + session.quote(reservation.id) +
+                 "::uuid AND to_char(expires_at AT TIME ZONE 'UTC',"
+                 " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') = " +
+                 session.quote(*reservation.expires_at))[0]
+          .as<int>(),
+      1);
 }
 
 }  // namespace
