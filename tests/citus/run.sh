@@ -12,6 +12,8 @@
 #   - a product's shards moved to the other worker (logically replicated, then with writes blocked)
 #     while routed reservations of it keep coming: every call succeeds and lands on the new worker;
 #   - the ttl and the actor given with a routed call reach the worker;
+#   - the service's reservation batches of one product go to the product's worker as one routed
+#     command each, with the service's own statement (service.sh);
 #   - the relay's fetch from the start and after a position, and a batch of order events through
 #     inventory_consume_batch (kafka_input.sql) on the coordinator, ending as on one PostgreSQL;
 #   - the stress test (tests/stress) with its invariants, with routed calls beside it;
@@ -236,6 +238,34 @@ if [ "$(grep -c '^DETAIL:  on server' "$work/routed-block.log")" -gt 0 ] &&
 else
     fail "inside a transaction block the call's statements stay on the product's worker and shards" "other shards: $other_shards"
 fi
+# As the service sends a batch whose lines all name one product on Citus (statement::
+# kReserveBatchOfProduct in frontend/src/adapters/prepared_statements.cpp; keep the two in step): a
+# prepared statement with the product and the requests as parameters, executed more times than
+# PostgreSQL's plan cache needs to consider a generic plan. Every execution must be sent whole to the
+# product's worker and run there. (The service itself is run against the coordinator further down.)
+service_batch="PREPARE service_batch(text, text) AS SELECT b.request_index, b.outcome, b.error_code, b.error_message,
+    b.shortages::text, to_jsonb(b.reservations)::text FROM inventory_reserve_batch(\$1, \$2::jsonb) b"
+executions=()
+for i in 1 2 3 4 5 6 7; do
+    executions+=("EXECUTE service_batch('$p2', '[{\"order_id\": \"svc-o$i\", \"actor\": \"svc\", \"ttl_seconds\": 600,
+                  \"lines\": [{\"product_id\": \"$p2\", \"quantity\": 1}]}, {\"order_id\": \"svc-o$i-b\", \"lines\": [{\"product_id\": \"$p2\", \"quantity\": 1}]}]')")
+done
+logged "$service_batch" "${executions[@]}" >"$work/routed-service-batch.log"
+issued=$(grep -c '^NOTICE:  issuing SELECT .*public\.inventory_reserve_batch(' "$work/routed-service-batch.log")
+if [ "$issued" = 7 ] && [ "$(grep -c '^NOTICE:  issuing ' "$work/routed-service-batch.log")" = 7 ] &&
+    [ "$(grep -c "^DETAIL:  on server postgres@127.0.0.1:$(node_of "$p2") " "$work/routed-service-batch.log")" = 7 ] &&
+    [ "$(grep -c '^NOTICE:  executing the command locally' "$work/routed-service-batch.log")" = 0 ] &&
+    ! grep -q '^ERROR' "$work/routed-service-batch.log"; then
+    pass "the service's statement for a batch of one product is routed, all 7 executions, to the product's worker and runs there on its shards, no distributed statement"
+else
+    fail "the service's statement for a batch of one product is routed to $(node_of "$p2") every time" \
+        "issued $issued: $(head -c 600 "$work/routed-service-batch.log" | tr '\n' ' ')"
+fi
+check_equal "and its 14 requests are reserved in the product's shard on that worker, with the actor and ttl they carried" \
+    "$(on "$(node_of "$p2")" "SELECT count(*) || ' ' || count(*) FILTER (WHERE expires_at - created_at = '600 seconds')
+                               FROM inventory.reservations_$(on "$coordinator" "SELECT get_shard_id_for_distribution_column('inventory.reservations', '$p2')")
+                              WHERE order_id LIKE 'svc-o%'") $(on "$coordinator" "SELECT count(*) FROM inventory.ledger WHERE product_id = '$p2' AND actor = 'svc'")" \
+    "14 7 7"
 # A request id recorded by a routed call, repeated inside a transaction block (which runs from the
 # coordinator through Citus) and routed again: the three calls find one record, in the product's
 # stock_requests shard, and the stock changes once.
@@ -348,6 +378,12 @@ check_equal "a routed batch request's actor and ttl reach the worker" \
     "$(on "$coordinator" "SELECT l.actor || ' ' || (r.expires_at - r.created_at) FROM inventory.ledger l
                            JOIN inventory.reservations r ON r.id = l.reservation_id AND r.product_id = l.product_id
                           WHERE r.order_id = 'travel-o2'")" "alice 00:00:30"
+
+# --- the service's reservation batches, routed by product -----------------------------------------
+CITUS_SERVICE_DATABASE=$database CITUS_COORDINATOR_LOG=$work/cluster/coordinator/server.log TEST_SCRATCH_DIR=$work \
+    "$here/service.sh" >"$work/service.log" 2>&1
+sed 's/^/  /' "$work/service.log"
+add_suite "the service on Citus" "$work/service.log"
 
 # --- the relay's fetch and the Kafka input, called on the coordinator ------------------------------
 check_equal "inventory_outbox_fetch_after from the start returns what inventory_outbox_fetch does (each stock row's events in version order), and nothing after a position (seq counts per node)" \

@@ -2,8 +2,9 @@
 # tests/service/run.sh: integration tests of inventory-svc. Starts a throwaway PostgreSQL 15 with
 # pg_cron and pg_inventory (port 25470), starts the real service binary on a free loopback port,
 # exercises every route and every error status with curl, races 64 clients for the last units of a
-# product, runs the connection pool's database tests (inventory_database_tests: a session left
-# inside a transaction block is never lent again), stops PostgreSQL under the running service (503,
+# product, runs the adapters' database tests (inventory_database_tests: a session left inside a
+# transaction block is never lent again; both statements of a reservation batch map to the same
+# outcomes), stops PostgreSQL under the running service (503,
 # then recovery), and checks the graceful shutdown. Ends with one line "N passed, M failed"; exits
 # non-zero on any failure.
 #   env: INVENTORY_SVC_BIN (default build/frontend/inventory-svc), INVENTORY_DATABASE_TESTS_BIN
@@ -317,14 +318,14 @@ else
     fail "no request left its pooled connection inside a transaction block" "$(grep left_in_transaction <<<"$body")"
 fi
 
-# --- the pool against this database: a session left inside a transaction is never lent again -------
+# --- the pool and the batch statements against this database (inventory_database_tests) ---------------
 INVENTORY_TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:$pg_port/$database" "$database_tests" \
     >"$work/database-tests.log" 2>&1
 while read -r verdict test_name; do
-    if [ "$verdict" = OK ]; then pass "pool: $test_name"; else fail "pool: $test_name" "$(cat "$work/database-tests.log")"; fi
+    if [ "$verdict" = OK ]; then pass "database test: $test_name"; else fail "database test: $test_name" "$(cat "$work/database-tests.log")"; fi
 done < <(sed -nE 's/^\[ +(OK|FAILED) +\] ([A-Za-z]+\.[A-Za-z]+) \(.*/\1 \2/p' "$work/database-tests.log")
-grep -q '^\[  PASSED  \] 3 tests' "$work/database-tests.log" ||
-    fail "pool: the three database tests ran and passed" "$(tail -5 "$work/database-tests.log")"
+grep -q '^\[  PASSED  \] 5 tests' "$work/database-tests.log" ||
+    fail "pool and batch statements: the five database tests ran and passed" "$(tail -5 "$work/database-tests.log")"
 
 # --- the database goes away and comes back ----------------------------------------------------------
 "$repo/scripts/pg-cluster.sh" stop "$pg_dir"

@@ -94,8 +94,13 @@ ConnectionPool::Lease ConnectionPool::Acquire() {
 std::unique_ptr<PooledConnection> ConnectionPool::Connect() {
   auto connection = std::make_unique<PooledConnection>(conninfo_);
   {
+    // One round trip, as the SET it replaces: the session's statement timeout, and the one fact
+    // about the database that decides how reservation batches are sent (pooled_connection.h).
     pqxx::nontransaction session(*connection);
-    session.exec("SET statement_timeout = " + std::to_string(settings_.statement_timeout.count()));
+    const auto row = session.exec1("SELECT set_config('statement_timeout', '" +
+                                   std::to_string(settings_.statement_timeout.count()) +
+                                   "', false), EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')");
+    connection->RememberCitusInstalled(row[1].as<bool>());
   }
   prepare_(*connection);
   return connection;

@@ -48,7 +48,7 @@ class ConnectionPool {
     Lease& operator=(Lease&&) = delete;
     ~Lease();
 
-    pqxx::connection_base& operator*() const { return *connection_; }
+    PooledConnection& operator*() const { return *connection_; }
     // The connection is broken: close it instead of returning it.
     void Discard() { discard_ = true; }
 

@@ -14,19 +14,27 @@
 
 namespace inventory {
 
-// Runs operation(pqxx::transaction_base&) in the open unit, or autocommitted on a leased connection.
+// Runs operation(pqxx::transaction_base&, const PooledConnection&) in the open unit, or
+// autocommitted on a leased connection; the second argument is the session's connection.
 template <typename Operation>
-auto RunInSession(ConnectionPool& pool, Operation&& operation) {
+auto RunOnConnection(ConnectionPool& pool, Operation&& operation) {
   if (auto* unit = UnitOfWork::Current())
-    return operation(unit->transaction());
+    return operation(unit->transaction(), unit->connection());
   auto lease = pool.Acquire();
   try {
     pqxx::nontransaction session(*lease);
-    return operation(session);
+    return operation(session, *lease);
   } catch (const pqxx::broken_connection&) {
     lease.Discard();
     throw;
   }
+}
+
+// Runs operation(pqxx::transaction_base&) in the open unit, or autocommitted on a leased connection.
+template <typename Operation>
+auto RunInSession(ConnectionPool& pool, Operation&& operation) {
+  return RunOnConnection(
+      pool, [&](pqxx::transaction_base& session, const PooledConnection&) { return operation(session); });
 }
 
 // Runs operation(pqxx::transaction_base&) in the open unit, or in one transaction of its own.

@@ -10,6 +10,7 @@
 #include "adapters/database_session.h"
 #include "adapters/keyed_reservation_batch.h"
 #include "adapters/prepared_statements.h"
+#include "adapters/reservation_batch_call.h"
 #include "adapters/reservation_batch_mapping.h"
 #include "adapters/row_mapping.h"
 #include "auth/actor_context.h"
@@ -65,6 +66,15 @@ template <typename Operation>
 auto PostgresInventoryRepository::Run(Operation&& operation) {
   try {
     return RunInSession(pool_, std::forward<Operation>(operation));
+  } catch (...) {
+    TranslateDatabaseFailure(std::current_exception());
+  }
+}
+
+template <typename Operation>
+auto PostgresInventoryRepository::RunOnPooledConnection(Operation&& operation) {
+  try {
+    return RunOnConnection(pool_, std::forward<Operation>(operation));
   } catch (...) {
     TranslateDatabaseFailure(std::current_exception());
   }
@@ -176,9 +186,8 @@ std::vector<ReservationOutcome> PostgresInventoryRepository::ReserveBatch(
           [&](pqxx::transaction_base& transaction) { return ReserveKeyedBatch(transaction, requests); });
     }
     const std::string requests_json = BatchRequestsJson(requests);
-    return Run([&](pqxx::transaction_base& session) {
-      return OutcomesFromBatchRows(session.exec_prepared(statement::kReserveBatch, requests_json),
-                                   requests.size());
+    return RunOnPooledConnection([&](pqxx::transaction_base& session, const PooledConnection& connection) {
+      return CallReserveBatch(session, connection.CitusInstalled(), requests, requests_json);
     });
   } catch (const DomainError& error) {
     // Only a malformed whole call raises 22023: a batch larger than the database allows.

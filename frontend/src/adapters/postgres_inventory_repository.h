@@ -44,6 +44,9 @@ class PostgresInventoryRepository final : public InventoryRepository, public Res
   // without a transaction block; every failure leaves as a DomainError.
   template <typename Operation>
   auto Run(Operation&& operation);
+  // The same, with the session's connection as operation's second argument.
+  template <typename Operation>
+  auto RunOnPooledConnection(Operation&& operation);
   // The same, in a transaction of its own when no UnitOfWork is open (all of it or nothing).
   template <typename Operation>
   auto RunAtomically(Operation&& operation);

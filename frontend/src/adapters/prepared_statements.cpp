@@ -78,6 +78,13 @@ void PrepareAll(pqxx::connection_base& connection) {
                          " FROM inventory_reserve_batch($1::jsonb) b"
                          " LEFT JOIN LATERAL unnest(b.reservations) WITH ORDINALITY r ON true"
                          " ORDER BY b.request_index, r.ordinality");
+  // On Citus only (reservation_batch_call.h), a batch of one product: one row per request, its
+  // reservations as a jsonb array. Citus routes only a function call alone in FROM (no join, no
+  // WHERE, no subquery), so the statement cannot flatten them. libpqxx sends a statement to the
+  // server on its first use, so on one PostgreSQL this one is never prepared there.
+  connection.prepare(kReserveBatchOfProduct,
+                     "SELECT b.request_index, b.outcome, b.error_code, b.error_message, b.shortages::text,"
+                     " to_jsonb(b.reservations)::text FROM inventory_reserve_batch($1, $2::jsonb) b");
   connection.prepare(kFindReservation, "SELECT " + kReservationTableColumns +
                                            " FROM inventory.reservations WHERE id = $1::uuid");
   connection.prepare(kOrderReservations, "SELECT " + kReservationTableColumns +

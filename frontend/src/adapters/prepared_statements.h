@@ -15,6 +15,7 @@ inline constexpr const char* kAdjust = "adjust";
 inline constexpr const char* kRemove = "remove";
 inline constexpr const char* kLedger = "ledger";
 inline constexpr const char* kReserveBatch = "reserve_batch";
+inline constexpr const char* kReserveBatchOfProduct = "reserve_batch_of_product";
 inline constexpr const char* kFindReservation = "find_reservation";
 inline constexpr const char* kOrderReservations = "order_reservations";
 inline constexpr const char* kConfirm = "confirm";

@@ -1,12 +1,14 @@
 // reservation_batch_mapping.cpp: request JSON out, outcome rows in. Column positions follow
 // statement::kReserveBatch: request_index, outcome, error_code, error_message, shortages, then the
-// reservation columns (NULL when the request has no reservation).
+// reservation columns (NULL when the request has no reservation); statement::kReserveBatchOfProduct
+// has the same first five columns, then the request's reservations as one jsonb array.
 #include "adapters/reservation_batch_mapping.h"
 
 #include <nlohmann/json.hpp>
 #include <pqxx/field>
 
 #include "adapters/database_error_translation.h"
+#include "adapters/reservations_json.h"
 #include "adapters/row_mapping.h"
 #include "domain/domain_error.h"
 
@@ -15,6 +17,7 @@ namespace {
 
 constexpr int kReservationFirstColumn = 5;
 
+// ShortagesFromJson reads the shortages column of a short request.
 std::vector<Shortage> ShortagesFromJson(const std::string& text) {
   std::vector<Shortage> shortages;
   for (const auto& line : nlohmann::json::parse(text)) {
@@ -27,6 +30,20 @@ std::vector<Shortage> ShortagesFromJson(const std::string& text) {
     shortages.push_back(std::move(shortage));
   }
   return shortages;
+}
+
+// RefusalFromRow is the outcome of a request that was not granted, from its (first) row.
+ReservationOutcome RefusalFromRow(const pqxx::row& head, const std::string& outcome) {
+  const auto code = head[2].is_null() ? std::string() : head[2].as<std::string>();
+  const auto message = head[3].is_null() ? outcome : head[3].as<std::string>();
+  if (outcome == "short") {
+    return ReservationOutcome::Refused(
+        DomainError(ErrorKind::InsufficientStock, message, ShortagesFromJson(head[4].as<std::string>())));
+  }
+  if (outcome == "invalid")
+    return ReservationOutcome::Refused(DomainError(KindOfSqlState(code), message));
+  throw DomainError(ErrorKind::Internal,
+                    "inventory_reserve_batch returned the unknown outcome \"" + outcome + "\"");
 }
 
 // The outcome of the request whose rows are rows[first, last).
@@ -44,16 +61,24 @@ ReservationOutcome OutcomeFromRows(const pqxx::result& rows, pqxx::result::size_
     }
     return ReservationOutcome::Granted(std::move(result));
   }
-  const auto code = head[2].is_null() ? std::string() : head[2].as<std::string>();
-  const auto message = head[3].is_null() ? outcome : head[3].as<std::string>();
-  if (outcome == "short") {
-    return ReservationOutcome::Refused(
-        DomainError(ErrorKind::InsufficientStock, message, ShortagesFromJson(head[4].as<std::string>())));
+  return RefusalFromRow(head, outcome);
+}
+
+// RequireNext throws DomainError(Internal) when a row answers another request than the next one.
+void RequireNext(std::size_t index, std::size_t expected) {
+  if (index != expected) {
+    throw DomainError(ErrorKind::Internal, "inventory_reserve_batch answered request " +
+                                               std::to_string(index) + " where request " +
+                                               std::to_string(expected) + " was expected");
   }
-  if (outcome == "invalid")
-    return ReservationOutcome::Refused(DomainError(KindOfSqlState(code), message));
-  throw DomainError(ErrorKind::Internal,
-                    "inventory_reserve_batch returned the unknown outcome \"" + outcome + "\"");
+}
+
+// RequireAllAnswered throws DomainError(Internal) unless answered is request_count.
+void RequireAllAnswered(std::size_t answered, std::size_t request_count) {
+  if (answered != request_count) {
+    throw DomainError(ErrorKind::Internal, "inventory_reserve_batch answered " + std::to_string(answered) +
+                                               " of " + std::to_string(request_count) + " requests");
+  }
 }
 
 }  // namespace
@@ -84,22 +109,36 @@ std::vector<ReservationOutcome> OutcomesFromBatchRows(const pqxx::result& rows, 
   pqxx::result::size_type first = 0;
   while (first < rows.size()) {
     const auto index = rows[first][0].as<std::size_t>();
-    if (index != outcomes.size()) {
-      throw DomainError(ErrorKind::Internal, "inventory_reserve_batch answered request " +
-                                                 std::to_string(index) + " where request " +
-                                                 std::to_string(outcomes.size()) + " was expected");
-    }
+    RequireNext(index, outcomes.size());
     auto last = first + 1;
     while (last < rows.size() && rows[last][0].as<std::size_t>() == index)
       ++last;
     outcomes.push_back(OutcomeFromRows(rows, first, last));
     first = last;
   }
-  if (outcomes.size() != request_count) {
-    throw DomainError(ErrorKind::Internal, "inventory_reserve_batch answered " +
-                                               std::to_string(outcomes.size()) + " of " +
-                                               std::to_string(request_count) + " requests");
+  RequireAllAnswered(outcomes.size(), request_count);
+  return outcomes;
+}
+
+std::vector<ReservationOutcome> OutcomesFromProductBatchRows(const pqxx::result& rows,
+                                                             std::size_t request_count) {
+  std::vector<ReservationOutcome> outcomes;
+  outcomes.reserve(request_count);
+  for (const auto& row : rows) {
+    RequireNext(row[0].as<std::size_t>(), outcomes.size());
+    const auto outcome = row[1].as<std::string>();
+    if (outcome != "reserved" && outcome != "repeated") {
+      outcomes.push_back(RefusalFromRow(row, outcome));
+      continue;
+    }
+    ReserveResult result;
+    if (!row[kReservationFirstColumn].is_null())
+      result.reservations = ReservationsFromJson(row[kReservationFirstColumn].as<std::string>());
+    for (const auto& reservation : result.reservations)
+      result.created_any = result.created_any || reservation.created;
+    outcomes.push_back(ReservationOutcome::Granted(std::move(result)));
   }
+  RequireAllAnswered(outcomes.size(), request_count);
   return outcomes;
 }
 

@@ -21,6 +21,7 @@ class UnitOfWork {
   UnitOfWork& operator=(const UnitOfWork&) = delete;
 
   pqxx::transaction_base& transaction() { return work_; }
+  const PooledConnection& connection() const { return *lease_; }
   void Commit();
   // The connection broke: close it instead of returning it to the pool.
   void Discard() { lease_.Discard(); }

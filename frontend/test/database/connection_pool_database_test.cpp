@@ -1,6 +1,7 @@
 // connection_pool_database_test.cpp: the request pool against a real PostgreSQL, whose URL
 // tests/service/run.sh passes in INVENTORY_TEST_DATABASE_URL: an idle session is lent again, and a
-// session whose last user left a transaction block open, or failed inside one, never is.
+// session whose last user left a transaction block open, or failed inside one, never is; a session
+// knows whether its database has the citus extension, and has the pool's statement timeout.
 #include <chrono>
 #include <cstdlib>
 #include <string>
@@ -62,6 +63,20 @@ TEST_F(ConnectionPoolDatabaseTest, LendsAnIdleSessionAgain) {
   auto lease = pool.Acquire();
   EXPECT_EQ((*lease).backendpid(), first_pid);
   EXPECT_EQ(pool.Usage().left_in_transaction, 0u);
+}
+
+TEST_F(ConnectionPoolDatabaseTest, OpensASessionWithItsTimeoutKnowingWhetherCitusIsThere) {
+  auto settings = OneConnection();
+  settings.statement_timeout = std::chrono::milliseconds(4321);
+  ConnectionPool pool(settings, PrepareNothing);
+  auto lease = pool.Acquire();
+  pqxx::nontransaction session(*lease);
+  EXPECT_EQ(session.exec1("SHOW statement_timeout")[0].as<std::string>(), "4321ms");
+  pqxx::connection observer(DatabaseUrl());
+  const bool citus = pqxx::nontransaction(observer)
+                         .exec1("SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')")[0]
+                         .as<bool>();
+  EXPECT_EQ((*lease).CitusInstalled(), citus);
 }
 
 TEST_F(ConnectionPoolDatabaseTest, NeverLendsASessionLeftInsideATransactionBlock) {
