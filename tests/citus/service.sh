@@ -24,8 +24,8 @@ set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 binary=$(realpath -m "${INVENTORY_SVC_BIN:-$repo/build/frontend/inventory-svc}")
 database_tests=$(realpath -m "${INVENTORY_DATABASE_TESTS_BIN:-$(dirname "$binary")/inventory_database_tests}")
-coordinator=${CITUS_COORDINATOR_PORT:-25610}
-workers=("${CITUS_WORKER1_PORT:-25611}" "${CITUS_WORKER2_PORT:-25612}")
+coordinator=${CITUS_COORDINATOR_PORT:-25700}
+workers=("${CITUS_WORKER1_PORT:-25701}" "${CITUS_WORKER2_PORT:-25702}")
 database=${CITUS_SERVICE_DATABASE:-inventory_citus}
 server_log=${CITUS_COORDINATOR_LOG:?the coordinator\'s server log}
 clients=${CITUS_SERVICE_CLIENTS:-200}
