@@ -72,12 +72,21 @@ trap 'echo "$passed passed, $((failed + 1)) failed"; exit 1' TERM
 
 # start_session NAME COMMAND: runs COMMAND (a bash command line, from the repository) in a new
 # session; sets $session (its id, which is also its process group) and records it for cleanup.
+# The session gets the signal dispositions of a terminal's: when this suite itself runs in the
+# background or under nohup, SIGINT or SIGHUP arrive ignored, and an ignored signal is inherited
+# through exec and cannot be trapped again by a shell, so nothing would react to Ctrl-C or hangup.
 start_session() {
     rm -f "$run_dir/service.log"
-    (cd "$repo" && exec setsid bash -c "$2" >"$work/$1.session.log" 2>&1 </dev/null) &
+    (cd "$repo" && exec python3 -c 'import os, signal, sys
+for number in (signal.SIGINT, signal.SIGQUIT, signal.SIGHUP):
+    signal.signal(number, signal.SIG_DFL)
+os.execvp(sys.argv[1], sys.argv[1:])' setsid bash -c "$2" >"$work/$1.session.log" 2>&1 </dev/null) &
     session=$!
     sessions+=("$session")
+    # the session exists once setsid has run: until then it has no process and looks gone
+    wait_until 10 session_started "$session"
 }
+session_started() { [ "$(ps -o sid= -p "$1" | tr -d ' ')" = "$1" ] || ! kill -0 "$1" 2>/dev/null; }
 
 # wait_serving SECONDS: the run's service answers /health; sets $service_port.
 wait_serving() {
