@@ -1305,15 +1305,17 @@ ALTER FUNCTION inventory_check(text, bigint, text) SUPPORT inventory_routing_sup
 -- expired on until it commits: its max_rows (1000 by default) bounds how long a hot row waits for
 -- it, and so, run once a minute, how many reservations expire per minute. After a flash sale's
 -- burst more than that falls due each minute (reads then walk every overdue reservation), so the
--- job calls it again and again, committing after each, until a call finds fewer than it may
--- expire or max_seconds have passed. A procedure that commits cannot pin its search_path or run as
+-- job calls it again and again (250 at a time), committing after each and then pausing as long as
+-- the call took, so order traffic keeps at least half of a hot row's time, until a call finds
+-- fewer than it may expire or max_seconds have passed. A procedure that commits cannot pin its search_path or run as
 -- its owner: it runs as the caller, names every function and operator with its schema, and needs
 -- what the caller needs to call inventory_expire_reservations.
-CREATE PROCEDURE inventory_expire_overdue(max_seconds integer DEFAULT 50, rows_per_transaction integer DEFAULT 1000)
+CREATE PROCEDURE inventory_expire_overdue(max_seconds integer DEFAULT 50, rows_per_transaction integer DEFAULT 250)
 LANGUAGE plpgsql
 AS $$
 DECLARE
     deadline timestamptz;
+    started timestamptz;
     expired integer;
 BEGIN
     -- Operators and functions are named with their schema: the caller's search_path (pg_cron runs
@@ -1324,15 +1326,18 @@ BEGIN
     END IF;
     deadline := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => max_seconds);
     LOOP
+        started := pg_catalog.clock_timestamp();
         expired := @extschema@.inventory_expire_reservations(rows_per_transaction);
         COMMIT;
         EXIT WHEN expired OPERATOR(pg_catalog.<) rows_per_transaction
                OR pg_catalog.clock_timestamp() OPERATOR(pg_catalog.>=) deadline;
+        -- Leave the rows to order traffic for as long as this transaction held them.
+        PERFORM pg_catalog.pg_sleep(pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started));
     END LOOP;
 END
 $$;
 COMMENT ON PROCEDURE inventory_expire_overdue(integer, integer) IS
-'The reaper job: calls inventory_expire_reservations(rows_per_transaction) and commits, again and again, until a call expires fewer than that or max_seconds have passed. CALL it alone, outside a transaction block.';
+'The reaper job: calls inventory_expire_reservations(rows_per_transaction) and commits, then pauses as long as that took, again and again, until a call expires fewer than rows_per_transaction or max_seconds have passed. CALL it alone, outside a transaction block.';
 REVOKE ALL ON PROCEDURE inventory_expire_overdue(integer, integer) FROM PUBLIC;
 GRANT EXECUTE ON PROCEDURE inventory_expire_overdue(integer, integer) TO inventory_admin;
 

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # tests/cron/run.sh: proves that the pg_cron job 'inventory-expire-reservations', which
 # CREATE EXTENSION pg_inventory schedules every minute, really runs and expires an overdue
-# reservation, and a burst of them larger than one transaction of the job expires (1000) in the
-# same run. Owns tests/cron/.
+# reservation, and a burst of them larger than the 1000 a run expired before 1.2 in the same run. Owns tests/cron/.
 #
 # Runs in TEST_DATABASE, the database cron.database_name points at (pg_cron and pg_inventory
 # installed there), connecting with PGHOST, PGPORT, PGUSER (a superuser: it reads cron.* and
@@ -133,8 +132,9 @@ by_job=$(sql "
 report "the expiry was written during a succeeded run of the job" \
     "$([ "$by_job" != none ] && echo t || echo f)" "$by_job"
 
-# The job expires in transactions of 1000 until nothing is overdue: the run that expired the
-# order's reservation expired the whole burst too (a single call of the reaper stops at 1000).
+# The job expires in short transactions until nothing is overdue: the run that expired the order's
+# reservation expired the whole burst too (the job before 1.2, one call of the reaper, stopped at
+# 1000).
 burst_state=$(sql "
     WITH order_run AS (
         SELECT min(d.runid) AS runid
@@ -151,7 +151,7 @@ burst_state=$(sql "
                     WHERE l.product_id = :'burst_product' AND l.reason = 'expire'
                       AND l.created_at BETWEEN d.start_time - interval '1 second' AND d.end_time),
                   (SELECT reserved FROM inventory.stock WHERE product_id = :'burst_product'));" || true)
-report "the same run expired the whole burst of $burst, beyond one transaction's 1000" \
+report "the same run expired the whole burst of $burst (the job before 1.2 stopped at 1000)" \
     "$([ "$burst_state" = "0 active, $burst expired by that run, reserved 0" ] && echo t || echo f)" "$burst_state"
 
 finish
