@@ -46,10 +46,10 @@ BEGIN
 
     job := inventory_schedule_reaper();
     EXECUTE $q$SELECT count(*) FROM cron.job WHERE jobid = $1 AND jobname = 'inventory-expire-reservations'
-                 AND schedule = '* * * * *' AND command LIKE '%inventory_expire_reservations()%'
+                 AND schedule = '* * * * *' AND command LIKE 'CALL %.inventory_expire_overdue()'
                  AND database = current_database()$q$ INTO n USING job;
     RETURN NEXT is(n, 1::bigint,
-                   'schedule_reaper returns the id of a job that runs inventory_expire_reservations every minute here');
+                   'schedule_reaper returns the id of a job that runs CALL inventory_expire_overdue() every minute here');
     again := inventory_schedule_reaper('*/5 * * * *');
     RETURN NEXT is(again, job, 'scheduling again keeps the job id');
     EXECUTE $q$SELECT count(*) FROM cron.job WHERE jobname = 'inventory-expire-reservations'$q$ INTO n;

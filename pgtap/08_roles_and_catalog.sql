@@ -13,7 +13,7 @@
 -- Runs in one transaction that is rolled back; uses only products named 'tap-08-*'.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(72);
+SELECT plan(74);
 
 -- The extension's functions as name(argument types).
 CREATE FUNCTION pg_temp.tap_functions() RETURNS TABLE (signature text, oid oid) LANGUAGE sql AS $$
@@ -99,7 +99,8 @@ SELECT set_eq($$SELECT * FROM pg_temp.tap_executable_by('inventory_admin')$$,
           'inventory_return(uuid, bigint, boolean, text, text)',
           'inventory_idempotency_begin(text, text, text)',
           'inventory_idempotency_complete(text, text, text, integer, text, text)',
-          'inventory_expire_reservations(integer)', 'inventory_restock(text, bigint, text, text, text, text)',
+          'inventory_expire_reservations(integer)', 'inventory_expire_overdue(integer, integer)',
+          'inventory_restock(text, bigint, text, text, text, text)',
           'inventory_adjust(text, bigint, text, text, text, text)', 'inventory_set_stock(text, bigint, text, text, bigint, text, text)',
           'inventory_remove(text, text, text)', 'inventory_claim_message(text, text, integer, bigint)', 'inventory_consumer_offsets(text)',
           'inventory_dead_letter(text, text, integer, bigint, text, text, text, text)',
@@ -190,6 +191,7 @@ SET LOCAL ROLE inventory_admin;
 SELECT results_eq($$SELECT on_hand FROM inventory_restock('tap-08-a', 5)$$, $$VALUES (15::bigint)$$,
                   'an admin can restock');
 SELECT lives_ok($$SELECT inventory_expire_reservations()$$, 'an admin can run the reaper');
+SELECT throws_ok($$CALL inventory_expire_overdue(0)$$, '22023', 'max_seconds must be between 1 and 3600, not 0', 'the reaper job''s procedure refuses a time budget out of range');
 SELECT throws_ok($$DELETE FROM inventory.outbox WHERE aggregateid = 'tap-08-a'$$, '42501', NULL,
                  'an admin cannot DELETE from inventory.outbox');
 SELECT throws_ok($$SELECT inventory_outbox_ack(ARRAY[1::bigint])$$, '42501', NULL, 'an admin cannot ack the outbox');
@@ -220,7 +222,8 @@ SELECT set_eq($$SELECT signature FROM pg_temp.tap_functions()$$,
           'inventory_return(uuid, bigint, boolean, text, text)',
           'inventory_idempotency_begin(text, text, text)',
           'inventory_idempotency_complete(text, text, text, integer, text, text)',
-          'inventory_expire_reservations(integer)', 'inventory_restock(text, bigint, text, text, text, text)',
+          'inventory_expire_reservations(integer)', 'inventory_expire_overdue(integer, integer)',
+          'inventory_restock(text, bigint, text, text, text, text)',
           'inventory_adjust(text, bigint, text, text, text, text)', 'inventory_set_stock(text, bigint, text, text, bigint, text, text)',
           'inventory_remove(text, text, text)', 'inventory_available(text, text)', 'inventory_check(text, bigint, text)',
           'inventory_outbox_fetch(integer)', 'inventory_outbox_ack(bigint[])',
@@ -254,9 +257,10 @@ SELECT set_eq(
        WHERE p.prosecdef AND 'search_path=pg_catalog, pg_temp' = ANY (p.proconfig)$$,
     $$SELECT signature FROM pg_temp.tap_functions()
        WHERE signature NOT IN ('inventory_schedule_reaper(text)', 'inventory_unschedule_reaper()',
+                               'inventory_expire_overdue(integer, integer)',
                                'inventory_available(text, text)', 'inventory_check(text, bigint, text)',
                                'inventory_overdue_quantity(text, text)', 'inventory_routing_support(internal)')$$,
-    'every function but the reads, the pg_cron helpers and the planner support is SECURITY DEFINER with search_path pinned to pg_catalog, pg_temp');
+    'every function but the reads, the pg_cron helpers, the reaper job''s procedure and the planner support is SECURITY DEFINER with search_path pinned to pg_catalog, pg_temp');
 SELECT is_empty(
     $$SELECT f.signature FROM pg_temp.tap_functions() f JOIN pg_proc p ON p.oid = f.oid
        WHERE f.signature IN ('inventory_available(text, text)', 'inventory_check(text, bigint, text)',
@@ -267,6 +271,10 @@ SELECT is_empty(
        WHERE f.signature IN ('inventory_schedule_reaper(text)', 'inventory_unschedule_reaper()')
          AND (p.prosecdef OR NOT 'search_path=pg_catalog, pg_temp' = ANY (p.proconfig))$$,
     'the pg_cron helpers run as the caller, with a pinned search_path');
+SELECT is_empty(
+    $$SELECT f.signature FROM pg_temp.tap_functions() f JOIN pg_proc p ON p.oid = f.oid
+       WHERE f.signature = 'inventory_expire_overdue(integer, integer)' AND (p.prosecdef OR p.proconfig IS NOT NULL OR p.prokind <> 'p')$$,
+    'the reaper job''s procedure runs as the caller with no settings of its own, which a procedure that commits needs');
 SELECT set_eq(
     $$SELECT f.signature FROM pg_temp.tap_functions() f JOIN pg_proc p ON p.oid = f.oid WHERE p.provolatile = 's'$$,
     ARRAY['inventory_available(text, text)', 'inventory_check(text, bigint, text)', 'inventory_outbox_fetch(integer)',

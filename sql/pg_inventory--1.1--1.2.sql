@@ -1298,3 +1298,81 @@ ALTER FUNCTION inventory_set_stock(text, bigint, text, text, bigint, text, text)
 ALTER FUNCTION inventory_remove(text, text, text) SUPPORT inventory_routing_support;
 ALTER FUNCTION inventory_available(text, text) SUPPORT inventory_routing_support;
 ALTER FUNCTION inventory_check(text, bigint, text) SUPPORT inventory_routing_support;
+
+
+-- The reaper job: transactions of its own until nothing is overdue ---------------------------------
+-- One call of inventory_expire_reservations is one transaction, which holds every stock row it
+-- expired on until it commits: its max_rows (1000 by default) bounds how long a hot row waits for
+-- it, and so, run once a minute, how many reservations expire per minute. After a flash sale's
+-- burst more than that falls due each minute (reads then walk every overdue reservation), so the
+-- job calls it again and again (250 at a time), committing after each and then pausing as long as
+-- the call took, so order traffic keeps at least half of a hot row's time, until a call finds
+-- fewer than it may expire or max_seconds have passed. A procedure that commits cannot pin its search_path or run as
+-- its owner: it runs as the caller, names every function and operator with its schema, and needs
+-- what the caller needs to call inventory_expire_reservations.
+CREATE PROCEDURE inventory_expire_overdue(max_seconds integer DEFAULT 50, rows_per_transaction integer DEFAULT 250)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    deadline timestamptz;
+    started timestamptz;
+    expired integer;
+BEGIN
+    -- Operators and functions are named with their schema: the caller's search_path (pg_cron runs
+    -- the job as its owner, often a superuser) must not choose them.
+    IF max_seconds IS NULL OR max_seconds OPERATOR(pg_catalog.<) 1 OR max_seconds OPERATOR(pg_catalog.>) 3600 THEN
+        RAISE EXCEPTION 'max_seconds must be between 1 and 3600, not %', coalesce(max_seconds::text, 'null')
+            USING ERRCODE = '22023';
+    END IF;
+    deadline := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => max_seconds);
+    LOOP
+        started := pg_catalog.clock_timestamp();
+        expired := @extschema@.inventory_expire_reservations(rows_per_transaction);
+        COMMIT;
+        EXIT WHEN expired OPERATOR(pg_catalog.<) rows_per_transaction
+               OR pg_catalog.clock_timestamp() OPERATOR(pg_catalog.>=) deadline;
+        -- Leave the rows to order traffic for as long as this transaction held them.
+        PERFORM pg_catalog.pg_sleep(pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started));
+    END LOOP;
+END
+$$;
+COMMENT ON PROCEDURE inventory_expire_overdue(integer, integer) IS
+'The reaper job: calls inventory_expire_reservations(rows_per_transaction) and commits, then pauses as long as that took, again and again, until a call expires fewer than rows_per_transaction or max_seconds have passed. CALL it alone, outside a transaction block.';
+REVOKE ALL ON PROCEDURE inventory_expire_overdue(integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON PROCEDURE inventory_expire_overdue(integer, integer) TO inventory_admin;
+
+CREATE OR REPLACE FUNCTION inventory_schedule_reaper(schedule text DEFAULT '* * * * *')
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
+        RAISE EXCEPTION 'pg_cron is not installed in database %', current_database()
+            USING ERRCODE = '55000',
+                  HINT = 'Install pg_cron here, or from the pg_cron database run: SELECT cron.schedule_in_database('
+                         || quote_literal('inventory-expire-reservations-' || current_database())
+                         || ', ''* * * * *'', ''CALL @extschema@.inventory_expire_overdue()'', '
+                         || quote_literal(current_database()) || ');';
+    END IF;
+    RETURN cron.schedule('inventory-expire-reservations', schedule,
+                         'CALL @extschema@.inventory_expire_overdue()');
+END
+$$;
+COMMENT ON FUNCTION inventory_schedule_reaper(text) IS
+'Schedules the reaper job (CALL inventory_expire_overdue()) with pg_cron, every minute by default; returns the job id. Scheduling again replaces the job.';
+
+-- A job that 1.0 or 1.1 scheduled keeps its schedule and now runs the procedure.
+DO $$
+DECLARE
+    current_schedule text;
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
+        EXECUTE 'SELECT schedule FROM cron.job WHERE jobname = $1 AND username = current_user'
+            INTO current_schedule USING 'inventory-expire-reservations';
+        IF current_schedule IS NOT NULL THEN
+            PERFORM inventory_schedule_reaper(current_schedule);
+        END IF;
+    END IF;
+END
+$$;

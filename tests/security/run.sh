@@ -399,7 +399,8 @@ check "PUBLIC may execute no pg_inventory function" test "$(sql "
 # mallory may call the admin API and owns a schema. She plants operators and functions that shadow
 # pg_catalog's (her schema comes first on her search_path, even before pg_catalog) and that raise
 # when anyone calls them. The API functions run as their owner with a pinned search_path and must
-# not pick them up.
+# not pick them up; nor must the reaper job's procedure, which runs as its caller but names every
+# operator and function with its schema.
 sql_as mallory "$mallory_password" "
 CREATE FUNCTION mallory.trap_text(text, text) RETURNS boolean LANGUAGE plpgsql AS \$\$BEGIN RAISE EXCEPTION 'mallory trap: text ='; END\$\$;
 CREATE FUNCTION mallory.trap_bigint(bigint, bigint) RETURNS boolean LANGUAGE plpgsql AS \$\$BEGIN RAISE EXCEPTION 'mallory trap: bigint comparison'; END\$\$;
@@ -410,6 +411,14 @@ CREATE OPERATOR mallory.< (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = mallo
 CREATE OPERATOR mallory.>= (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = mallory.trap_bigint);
 CREATE OPERATOR mallory.+ (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = mallory.trap_plus);
 CREATE OPERATOR mallory.- (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = mallory.trap_plus);
+CREATE FUNCTION mallory.trap_integer(integer, integer) RETURNS boolean LANGUAGE plpgsql AS \$\$BEGIN RAISE EXCEPTION 'mallory trap: integer comparison'; END\$\$;
+CREATE FUNCTION mallory.trap_time(timestamptz, timestamptz) RETURNS boolean LANGUAGE plpgsql AS \$\$BEGIN RAISE EXCEPTION 'mallory trap: timestamptz comparison'; END\$\$;
+CREATE FUNCTION mallory.trap_later(timestamptz, interval) RETURNS timestamptz LANGUAGE plpgsql AS \$\$BEGIN RAISE EXCEPTION 'mallory trap: timestamptz +'; END\$\$;
+CREATE OPERATOR mallory.< (LEFTARG = integer, RIGHTARG = integer, FUNCTION = mallory.trap_integer);
+CREATE OPERATOR mallory.> (LEFTARG = integer, RIGHTARG = integer, FUNCTION = mallory.trap_integer);
+CREATE OPERATOR mallory.>= (LEFTARG = timestamptz, RIGHTARG = timestamptz, FUNCTION = mallory.trap_time);
+CREATE OPERATOR mallory.+ (LEFTARG = timestamptz, RIGHTARG = interval, FUNCTION = mallory.trap_later);
+CREATE FUNCTION mallory.clock_timestamp() RETURNS timestamptz LANGUAGE plpgsql AS \$\$BEGIN RAISE EXCEPTION 'mallory trap: clock_timestamp()'; END\$\$;
 CREATE FUNCTION mallory.now() RETURNS timestamptz LANGUAGE plpgsql AS \$\$BEGIN RAISE EXCEPTION 'mallory trap: now()'; END\$\$;
 CREATE FUNCTION mallory.gen_random_uuid() RETURNS uuid LANGUAGE plpgsql AS \$\$BEGIN RAISE EXCEPTION 'mallory trap: gen_random_uuid()'; END\$\$;
 CREATE FUNCTION mallory.current_setting(text, boolean) RETURNS text LANGUAGE plpgsql AS \$\$BEGIN RAISE EXCEPTION 'mallory trap: current_setting()'; END\$\$;
@@ -417,8 +426,8 @@ CREATE FUNCTION mallory.nullif(text, text) RETURNS text LANGUAGE plpgsql AS \$\$
 CREATE TABLE mallory.stock (product_id text, warehouse text, on_hand bigint, reserved bigint);
 CREATE TABLE mallory.ledger (x int);
 CREATE TABLE mallory.outbox (x int);" >"$work/mallory.log" 2>&1
-hostile="SET search_path = mallory, pg_catalog, public;"
-out=$(sql_as mallory "$mallory_password" "$hostile SELECT 'a'::text = 'a'::text")
+hostile="-c search_path=mallory,pg_catalog,public"
+out=$(PGOPTIONS=$hostile sql_as mallory "$mallory_password" "SELECT 'a'::text = 'a'::text")
 check "the trap is live: mallory's = shadows pg_catalog's on her search_path" grep -q P0001 <<<"$out"
 for call in "SELECT on_hand FROM inventory_set_stock('trap-product', 10)" \
             "SELECT on_hand FROM inventory_restock('trap-product', 5)" \
@@ -430,10 +439,15 @@ for call in "SELECT on_hand FROM inventory_set_stock('trap-product', 10)" \
             "SELECT count(*) FROM inventory_release_order('trap-order-2')" \
             "SELECT inventory_available('trap-product')" \
             "SELECT inventory_check('trap-product', 1)" \
-            "SELECT inventory_expire_reservations(10)"; do
-    out=$(sql_as mallory "$mallory_password" "$hostile $call")
-    if [ $? -eq 0 ] && ! grep -q P0001 <<<"$out"; then pass "hostile search_path ignored: ${call:7:60}"
-    else fail "hostile search_path ignored: ${call:7:60}" "${out:0:200}"; fi
+            "SELECT inventory_expire_reservations(10)" \
+            "CALL inventory_expire_overdue(1, 10)"; do
+    # the session starts with the hostile search_path, so each call is a statement of its own (a
+    # procedure that commits cannot run inside the implicit transaction of a multi-statement string)
+    out=$(PGOPTIONS=$hostile sql_as mallory "$mallory_password" "$call")
+    status=$?
+    label=${call#* }
+    if [ $status -eq 0 ] && ! grep -q P0001 <<<"$out"; then pass "hostile search_path ignored: ${label:0:60}"
+    else fail "hostile search_path ignored: ${label:0:60}" "${out:0:200}"; fi
 done
 check "mallory's planted tables stayed empty" test "$(sql "SELECT (SELECT count(*) FROM mallory.stock) + (SELECT count(*) FROM mallory.ledger) + (SELECT count(*) FROM mallory.outbox)")" = 0
 check "the calls reached the real tables" test "$(sql "SELECT on_hand FROM inventory.stock WHERE product_id = 'trap-product'")" = 12
