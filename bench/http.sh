@@ -38,6 +38,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A fresh cluster every run: the reservations, ledger and events of earlier runs (about 170,000 of
+# each per run) would otherwise pile up and slow every later run's figures.
+"$repo/scripts/pg-cluster.sh" stop "$pg_dir" >/dev/null 2>&1 || true
+rm -rf "$pg_dir"
 mkdir -p "$work" "$pg_dir"
 "$repo/scripts/pg-cluster.sh" start "$pg_dir" "$pg_port" benchdb >/dev/null
 durability=$(psql -X -At -h 127.0.0.1 -p "$pg_port" -U postgres -d benchdb \
