@@ -5,32 +5,29 @@
 
 #include <gtest/gtest.h>
 
+#include "reservation_request_builder.h"
+
 namespace inventory {
 namespace {
 
-ReservationRequest Request(const std::string& order_id, const std::vector<std::string>& products) {
-  ReservationRequest request;
-  request.order_id = order_id;
-  for (const auto& product : products)
-    request.lines.push_back({product, std::nullopt, 1});
-  return request;
-}
-
 TEST(ReservationBatchCall, OnOnePostgresNoBatchIsRouted) {
-  EXPECT_EQ(RoutingProduct(false, {Request("o-1", {"hot"})}), std::nullopt);
-  EXPECT_EQ(RoutingProduct(false, {Request("o-1", {"hot"}), Request("o-2", {"hot"})}), std::nullopt);
-  EXPECT_EQ(RoutingProduct(false, {Request("o-1", {"hot", "cold"})}), std::nullopt);
+  EXPECT_EQ(RoutingProduct(false, {RequestOfProducts("o-1", {"hot"})}), std::nullopt);
+  EXPECT_EQ(RoutingProduct(false, {RequestOfProducts("o-1", {"hot"}), RequestOfProducts("o-2", {"hot"})}),
+            std::nullopt);
+  EXPECT_EQ(RoutingProduct(false, {RequestOfProducts("o-1", {"hot", "cold"})}), std::nullopt);
 }
 
 TEST(ReservationBatchCall, OnCitusABatchOfOneProductIsRoutedByIt) {
-  EXPECT_EQ(RoutingProduct(true, {Request("o-1", {"hot"})}), std::optional<std::string>("hot"));
-  EXPECT_EQ(RoutingProduct(true, {Request("o-1", {"hot"}), Request("o-2", {"hot", "hot"})}),
-            std::optional<std::string>("hot"));
+  EXPECT_EQ(RoutingProduct(true, {RequestOfProducts("o-1", {"hot"})}), std::optional<std::string>("hot"));
+  EXPECT_EQ(
+      RoutingProduct(true, {RequestOfProducts("o-1", {"hot"}), RequestOfProducts("o-2", {"hot", "hot"})}),
+      std::optional<std::string>("hot"));
 }
 
 TEST(ReservationBatchCall, OnCitusABatchOfSeveralProductsIsNotRouted) {
-  EXPECT_EQ(RoutingProduct(true, {Request("o-1", {"hot", "cold"})}), std::nullopt);
-  EXPECT_EQ(RoutingProduct(true, {Request("o-1", {"hot"}), Request("o-2", {"cold"})}), std::nullopt);
+  EXPECT_EQ(RoutingProduct(true, {RequestOfProducts("o-1", {"hot", "cold"})}), std::nullopt);
+  EXPECT_EQ(RoutingProduct(true, {RequestOfProducts("o-1", {"hot"}), RequestOfProducts("o-2", {"cold"})}),
+            std::nullopt);
 }
 
 }  // namespace
