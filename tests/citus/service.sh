@@ -104,12 +104,7 @@ start_offset=$(log_size)
 env AUTH_MODE=off DATABASE_URL="postgresql://postgres@127.0.0.1:$coordinator/$database?options=$(jq -rn --arg o "$options" '$o | @uri')" \
     HTTP_HOST=127.0.0.1 HTTP_PORT=0 HTTP_THREADS=4 DB_POOL_SIZE=8 LOG_LEVEL=warn "$binary" >>"$work/service.log" 2>&1 &
 service_pid=$!
-port=""
-for _ in $(seq 100); do
-    port=$(grep -o '"port":[0-9]*' "$work/service.log" | head -1 | cut -d: -f2)
-    [ -n "$port" ] && break
-    sleep 0.1
-done
+port=$(service_port "$work/service.log")
 if [ -z "$port" ]; then
     fail "the service starts against the coordinator" "$(head -c 600 "$work/service.log")"
     echo "$passed passed, $failed failed"

@@ -16,4 +16,14 @@ std::string PrimaryMessage(const std::string& message);
 // Rethrows failure as a DomainError (a DomainError passes through unchanged).
 [[noreturn]] void TranslateDatabaseFailure(std::exception_ptr failure);
 
+// Returns call(); whatever it throws leaves through TranslateDatabaseFailure.
+template <typename Call>
+auto Translated(Call&& call) {
+  try {
+    return call();
+  } catch (...) {
+    TranslateDatabaseFailure(std::current_exception());
+  }
+}
+
 }  // namespace inventory

@@ -29,11 +29,7 @@ RedriveResult PostgresDeadLetterRepository::Redrive(std::int64_t dead_letter_id)
     result.parked_events_applied = row[5].as<int>();
     return result;
   };
-  try {
-    return RunInSession(pool_, redrive);
-  } catch (...) {
-    TranslateDatabaseFailure(std::current_exception());
-  }
+  return Translated([&] { return RunInSession(pool_, redrive); });
 }
 
 }  // namespace inventory

@@ -64,29 +64,17 @@ PostgresInventoryRepository::PostgresInventoryRepository(ConnectionPool& pool) :
 
 template <typename Operation>
 auto PostgresInventoryRepository::Run(Operation&& operation) {
-  try {
-    return RunInSession(pool_, std::forward<Operation>(operation));
-  } catch (...) {
-    TranslateDatabaseFailure(std::current_exception());
-  }
+  return Translated([&] { return RunInSession(pool_, std::forward<Operation>(operation)); });
 }
 
 template <typename Operation>
 auto PostgresInventoryRepository::RunOnPooledConnection(Operation&& operation) {
-  try {
-    return RunOnConnection(pool_, std::forward<Operation>(operation));
-  } catch (...) {
-    TranslateDatabaseFailure(std::current_exception());
-  }
+  return Translated([&] { return RunOnConnection(pool_, std::forward<Operation>(operation)); });
 }
 
 template <typename Operation>
 auto PostgresInventoryRepository::RunAtomically(Operation&& operation) {
-  try {
-    return RunInTransaction(pool_, std::forward<Operation>(operation));
-  } catch (...) {
-    TranslateDatabaseFailure(std::current_exception());
-  }
+  return Translated([&] { return RunInTransaction(pool_, std::forward<Operation>(operation)); });
 }
 
 std::vector<StockLevel> PostgresInventoryRepository::StockOfProduct(const std::string& product_id) {
