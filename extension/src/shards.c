@@ -19,7 +19,13 @@
  * stock shard in share mode, the lock every Citus write takes; a shard move or split takes it in
  * exclusive mode before it switches the shard's placement, so it waits for the call, and a call
  * after it sees the new placement. Placements are cached per backend and forgotten whenever
- * Citus invalidates one of the tables' metadata. Its transaction also takes a distributed
+ * Citus invalidates one of the tables' metadata. The lock is taken through Citus's SQL function
+ * lock_shard_metadata() the first time a backend needs it for a product; that function first
+ * looks up the shard's owner in pg_dist_shard, 12,000 instructions a call. The lock itself is an
+ * advisory lock tag of the shard's colocation group and its place in it (Citus's
+ * resource_lock.h); the tag this file computes is taken directly from then on, but only once the
+ * first call has shown, with LockHeldByMe, that the function took exactly that tag for that
+ * product. A Citus whose lock differs is always called through its function. Its transaction also takes a distributed
  * transaction id of its own: Citus's distributed deadlock detection merges every transaction
  * without one on a node into a single vertex, so a call Citus routed here and a coordinator's
  * transaction waiting on each other's rows would otherwise look like a cycle and be cancelled.
@@ -34,6 +40,7 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_func.h"
+#include "storage/lock.h"
 #include "storage/proc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -49,6 +56,8 @@
 #define PLACEMENT_CACHE_PRODUCTS 8192
 /* Citus's lock mode number for ShareLock, as lock_shard_metadata takes it. */
 #define CITUS_SHARE_LOCK 5
+/* The advisory lock class of Citus's metadata lock of colocated shards (resource_lock.h). */
+#define CITUS_COLOCATED_SHARDS_METADATA_CLASS 8
 /* get_current_transaction_id's column of the distributed transaction number (0: none). */
 #define TRANSACTION_NUMBER_COLUMN 4
 /*
@@ -57,14 +66,24 @@
  */
 #define OWN_TRANSACTION_NUMBERS (UINT64CONST(1) << 62)
 
-/* The product's shards of the five tables, and whether this node holds them. */
 static SavedPlan LocalGroupPlan = {
 	.sql = "SELECT groupid FROM pg_catalog.pg_dist_local_group",
 };
 
+/*
+ * The product's shards of the five tables, whether this node holds them, and the stock shard's
+ * colocation group and place among the table's shards ordered by hash range (NULL unless the
+ * table is hash-distributed in a colocation group): the fields of Citus's metadata lock.
+ */
 static SavedPlan PlacementPlan = {
 	.sql = "SELECT (SELECT p.groupid = (SELECT groupid FROM pg_catalog.pg_dist_local_group)"
-	"         FROM pg_catalog.pg_dist_placement p WHERE p.shardid = s.stock LIMIT 1), s.*"
+	"         FROM pg_catalog.pg_dist_placement p WHERE p.shardid = s.stock LIMIT 1), s.*,"
+	"       (SELECT d.colocationid FROM pg_catalog.pg_dist_partition d"
+	"         WHERE d.logicalrelid = 'inventory.stock'::regclass AND d.partmethod = 'h' AND d.colocationid <> 0),"
+	"       (SELECT count(*) FROM pg_catalog.pg_dist_shard o"
+	"         WHERE o.logicalrelid = 'inventory.stock'::regclass"
+	"           AND o.shardminvalue::int4 < (SELECT m.shardminvalue::int4 FROM pg_catalog.pg_dist_shard m"
+	"                                         WHERE m.shardid = s.stock))"
 	"  FROM (SELECT pg_catalog.get_shard_id_for_distribution_column('inventory.stock'::regclass, $1) AS stock,"
 	"               pg_catalog.get_shard_id_for_distribution_column('inventory.reservations'::regclass, $1),"
 	"               pg_catalog.get_shard_id_for_distribution_column('inventory.ledger'::regclass, $1),"
@@ -76,6 +95,14 @@ static SavedPlan PlacementPlan = {
 	.argtypes = {TEXTOID},
 };
 
+/* How a backend takes the metadata lock of a product's shards (see the banner). */
+typedef enum MetadataLockPath
+{
+	METADATA_LOCK_UNCHECKED,	/* through Citus's function, then compared with the tag */
+	METADATA_LOCK_BY_TAG,		/* the tag is what Citus's function takes: taken directly */
+	METADATA_LOCK_BY_FUNCTION	/* always through Citus's function */
+} MetadataLockPath;
+
 /* What a backend knows about a product's placement. */
 typedef struct ProductPlacement
 {
@@ -83,6 +110,8 @@ typedef struct ProductPlacement
 	bool		distributed;	/* false: the tables are not distributed */
 	bool		here;			/* this node holds the product's shards */
 	ProductShards shards;
+	LOCKTAG		metadata_lock;	/* Citus's metadata lock of the stock shard, as computed */
+	MetadataLockPath lock_path;
 } ProductPlacement;
 
 /* The tables whose metadata invalidations clear the cache. */
@@ -101,7 +130,8 @@ static ProductShards CurrentShardsStorage;
 
 static const ProductPlacement *FindPlacement(const char *product_id);
 static void ForgetPlacements(Datum argument, Oid relation);
-static void LockShardMetadata(int64 shard);
+static void LockShardMetadata(const char *product_id, int64 shard, const LOCKTAG *tag, MetadataLockPath path);
+static void LockThroughCitus(int64 shard);
 static void TakeDistributedTransactionId(void);
 static Oid	CitusFunction(const char *name, int nargs, const Oid *argtypes);
 static Oid	InventoryRelation(const char *name);
@@ -172,6 +202,15 @@ FindPlacement(const char *product_id)
 		known.shards.ledger = ColumnInt64(0, 4);
 		known.shards.outbox = ColumnInt64(0, 5);
 		known.shards.stock_requests = ColumnInt64(0, 6);
+		known.lock_path = METADATA_LOCK_BY_FUNCTION;
+		(void) ColumnDatum(0, 7, &isnull);
+		if (!isnull)
+		{
+			SET_LOCKTAG_ADVISORY(known.metadata_lock, MyDatabaseId, (uint32) ColumnInt64(0, 8),
+								 (uint32) DatumGetInt32(ColumnDatum(0, 7, &isnull)),
+								 CITUS_COLOCATED_SHARDS_METADATA_CLASS);
+			known.lock_path = METADATA_LOCK_UNCHECKED;
+		}
 	}
 	SPI_finish();
 
@@ -197,6 +236,8 @@ FindPlacement(const char *product_id)
 	placement->distributed = known.distributed;
 	placement->here = known.here;
 	placement->shards = known.shards;
+	placement->metadata_lock = known.metadata_lock;
+	placement->lock_path = known.lock_path;
 	return placement;
 }
 
@@ -208,13 +249,39 @@ CitusFunction(const char *name, int nargs, const Oid *argtypes)
 }
 
 /*
- * LockShardMetadata takes Citus's metadata lock of a shard in share mode, as Citus writes do,
- * through Citus's SQL function lock_shard_metadata(). Its C function would save about 12,000
- * instructions a call (the SQL function first checks the shard's owner in pg_dist_shard), but a C
- * symbol's signature is not checked across Citus upgrades; a SQL function's is.
+ * LockShardMetadata takes Citus's metadata lock of a product's stock shard in share mode, as
+ * Citus writes do: directly by its tag once that is shown to be Citus's lock, through Citus's
+ * function otherwise. The first time, it shows it: when the function takes a lock this backend
+ * did not hold and afterwards holds the tag, the tag is that lock (see the banner).
  */
 static void
-LockShardMetadata(int64 shard)
+LockShardMetadata(const char *product_id, int64 shard, const LOCKTAG *tag, MetadataLockPath path)
+{
+	bool		checkable;
+	uint64		generation = PlacementGeneration;
+	ProductPlacement *placement;
+
+	if (path == METADATA_LOCK_BY_TAG)
+	{
+		(void) LockAcquire(tag, ShareLock, false, false);
+		return;
+	}
+	checkable = path == METADATA_LOCK_UNCHECKED && !LockHeldByMe(tag, ShareLock);
+	LockThroughCitus(shard);
+	if (checkable && generation == PlacementGeneration && Placements != NULL &&
+		(placement = hash_search(Placements, product_id, HASH_FIND, NULL)) != NULL)
+	{
+		placement->lock_path = LockHeldByMe(tag, ShareLock) ? METADATA_LOCK_BY_TAG : METADATA_LOCK_BY_FUNCTION;
+		ereport(DEBUG1, (errmsg_internal("pg_inventory takes the metadata lock of shard " INT64_FORMAT " %s", shard,
+										 placement->lock_path == METADATA_LOCK_BY_TAG ?
+										 "directly: it is the lock lock_shard_metadata() took" :
+										 "through lock_shard_metadata(): that function took another lock")));
+	}
+}
+
+/* LockThroughCitus takes a shard's metadata lock in share mode through lock_shard_metadata(). */
+static void
+LockThroughCitus(int64 shard)
 {
 	Datum		shard_datum = Int64GetDatum(shard);
 	ArrayType  *shards = construct_array(&shard_datum, 1, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
@@ -308,6 +375,7 @@ ProductShardsHere(const char *product_id, bool writes)
 	{
 		uint64		generation;
 		const ProductPlacement *placement;
+		LOCKTAG		lock;
 
 		AcceptInvalidationMessages();
 		generation = PlacementGeneration;
@@ -315,7 +383,8 @@ ProductShardsHere(const char *product_id, bool writes)
 		if (!placement->distributed || !placement->here)
 			return false;
 		CurrentShardsStorage = placement->shards;
-		LockShardMetadata(CurrentShardsStorage.stock);
+		lock = placement->metadata_lock;
+		LockShardMetadata(product_id, CurrentShardsStorage.stock, &lock, placement->lock_path);
 		AcceptInvalidationMessages();
 		if (generation == PlacementGeneration)
 		{

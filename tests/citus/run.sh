@@ -315,6 +315,25 @@ check_equal "several calls in one transaction block on that worker" \
     "$(psql -X -q -At -h 127.0.0.1 -p "$worker_of_p1" -U postgres -d "$database" -c "BEGIN" \
         -c "SELECT count(*) FROM inventory_reserve('worker-o1', '$p1', 1)" -c "SELECT count(*) FROM inventory_restock('$p1', 1)" \
         -c "SELECT count(*) FROM inventory_confirm_order('worker-o1')" -c "COMMIT" 2>&1 | tr '\n' ' ')" "1 1 1 "
+# The metadata lock of a product's shards: a backend's first call takes it through Citus's
+# lock_shard_metadata() and checks that the lock it computes is the one Citus took; later calls
+# take that lock directly. It must still be Citus's lock: a shard move's exclusive lock waits for it.
+check_equal "a backend's first call of a product takes the shards' metadata lock through Citus's function, finds it is the lock it computes, and takes it directly from then on" \
+    "$(psql -X -q -At -h 127.0.0.1 -p "$worker_of_p1" -U postgres -d "$database" -c "SET client_min_messages = debug1" \
+        -c "SELECT count(*) FROM inventory_reserve('lock-o1', '$p1', 1)" -c "SELECT count(*) FROM inventory_reserve('lock-o2', '$p1', 1)" 2>&1 |
+        grep -c "pg_inventory takes the metadata lock of shard $(shard_of stock "$p1") directly")" 1
+psql -X -q -At -h 127.0.0.1 -p "$worker_of_p1" -U postgres -d "$database" \
+    -c "SELECT count(*) FROM inventory_reserve('lock-o3', '$p1', 1)" -c "BEGIN" \
+    -c "SELECT count(*) FROM inventory_reserve('lock-o4', '$p1', 1)" -c "SELECT pg_sleep(8)" -c "COMMIT" \
+    >"$work/lock-holder.log" 2>&1 &
+lock_holder=$!
+sleep 3
+check_equal "that directly taken lock is Citus's: lock_shard_metadata in exclusive mode waits for the call's transaction" \
+    "$(on "$worker_of_p1" "SET lock_timeout = '500ms'; SELECT lock_shard_metadata(7, ARRAY[$(shard_of stock "$p1")]::bigint[])" |
+        grep -c 'lock timeout')" 1
+wait "$lock_holder"
+check_equal "and once that transaction ends (its two calls reserved), the exclusive lock is granted" \
+    "$(grep -c '^1$' "$work/lock-holder.log") $(on "$worker_of_p1" "SET lock_timeout = '2s'; SELECT 'granted' FROM (SELECT lock_shard_metadata(7, ARRAY[$(shard_of stock "$p1")]::bigint[])) l")" "2 granted"
 check_equal "a call of a product held by the other worker, made on this worker, goes through Citus" \
     "$(on "$worker_of_p1" "SELECT count(*) FROM inventory_reserve('worker-o2', '$p2', 1)")" 1
 check_equal "a read called for each row of a query on the distributed tables runs on each row's shards" \
