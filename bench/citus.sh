@@ -15,6 +15,10 @@
 # also counted in instructions: the server serving the calls restarted under valgrind's callgrind,
 # two sessions of 200 and 600 calls after 100 warm-up calls, and the difference of the serving
 # backend's instructions divided by 400 (Citus: the worker's backend for the coordinator's calls).
+# A call's instructions depend on the rows its indexes hold, so they are counted first, when both
+# databases hold the same rows: the products, and a history of 100 reservations of each (with
+# their ledger rows and events), made by the same batches on both. The throughput rows come after,
+# and leave each database with as many more rows as it served calls.
 # The worker does not receive the client's statement: the coordinator sends its own text of the
 # call (each argument cast, the defaults written out, the result's columns named) over TLS, as
 # Citus connects to the nodes with sslmode=require. A second line of one PostgreSQL therefore runs
@@ -82,6 +86,22 @@ for n in $(seq 1 $((2 * products))); do echo "SELECT count(*) FROM inventory_set
 for port in "$single_port" "$CITUS_COORDINATOR_PORT"; do
     sql "$port" -c "SET client_min_messages = warning" -c "SELECT inventory_unschedule_reaper()" >/dev/null
     sql "$port" -f "$scratch/stock.sql" >/dev/null
+done
+# The same history in both: 100 reservations of each product (a day's ttl, so none falls due during
+# the run), by one batch of 50 requests per product at a time (routed on Citus).
+history=100
+python3 - "$products" "$history" >"$scratch/history.sql" <<'PY'
+import json, sys
+products, history = int(sys.argv[1]), int(sys.argv[2])
+for n in range(1, 2 * products + 1):
+    for batch in range(history // 50):
+        requests = [{"order_id": f"history-{n}-{batch}-{i}", "ttl_seconds": 86400,
+                     "lines": [{"product_id": str(n), "quantity": 1}]} for i in range(50)]
+        print(f"SELECT count(*) FROM inventory_reserve_batch('{n}', '{json.dumps(requests)}');")
+PY
+for port in "$single_port" "$CITUS_COORDINATOR_PORT"; do
+    made=$(sql "$port" -f "$scratch/history.sql" | awk '{ total += $1 } END { print total + 0 }')
+    ((made == 2 * products * history)) || fail "the history on $port made $made reservations, not $((2 * products * history))"
 done
 node_of() {  # node_of PRODUCT: the worker port that holds it
     sql "$CITUS_COORDINATOR_PORT" -c "SELECT n.nodeport FROM pg_dist_placement p JOIN pg_dist_node n USING (groupid)
@@ -172,13 +192,6 @@ echo "  (column 'worker A'), the other worker is 'worker B'"
 echo "  /s: calls per second; µs: CPU time of every process of a server per call while the calls ran;"
 echo "  wkrs/PG: both workers' µs per call over one PostgreSQL's"
 echo "  load before the run: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) on $(nproc) cores"
-echo
-printf '%-45s %7s %8s %8s %6s %7s %8s %8s %8s %10s\n' workload clients "PG/s" "Citus/s" ratio \
-    "PG µs" "coord µs" "wkr A µs" "wkr B µs" "wkrs/PG"
-row "reserve, hot product (routed to worker A)" reserve_c 1 1
-row "reserve, random products (routed)" reserve_c 8 "$products"
-row "order of two random products (coordinator)" order_two 1 "$products"
-row "order of two random products (coordinator)" order_two 8 "$products"
 
 # callgrind_server DATADIR PORT [SERVER_OPTIONS]: restarts the server on DATADIR under callgrind, every
 # process writing its own file in $scratch/callgrind.
@@ -251,12 +264,24 @@ tls="-c ssl=on -c ssl_cert_file=$scratch/citus/$hot_worker/data/server.crt -c ss
 single_sent_instructions=$(PGSSLMODE=require instructions_per_call "$scratch/single" "$single_port" "$single_port" \
     "$sent_statement" "$tls")
 echo
-echo "instructions per hot reserve on the server that runs it (callgrind, 400 calls after 100 warm-up):"
+echo "instructions per hot reserve on the server that runs it (callgrind, 400 calls after 100 warm-up), both"
+echo "databases holding the same rows: $((2 * products)) products and $((2 * products * history)) reservations, with their ledger rows and events:"
 printf '  one PostgreSQL %9s  (the client'"'"'s call)\n' "$single_instructions"
 printf '  Citus worker A %9s  (%s of one PostgreSQL; the call routed by the coordinator)\n' \
     "$worker_instructions" "$(ratio "$worker_instructions" "$single_instructions")"
 printf '  one PostgreSQL %9s  (sent what the worker receives: Citus'"'"'s text of the call, over TLS;\n' \
     "$single_sent_instructions"
 printf '                            worker A is %s of it)\n' "$(ratio "$worker_instructions" "$single_sent_instructions")"
+for dir in "$scratch/single" "$scratch/citus/$hot_worker"; do
+    (cd / && runuser -u postgres -- "$(pg_config --bindir)/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 120 start >/dev/null) ||
+        fail "could not start the server on $dir again after counting instructions"
+done
 echo
+printf '%-45s %7s %8s %8s %6s %7s %8s %8s %8s %10s\n' workload clients "PG/s" "Citus/s" ratio \
+    "PG µs" "coord µs" "wkr A µs" "wkr B µs" "wkrs/PG"
+row "reserve, hot product (routed to worker A)" reserve_c 1 1
+row "reserve, random products (routed)" reserve_c 8 "$products"
+row "order of two random products (coordinator)" order_two 1 "$products"
+row "order of two random products (coordinator)" order_two 8 "$products"
+
 echo "  load after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
