@@ -215,13 +215,18 @@ callgrind_server() {
 # The client's hot reserve; ORDER stands for each call's new order id.
 client_call="SELECT count(*) FROM inventory_reserve('ORDER', '1', 1, 'main');"
 
-# serving_instructions CLIENT_PORT CALLS [STATEMENT]: one session of 100 + CALLS hot reserves (the
-# client's call, or STATEMENT); prints the instructions of the backend that served them (the
-# largest callgrind file the session left).
+# The service's routed batch: 50 requests of one reservation each, all of the hot product; ORDER-n
+# stands for each request's new order id.
+batch_call="SELECT count(*) FROM inventory_reserve_batch('1', '$(python3 -c 'import json; print(json.dumps(
+    [{"order_id": f"ORDER-{i}", "lines": [{"product_id": "1", "quantity": 1}]} for i in range(50)]))')');"
+
+# serving_instructions CLIENT_PORT WARMUP CALLS STATEMENT: one session of WARMUP + CALLS statements;
+# prints the instructions of the backend that served them (the largest callgrind file the session
+# left).
 serving_instructions() {
-    local port=$1 calls=$2 statement=${3:-$client_call} before after file largest=0 total
+    local port=$1 warmup=$2 calls=$3 statement=$4 before after file largest=0 total
     before=$(ls "$scratch/callgrind" | sort)
-    for i in $(seq 1 $((100 + calls))); do
+    for i in $(seq 1 $((warmup + calls))); do
         echo "${statement//ORDER/cg-$calls-$i-$RANDOM}"
     done >"$scratch/calls.sql"
     sql "$port" -f "$scratch/calls.sql" >/dev/null
@@ -235,14 +240,15 @@ serving_instructions() {
 }
 
 # instructions_per_call DATADIR SERVER_PORT CLIENT_PORT [STATEMENT [SERVER_OPTIONS]]: the serving
-# backend's instructions per call.
+# backend's instructions per call: 400 calls after 100 warm-up ones (batches: 40 after 10).
 instructions_per_call() {
-    local dir=$1 server_port=$2 client_port=$3 statement=${4:-$client_call} options=${5:-} short long
+    local dir=$1 server_port=$2 client_port=$3 statement=${4:-$client_call} options=${5:-} scale=1 short long
+    [ "$statement" = "$batch_call" ] && scale=10
     callgrind_server "$dir" "$server_port" "$options"
-    short=$(serving_instructions "$client_port" 200 "$statement")
-    long=$(serving_instructions "$client_port" 600 "$statement")
+    short=$(serving_instructions "$client_port" $((100 / scale)) $((200 / scale)) "$statement")
+    long=$(serving_instructions "$client_port" $((100 / scale)) $((600 / scale)) "$statement")
     (cd / && runuser -u postgres -- "$(pg_config --bindir)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null)
-    echo $(((long - short) / 400))
+    echo $(((long - short) / (400 / scale)))
 }
 
 # worker_statement: the text of the hot reserve that the coordinator sends to the worker.
@@ -263,15 +269,24 @@ worker_instructions=$(instructions_per_call "$scratch/citus/$hot_worker" "$worke
 tls="-c ssl=on -c ssl_cert_file=$scratch/citus/$hot_worker/data/server.crt -c ssl_key_file=$scratch/citus/$hot_worker/data/server.key"
 single_sent_instructions=$(PGSSLMODE=require instructions_per_call "$scratch/single" "$single_port" "$single_port" \
     "$sent_statement" "$tls")
+single_batch_instructions=$(instructions_per_call "$scratch/single" "$single_port" "$single_port" "$batch_call")
+worker_batch_instructions=$(instructions_per_call "$scratch/citus/$hot_worker" "$worker_port" "$CITUS_COORDINATOR_PORT" \
+    "$batch_call")
 echo
-echo "instructions per hot reserve on the server that runs it (callgrind, 400 calls after 100 warm-up), both"
-echo "databases holding the same rows: $((2 * products)) products and $((2 * products * history)) reservations, with their ledger rows and events:"
+echo "instructions on the server that runs the call (callgrind), both databases holding the same rows:"
+echo "$((2 * products)) products and $((2 * products * history)) reservations, with their ledger rows and events"
+echo "per hot reserve (inventory_reserve, 400 calls after 100 warm-up):"
 printf '  one PostgreSQL %9s  (the client'"'"'s call)\n' "$single_instructions"
 printf '  Citus worker A %9s  (%s of one PostgreSQL; the call routed by the coordinator)\n' \
     "$worker_instructions" "$(ratio "$worker_instructions" "$single_instructions")"
 printf '  one PostgreSQL %9s  (sent what the worker receives: Citus'"'"'s text of the call, over TLS;\n' \
     "$single_sent_instructions"
 printf '                            worker A is %s of it)\n' "$(ratio "$worker_instructions" "$single_sent_instructions")"
+echo "instructions per batch of 50 reservations of the hot product (inventory_reserve_batch, as the service sends it;"
+echo "40 batches after 10 warm-up):"
+printf '  one PostgreSQL %9s  (%s a reservation)\n' "$single_batch_instructions" $((single_batch_instructions / 50))
+printf '  Citus worker A %9s  (%s a reservation; %s of one PostgreSQL; the batch routed by the coordinator)\n' \
+    "$worker_batch_instructions" $((worker_batch_instructions / 50)) "$(ratio "$worker_batch_instructions" "$single_batch_instructions")"
 for dir in "$scratch/single" "$scratch/citus/$hot_worker"; do
     (cd / && runuser -u postgres -- "$(pg_config --bindir)/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 120 start >/dev/null) ||
         fail "could not start the server on $dir again after counting instructions"
