@@ -25,10 +25,12 @@
  * advisory lock tag of the shard's colocation group and its place in it (Citus's
  * resource_lock.h); the tag this file computes is taken directly from then on, but only once the
  * first call has shown, with LockHeldByMe, that the function took exactly that tag for that
- * product. A Citus whose lock differs is always called through its function. Its transaction also takes a distributed
- * transaction id of its own: Citus's distributed deadlock detection merges every transaction
- * without one on a node into a single vertex, so a call Citus routed here and a coordinator's
- * transaction waiting on each other's rows would otherwise look like a cycle and be cancelled.
+ * product. A Citus whose lock differs is always called through its function.
+ *
+ * Its transaction also takes a distributed transaction id of its own: Citus's distributed
+ * deadlock detection merges every transaction without one on a node into a single vertex, so a
+ * call Citus routed here and a coordinator's transaction waiting on each other's rows would
+ * otherwise look like a cycle and be cancelled.
  */
 #include "postgres.h"
 
