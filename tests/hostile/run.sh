@@ -103,13 +103,7 @@ env -i PATH="$PATH" DATABASE_URL="postgresql://postgres@127.0.0.1:$pg_port/$data
     KAFKA_SESSION_TIMEOUT_MS=6000 DB_QUEUE_TIMEOUT_MS=4900 "$binary" >>"$log" 2>&1 &
 service_pid=$!
 pids+=("$service_pid")
-port=""
-for _ in $(seq 100); do
-    port=$(grep -o '"port":[0-9]*' "$log" | head -1 | cut -d: -f2)
-    [ -n "$port" ] && break
-    kill -0 "$service_pid" 2>/dev/null || break
-    sleep 0.1
-done
+port=$(service_port "$log" "$service_pid")
 [ -n "$port" ] || { tail -5 "$log"; echo "0 passed, 1 failed"; exit 1; }
 base=http://127.0.0.1:$port
 before=$(snapshot)

@@ -56,13 +56,8 @@ start_service() {
         KAFKA_SESSION_TIMEOUT_MS=6000 KAFKA_EXTRA_CONFIG=fetch.wait.max.ms=20 "$@" "$binary" >>"$log" 2>&1 &
     last_pid=$!
     pids+=("$last_pid")
-    local port=""
-    for _ in $(seq 100); do
-        port=$(grep -o '"port":[0-9]*' "$log" | head -1 | cut -d: -f2)
-        [ -n "$port" ] && break
-        kill -0 "$last_pid" 2>/dev/null || break
-        sleep 0.1
-    done
+    local port
+    port=$(service_port "$log" "$last_pid")
     base=http://127.0.0.1:$port
     [ -n "$port" ]
 }

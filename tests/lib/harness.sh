@@ -32,13 +32,15 @@ start_watchdog() {
     watchdog=$!
 }
 
-# service_port LOG prints the port inventory-svc announced in its log ("port":N), waiting up to 10 s
-# for the line; prints nothing when it never came.
+# service_port LOG [PID] prints the port inventory-svc announced in its log ("port":N), waiting up
+# to 10 s for the line, and no longer once process PID (when given) has ended; prints nothing when
+# it never came.
 service_port() {
     local port="" _
     for _ in $(seq 100); do
         port=$(grep -o '"port":[0-9]*' "$1" | head -1 | cut -d: -f2)
         [ -n "$port" ] && break
+        [ -z "${2:-}" ] || kill -0 "$2" 2>/dev/null || break
         sleep 0.1
     done
     echo "$port"

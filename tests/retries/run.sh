@@ -135,11 +135,7 @@ fi
 AUTH_MODE=off DATABASE_URL="postgresql://postgres@127.0.0.1:$pg_port/$database" HTTP_HOST=127.0.0.1 \
     HTTP_PORT=0 HTTP_THREADS=4 DB_POOL_SIZE=8 RETRY_AFTER_S=1 "$binary" >>"$log" 2>&1 &
 service_pid=$!
-for _ in $(seq 100); do
-    port=$(grep -o '"port":[0-9]*' "$log" | head -1 | cut -d: -f2)
-    [ -n "$port" ] && break
-    sleep 0.1
-done
+port=$(service_port "$log")
 if [ -z "${port:-}" ]; then fail "service started" "$(cat "$log")"; echo "$passed passed, $failed failed"; exit 1; fi
 base=http://127.0.0.1:$port
 pass "service started on port $port"

@@ -110,13 +110,7 @@ start_service() {
     env -i PATH="$PATH" HTTP_HOST=127.0.0.1 HTTP_PORT=0 HTTP_THREADS=2 DB_POOL_SIZE=4 \
         "$@" "$binary" >>"$service_log" 2>&1 &
     service_pid=$!
-    port=""
-    for _ in $(seq 100); do
-        port=$(grep -o '"port":[0-9]*' "$service_log" | head -1 | cut -d: -f2)
-        [ -n "$port" ] && break
-        kill -0 "$service_pid" 2>/dev/null || break
-        sleep 0.1
-    done
+    port=$(service_port "$service_log" "$service_pid")
     internal_port=$(grep -o '"internal_port":[0-9]*' "$service_log" | head -1 | cut -d: -f2)
     scheme=http
     grep -q '"tls":true' "$service_log" && scheme=https

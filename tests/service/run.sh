@@ -81,11 +81,7 @@ start_service() {
         HTTP_PORT=0 HTTP_THREADS=4 DB_POOL_SIZE=8 DB_ACQUIRE_TIMEOUT_MS=3000 RETRY_AFTER_S=2 \
         "$binary" >>"$log" 2>&1 &
     service_pid=$!
-    for _ in $(seq 100); do
-        port=$(grep -o '"port":[0-9]*' "$log" | head -1 | cut -d: -f2)
-        [ -n "$port" ] && break
-        sleep 0.1
-    done
+    port=$(service_port "$log")
     base=http://127.0.0.1:$port
 }
 
