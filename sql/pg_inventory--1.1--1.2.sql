@@ -91,7 +91,9 @@ COMMENT ON FUNCTION inventory_reserve_batch(text, jsonb) IS
 -- The relay's reads: whatever is visible now, in seq order. When the outbox is distributed with
 -- Citus, seq is unique across nodes but ordered only within a node, so the rows come oldest first
 -- by created_at, each stock row's in version order, and a row is held back while a lower version of
--- its stock row is not in the batch.
+-- its stock row is not in the batch. Citus sends a LIMIT to every shard and merges what they return
+-- (32 times max_rows rows for 32 shards), so the max_rows-th oldest event's created_at and seq are
+-- found first, from those two columns alone, and then the whole rows up to it.
 CREATE OR REPLACE FUNCTION inventory_outbox_fetch(max_rows integer DEFAULT 500)
 RETURNS SETOF inventory.outbox
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
@@ -99,6 +101,8 @@ SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     batch inventory.outbox[];
+    last_created_at timestamptz;
+    last_seq bigint;
 BEGIN
     IF max_rows < 1 OR max_rows > 100000 THEN
         RAISE EXCEPTION 'max_rows must be between 1 and 100000, not %', max_rows USING ERRCODE = '22023';
@@ -106,8 +110,12 @@ BEGIN
     IF to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
         IF EXISTS (SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid = 'inventory.outbox'::regclass) THEN
             -- Citus plans a statement with parameters only when their values are known: EXECUTE.
-            EXECUTE 'SELECT array_agg(o) FROM (SELECT * FROM inventory.outbox ORDER BY created_at, seq LIMIT $1) o'
-                INTO batch USING max_rows;
+            EXECUTE 'SELECT created_at, seq FROM inventory.outbox ORDER BY created_at, seq OFFSET $1 - 1 LIMIT 1'
+                INTO last_created_at, last_seq USING max_rows;
+            EXECUTE 'SELECT array_agg(o) FROM (SELECT * FROM inventory.outbox
+                                                 WHERE $2::timestamptz IS NULL OR (created_at, seq) <= ($2, $3)
+                                                 ORDER BY created_at, seq LIMIT $1) o'
+                INTO batch USING max_rows, last_created_at, last_seq;
             IF batch IS NULL THEN
                 RETURN;
             END IF;
