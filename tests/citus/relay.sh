@@ -24,10 +24,8 @@ pids=()
 
 # shellcheck source=../lib/harness.sh
 . "$repo/tests/lib/harness.sh"
-for tool in psql kcat jq python3; do
-    command -v "$tool" >/dev/null || { echo "relay.sh: $tool is required" >&2; echo "0 passed, 1 failed"; exit 1; }
-done
-[ -x "$binary" ] || { echo "relay.sh: no service binary at $binary (build it first)" >&2; echo "0 passed, 1 failed"; exit 1; }
+require_tools psql kcat jq python3
+require_built "$binary"
 [ -x "$repo/tools/kafka-mock/kafka-mock" ] || make -s -C "$repo/tools/kafka-mock" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 
 stop_pid() {  # stop_pid PID: SIGTERM, then SIGKILL after 10 s

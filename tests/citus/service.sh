@@ -36,12 +36,8 @@ service_pid=""
 
 # shellcheck source=../lib/harness.sh
 . "$repo/tests/lib/harness.sh"
-for tool in psql curl jq python3; do
-    command -v "$tool" >/dev/null || { echo "service.sh: $tool is required" >&2; echo "0 passed, 1 failed"; exit 1; }
-done
-for program in "$binary" "$database_tests"; do
-    [ -x "$program" ] || { echo "service.sh: no $program (build the service first)" >&2; echo "0 passed, 1 failed"; exit 1; }
-done
+require_tools psql curl jq python3
+require_built "$binary" "$database_tests"
 
 cleanup() {
     if [ -n "$service_pid" ]; then

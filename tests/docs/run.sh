@@ -28,12 +28,10 @@ passed=0
 failed=0
 service_pid=""
 
-for command in curl jq psql node npm; do
-    command -v "$command" >/dev/null || { echo "run.sh: $command is required" >&2; echo "0 passed, 1 failed"; exit 1; }
-done
-for file in "$binary" "$tool" "$chromium"; do
-    [ -x "$file" ] || { echo "run.sh: no executable $file (make build; install-deps installs chromium)" >&2; echo "0 passed, 1 failed"; exit 1; }
-done
+# shellcheck source=../lib/harness.sh
+. "$repo/tests/lib/harness.sh"
+require_tools curl jq psql node npm
+require_built "$binary" "$tool" "$chromium"
 
 cleanup() {
     if [ -n "$service_pid" ] && kill -0 "$service_pid" 2>/dev/null; then
@@ -45,8 +43,6 @@ cleanup() {
     "$repo/scripts/pg-cluster.sh" stop "$pg_dir" >/dev/null 2>&1
 }
 trap cleanup EXIT
-# shellcheck source=../lib/harness.sh
-. "$repo/tests/lib/harness.sh"
 start_watchdog "${DOCS_TEST_TIMEOUT_S:-300}"
 trap 'echo "$passed passed, $((failed + 1)) failed"; exit 1' TERM
 

@@ -33,10 +33,10 @@ failed=0
 service_pid=""
 background=()
 
-for tool in curl jq psql python3; do
-    command -v "$tool" >/dev/null || { echo "run.sh: $tool is required" >&2; echo "0 passed, 1 failed"; exit 1; }
-done
-[ -x "$binary" ] || { echo "run.sh: no service binary at $binary (build it first)" >&2; echo "0 passed, 1 failed"; exit 1; }
+# shellcheck source=../lib/harness.sh
+. "$repo/tests/lib/harness.sh"
+require_tools curl jq psql python3
+require_built "$binary"
 
 cleanup() {
     for pid in "${background[@]}"; do kill "$pid" 2>/dev/null; done
@@ -45,8 +45,6 @@ cleanup() {
     "$repo/scripts/pg-cluster.sh" stop "$pg_dir" >/dev/null 2>&1
 }
 trap cleanup EXIT
-# shellcheck source=../lib/harness.sh
-. "$repo/tests/lib/harness.sh"
 start_watchdog "${FLASH_TEST_TIMEOUT_S:-600}"
 trap 'echo "$passed passed, $((failed + 1)) failed"; exit 1' TERM
 

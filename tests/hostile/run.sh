@@ -27,12 +27,10 @@ passed=0
 failed=0
 pids=()
 
-for command in curl jq psql kcat python3; do
-    command -v "$command" >/dev/null || { echo "run.sh: $command is required" >&2; echo "0 passed, 1 failed"; exit 1; }
-done
-for file in "$binary" "$tool"; do
-    [ -x "$file" ] || { echo "run.sh: no executable $file (build first)" >&2; echo "0 passed, 1 failed"; exit 1; }
-done
+# shellcheck source=../lib/harness.sh
+. "$repo/tests/lib/harness.sh"
+require_tools curl jq psql kcat python3
+require_built "$binary" "$tool"
 [ -x "$repo/tools/kafka-mock/kafka-mock" ] || make -s -C "$repo/tools/kafka-mock" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 
 cleanup() {
@@ -46,8 +44,6 @@ cleanup() {
     "$repo/scripts/pg-cluster.sh" stop "$pg_dir" >/dev/null 2>&1
 }
 trap cleanup EXIT
-# shellcheck source=../lib/harness.sh
-. "$repo/tests/lib/harness.sh"
 start_watchdog "${HOSTILE_TEST_TIMEOUT_S:-300}"
 trap 'echo "$passed passed, $((failed + 1)) failed"; exit 1' TERM
 

@@ -29,14 +29,12 @@ passed=0
 failed=0
 pids=()
 
-for tool in curl jq psql kcat python3; do
-    command -v "$tool" >/dev/null || { echo "run.sh: $tool is required" >&2; echo "0 passed, 1 failed"; exit 1; }
-done
-[ -x "$binary" ] || { echo "run.sh: no service binary at $binary (build it first)" >&2; echo "0 passed, 1 failed"; exit 1; }
-[ -x "$repo/tools/kafka-mock/kafka-mock" ] || make -s -C "$repo/tools/kafka-mock" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
-
 # shellcheck source=../lib/harness.sh
 . "$repo/tests/lib/harness.sh"
+require_tools curl jq psql kcat python3
+require_built "$binary"
+[ -x "$repo/tools/kafka-mock/kafka-mock" ] || make -s -C "$repo/tools/kafka-mock" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+
 # shellcheck source=lib.sh
 . "$here/lib.sh"
 

@@ -1,6 +1,23 @@
 # tests/lib/harness.sh: the small harness the shell test suites share (sourced, not run). Each suite
 # sets passed=0 and failed=0, reports with pass/fail, and ends with "$passed passed, $failed failed".
 
+# require_tools TOOL... ends the suite as one failed check when a tool is not on PATH.
+require_tools() {
+    local tool
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null || { echo "${0##*/}: $tool is required" >&2; echo "0 passed, 1 failed"; exit 1; }
+    done
+}
+
+# require_built FILE... ends the suite as one failed check when a program it runs is missing.
+require_built() {
+    local file
+    for file in "$@"; do
+        [ -x "$file" ] || { echo "${0##*/}: no executable $file (make build makes it; make deps installs the rest)" >&2
+                            echo "0 passed, 1 failed"; exit 1; }
+    done
+}
+
 # pass NAME records a passing check.
 pass() { passed=$((passed + 1)); echo "ok   - $1"; }
 

@@ -24,13 +24,11 @@ passed=0
 failed=0
 service_pid=""
 
-for tool in curl jq psql python3; do
-    command -v "$tool" >/dev/null || { echo "run.sh: $tool is required" >&2; echo "0 passed, 1 failed"; exit 1; }
-done
-[ -x "$binary" ] || { echo "run.sh: no service binary at $binary (build it first)" >&2; echo "0 passed, 1 failed"; exit 1; }
-
 # shellcheck source=../lib/harness.sh
 . "$repo/tests/lib/harness.sh"
+require_tools curl jq psql python3
+require_built "$binary"
+
 
 cleanup() {
     [ -n "${watchdog:-}" ] && kill "$watchdog" 2>/dev/null

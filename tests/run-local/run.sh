@@ -31,9 +31,9 @@ failed=0
 sessions=()
 sleeper=""
 
-for command in curl jq psql setsid make; do
-    command -v "$command" >/dev/null || { echo "run.sh: $command is required" >&2; echo "0 passed, 1 failed"; exit 1; }
-done
+# shellcheck source=../lib/harness.sh
+. "$repo/tests/lib/harness.sh"
+require_tools curl jq psql setsid make
 
 # The runs see a fresh `make`, not the jobserver of a `make test` around this suite.
 unset MAKEFLAGS MFLAGS MAKELEVEL
@@ -65,8 +65,6 @@ cleanup() {
     "$repo/scripts/pg-cluster.sh" stop "$run_dir/pg" >/dev/null 2>&1
 }
 trap cleanup EXIT
-# shellcheck source=../lib/harness.sh
-. "$repo/tests/lib/harness.sh"
 start_watchdog "${RUN_LOCAL_TEST_TIMEOUT_S:-900}"
 trap 'echo "$passed passed, $((failed + 1)) failed"; exit 1' TERM
 

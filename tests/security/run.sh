@@ -32,12 +32,10 @@ failed=0
 service_pid=""
 jwks_server_pid=""
 
-for command in curl jq psql openssl python3; do
-    command -v "$command" >/dev/null || { echo "run.sh: $command is required" >&2; echo "0 passed, 1 failed"; exit 1; }
-done
-for file in "$binary" "$tool"; do
-    [ -x "$file" ] || { echo "run.sh: no executable $file (build first)" >&2; echo "0 passed, 1 failed"; exit 1; }
-done
+# shellcheck source=../lib/harness.sh
+. "$repo/tests/lib/harness.sh"
+require_tools curl jq psql openssl python3
+require_built "$binary" "$tool"
 
 stop_service() {
     if [ -n "$service_pid" ] && kill -0 "$service_pid" 2>/dev/null; then
@@ -55,8 +53,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# shellcheck source=../lib/harness.sh
-. "$repo/tests/lib/harness.sh"
 check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
 
 # request METHOD URL [curl args...]: sets $status, $body, $headers.

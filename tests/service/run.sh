@@ -23,10 +23,10 @@ passed=0
 failed=0
 service_pid=""
 
-for tool in curl jq psql; do
-    command -v "$tool" >/dev/null || { echo "run.sh: $tool is required" >&2; echo "0 passed, 1 failed"; exit 1; }
-done
-[ -x "$binary" ] || { echo "run.sh: no service binary at $binary (build it first)" >&2; echo "0 passed, 1 failed"; exit 1; }
+# shellcheck source=../lib/harness.sh
+. "$repo/tests/lib/harness.sh"
+require_tools curl jq psql
+require_built "$binary"
 
 cleanup() {
     if [ -n "$service_pid" ] && kill -0 "$service_pid" 2>/dev/null; then
@@ -38,8 +38,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# shellcheck source=../lib/harness.sh
-. "$repo/tests/lib/harness.sh"
 
 # request METHOD PATH [curl args...]: sets $status, $body, $headers for the response.
 request() {
