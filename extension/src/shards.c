@@ -174,6 +174,7 @@ FindPlacement(const char *product_id)
 	ProductPlacement *placement;
 	ProductPlacement known = {{0}};
 	Datum		product;
+	Datum		colocation;
 	bool		isnull;
 	int			i;
 
@@ -205,12 +206,11 @@ FindPlacement(const char *product_id)
 		known.shards.outbox = ColumnInt64(0, 5);
 		known.shards.stock_requests = ColumnInt64(0, 6);
 		known.lock_path = METADATA_LOCK_BY_FUNCTION;
-		(void) ColumnDatum(0, 7, &isnull);
+		colocation = ColumnDatum(0, 7, &isnull);
 		if (!isnull)
 		{
 			SET_LOCKTAG_ADVISORY(known.metadata_lock, MyDatabaseId, (uint32) ColumnInt64(0, 8),
-								 (uint32) DatumGetInt32(ColumnDatum(0, 7, &isnull)),
-								 CITUS_COLOCATED_SHARDS_METADATA_CLASS);
+								 (uint32) DatumGetInt32(colocation), CITUS_COLOCATED_SHARDS_METADATA_CLASS);
 			known.lock_path = METADATA_LOCK_UNCHECKED;
 		}
 	}
